@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// No Swift package dependencies: C system libraries only (see DESIGN.md).
+let package = Package(
+    name: "hookrouter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hookrouter", targets: ["hookrouter"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+
+        .target(name: "Rules", dependencies: ["CYAML"]),
+        .target(name: "Adapters", dependencies: ["Rules", "CCrypto"]),
+        .target(name: "Router", dependencies: ["Rules", "Adapters", "CSQLite", "CCurl", "CCrypto", "CLinux"]),
+        .executableTarget(name: "hookrouter", dependencies: ["Router"]),
+
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Adapters"]),
+        .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "Rules"]),
+        .testTarget(name: "RouterTests", dependencies: ["Router", "Rules", "Adapters"]),
+    ]
+)

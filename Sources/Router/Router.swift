@@ -1,0 +1,2 @@
+import Rules
+public enum RouterModule {}

@@ -1,0 +1,2 @@
+import Router
+print("hookrouter")

@@ -1,0 +1,3 @@
+import Testing
+@testable import Adapters
+@Test func placeholder() { #expect(true) }

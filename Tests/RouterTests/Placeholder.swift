@@ -1,0 +1,3 @@
+import Testing
+@testable import Router
+@Test func placeholder() { #expect(true) }

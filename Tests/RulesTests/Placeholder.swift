@@ -1,0 +1,3 @@
+import Testing
+@testable import Rules
+@Test func placeholder() { #expect(true) }
