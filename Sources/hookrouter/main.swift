@@ -1,2 +1,6 @@
 import Router
-print("hookrouter")
+#if canImport(Glibc)
+import Glibc
+#endif
+
+exit(HookrouterCLI.main(CommandLine.arguments))

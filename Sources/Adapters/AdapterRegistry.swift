@@ -1,0 +1,2 @@
+import Rules
+public enum AdapterRegistry { public static let catalog = AdapterCatalog([]) }

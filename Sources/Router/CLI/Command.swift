@@ -1,0 +1,17 @@
+import Rules
+
+/// What a subcommand needs: its arguments and where to write.
+protocol Command {
+    static var name: String { get }
+    static var summary: String { get }
+    static var usage: String { get }
+    /// Runs and returns the exit code.
+    static func run(_ args: [String]) -> Int32
+}
+
+/// Exit codes shared by the subcommands (SPEC §1).
+enum ExitCode {
+    static let ok: Int32 = 0
+    static let failure: Int32 = 1
+    static let usage: Int32 = 2
+}

@@ -1,0 +1,54 @@
+/// Commands whose issues have not landed yet: they say so and exit 2 rather than pretend.
+enum ServeCommand: Command {
+    static let name = "serve"
+    static let summary = "run the router in the foreground"
+    static let usage = "Usage: hookrouter serve [--config DIR] [--data DIR] [--listen HOST:PORT] [--admin HOST:PORT]\n\nNot available yet in this build.\n"
+    static func run(_ args: [String]) -> Int32 { pending(name) }
+}
+
+enum TestCommand: Command {
+    static let name = "test"
+    static let summary = "run the tests: cases declared in the route files"
+    static let usage = "Usage: hookrouter test [DIR]\n\nNot available yet in this build.\n"
+    static func run(_ args: [String]) -> Int32 { pending(name) }
+}
+
+enum ExplainCommand: Command {
+    static let name = "explain"
+    static let summary = "dry-run a payload through a source and the routes"
+    static let usage = "Usage: hookrouter explain [DIR] --source NAME [--header 'K: V']... FILE\n\nNot available yet in this build.\n"
+    static func run(_ args: [String]) -> Int32 { pending(name) }
+}
+
+enum ReloadCommand: Command {
+    static let name = "reload"
+    static let summary = "ask the running server to reload its routes"
+    static let usage = "Usage: hookrouter reload [--data DIR]\n\nNot available yet in this build.\n"
+    static func run(_ args: [String]) -> Int32 { pending(name) }
+}
+
+enum DeliveriesCommand: Command {
+    static let name = "deliveries"
+    static let summary = "list deliveries from the store"
+    static let usage = "Usage: hookrouter deliveries [--status S] [--target T] [--limit N] [--format text|json]\n\nNot available yet in this build.\n"
+    static func run(_ args: [String]) -> Int32 { pending(name) }
+}
+
+enum ReplayCommand: Command {
+    static let name = "replay"
+    static let summary = "put deliveries back in the queue"
+    static let usage = "Usage: hookrouter replay ID... | --status dead [--target T]\n\nNot available yet in this build.\n"
+    static func run(_ args: [String]) -> Int32 { pending(name) }
+}
+
+enum SendCommand: Command {
+    static let name = "send"
+    static let summary = "send a test delivery to one target now"
+    static let usage = "Usage: hookrouter send --target T [--type TYPE] [FILE]\n\nNot available yet in this build.\n"
+    static func run(_ args: [String]) -> Int32 { pending(name) }
+}
+
+private func pending(_ name: String) -> Int32 {
+    Output.stderr("hookrouter \(name): not implemented in this build yet (see the issue tracker); nothing was done.\n")
+    return ExitCode.usage
+}

@@ -1,0 +1,77 @@
+extension ConfigCompiler {
+    static let settingsKeys = ["listen", "admin", "retention", "store_key"]
+
+    func compileSettings(_ pairs: [(YAMLPair, ConfigFile)]) -> Settings {
+        var settings = Settings()
+        var seen: [String: SourceLocation] = [:]
+        for (pair, _) in pairs {
+            if let earlier = seen[pair.key] {
+                context.error("duplicate-key", "setting '\(pair.key)' is set twice: here and at \(earlier); keep one", at: pair.keyLocation)
+                continue
+            }
+            seen[pair.key] = pair.keyLocation
+            let holder = YAMLNode(.mapping([pair]), at: pair.keyLocation)
+            guard let reader = MappingReader(holder, subject: "settings", context: context) else { continue }
+            reader.checkKeys(Self.settingsKeys)
+            switch pair.key {
+            case "listen":
+                settings.listen = listenAddress(reader, "listen")
+            case "retention":
+                settings.retentionMilliseconds = reader.duration("retention") ?? settings.retentionMilliseconds
+            case "store_key":
+                if let key = reader.secret("store_key") {
+                    if key.bytes.count == 32 {
+                        settings.storeKey = key
+                    } else {
+                        context.error("value", "'store_key' must be exactly 32 bytes (AES-256), it has \(key.bytes.count); generate one with `head -c 32 /dev/urandom > key`", at: pair.value.location)
+                    }
+                }
+            case "admin":
+                guard let admin = reader.mapping("admin", subject: "settings.admin") else { break }
+                admin.checkKeys(["listen", "token"])
+                settings.adminListen = listenAddress(admin, "listen")
+                settings.adminToken = admin.secret("token")
+            default:
+                break
+            }
+        }
+        return settings
+    }
+
+    /// `HOST:PORT` with a port from 0 to 65535.
+    func listenAddress(_ reader: MappingReader, _ key: String) -> String? {
+        guard let text = reader.string(key) else { return nil }
+        if ListenAddress(text) == nil {
+            context.error("value", "'\(key)' must be HOST:PORT like 127.0.0.1:8080 or [::1]:8080, found '\(text)'", at: reader.value(key)?.location)
+            return nil
+        }
+        return text
+    }
+}
+
+/// `HOST:PORT`, `[v6]:PORT`.
+public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Loopback hosts: 127.0.0.0/8, ::1, localhost.
+    public var isLoopback: Bool { Self.isLoopback(host: host) }
+
+    public static func isLoopback(host: String) -> Bool {
+        if host == "localhost" || host == "::1" { return true }
+        if let v4 = IPAddress.parse(host), v4.count == 4 { return v4[0] == 127 }
+        return false
+    }
+}

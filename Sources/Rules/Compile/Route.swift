@@ -1,0 +1,72 @@
+/// A compiled route: which events it takes and where they go.
+public struct Route: Sendable {
+    public let name: String
+    public let index: Int
+    /// Source indices.
+    public let sources: [Int]
+    /// Empty: every event type.
+    public let events: [EventPattern]
+    public let condition: Condition?
+    /// Target indices.
+    public let targets: [Int]
+    public let body: BodyMode
+    public let final: Bool
+    public let location: SourceLocation
+
+    public func takes(type: String) -> Bool {
+        events.isEmpty || events.contains { $0.matches(type) }
+    }
+}
+
+/// What a route sends as the request body.
+public enum BodyMode: Sendable {
+    case raw
+    case event
+    case template(Template)
+
+    public var name: String {
+        switch self {
+        case .raw: return "raw"
+        case .event: return "event"
+        case .template: return "template"
+        }
+    }
+}
+
+/// An event type or a glob of them (`orders/*`, `nfe.*`, `*`).
+public struct EventPattern: Sendable, Hashable, CustomStringConvertible {
+    public let text: String
+    public let isGlob: Bool
+
+    public init(_ text: String) {
+        self.text = text
+        self.isGlob = text.contains("*") || text.contains("?")
+    }
+
+    public var description: String { text }
+
+    public func matches(_ type: String) -> Bool {
+        isGlob ? Glob.matches(pattern: text, text: type) : text == type
+    }
+}
+
+/// Shell-style `*` and `?` over bytes; `*` crosses `/` and `.` (so `orders/*` and `*` are what they look like).
+public enum Glob {
+    public static func matches(pattern: String, text: String) -> Bool {
+        let p = Array(pattern.utf8), t = Array(text.utf8)
+        var pi = 0, ti = 0, star = -1, mark = 0
+        while ti < t.count {
+            if pi < p.count, p[pi] == UInt8(ascii: "?") || p[pi] == t[ti] {
+                pi += 1; ti += 1
+            } else if pi < p.count, p[pi] == UInt8(ascii: "*") {
+                star = pi; mark = ti; pi += 1
+            } else if star >= 0 {
+                pi = star + 1; mark += 1; ti = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == UInt8(ascii: "*") { pi += 1 }
+        return pi == p.count
+    }
+}

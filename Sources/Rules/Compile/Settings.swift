@@ -1,0 +1,12 @@
+/// `settings:` of the route files. Command-line flags override these.
+public struct Settings: Sendable {
+    public var listen: String?
+    public var adminListen: String?
+    public var adminToken: Secret?
+    /// Delivered events and attempt logs older than this are purged.
+    public var retentionMilliseconds: Int64 = 7 * 86_400_000
+    /// 32 bytes; stored bodies and headers are encrypted with it when set.
+    public var storeKey: Secret?
+
+    public init() {}
+}

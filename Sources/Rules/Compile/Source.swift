@@ -1,0 +1,28 @@
+/// A compiled source: where webhooks arrive and how they are proven authentic.
+public struct Source: Sendable {
+    public let name: String
+    public let index: Int
+    public let adapterName: String
+    public let adapter: any WebhookAdapter
+    /// Exact path, e.g. `/in/shopify`.
+    public let path: String
+    /// Also accept `<path>/<suffix>` (Evolution's webhook-by-events).
+    public let byEvents: Bool
+    public let rateLimit: Rate?
+    public let maxBody: Int
+    /// Empty: any address.
+    public let allowIPs: [CIDR]
+    /// Event type → paths that must be present (422 otherwise).
+    public let require: [String: [EventPath]]
+    /// Paths never shown in logs, the admin API, `deliveries` or `explain`; includes the adapter's credential fields.
+    public let redact: [EventPath]
+    public let location: SourceLocation
+
+    public static let defaultMaxBody = 1 << 20
+
+    /// Paths a required-fields check finds missing for this event, in declaration order.
+    public func missingRequiredPaths(_ event: Event) -> [EventPath] {
+        guard let paths = require[event.type] else { return [] }
+        return paths.filter { $0.firstValue(in: event) == nil }
+    }
+}

@@ -1,0 +1,103 @@
+/// Where a field path starts in the normalised event: `type`, `data.…`, `attributes.…`, `headers.…`.
+public enum EventRoot: String, Sendable, CaseIterable {
+    case id, source, type, time, receivedAt = "received_at", headers, attributes, data
+
+    /// Roots that hold a single text value and take no further segments.
+    var isLeaf: Bool {
+        switch self {
+        case .id, .source, .type, .time, .receivedAt: return true
+        case .headers, .attributes, .data: return false
+        }
+    }
+}
+
+/// A field path checked against the event's shape at load time, so nothing is looked up by name twice.
+public struct EventPath: Sendable, Hashable, CustomStringConvertible {
+    public let root: EventRoot
+    public let path: FieldPath
+
+    /// Parses and checks `text`; the error says what to write instead.
+    public static func parse(_ text: String) -> Result<EventPath, PathProblem> {
+        let path: FieldPath
+        do {
+            path = try FieldPath(parsing: text)
+        } catch {
+            return .failure(PathProblem(message: "invalid path '\(text)': \(error.message)"))
+        }
+        guard case .key(let first)? = path.segments.first, let root = EventRoot(rawValue: first) else {
+            let first: String
+            if case .key(let k)? = path.segments.first { first = k } else { first = text }
+            let names = EventRoot.allCases.map(\.rawValue)
+            let hint = Suggestion.closest(to: first, in: names).map { "did you mean '\($0)'?" }
+                ?? "paths start with one of \(names.joined(separator: ", ")); provider fields are under 'data.'"
+            return .failure(PathProblem(message: "path '\(text)' does not start with a part of the event (\(hint))"))
+        }
+        if root.isLeaf, path.segments.count > 1 {
+            return .failure(PathProblem(message: "'\(root.rawValue)' is text and has no fields; remove what follows it in '\(text)'"))
+        }
+        return .success(EventPath(root: root, path: path))
+    }
+
+    public var description: String { path.description }
+
+    /// Calls `body` with every value the path reaches; stops when `body` returns false.
+    public func forEachValue(in event: Event, _ body: (JSONValue) -> Bool) {
+        switch root {
+        case .id: _ = body(.string(event.id))
+        case .source: _ = body(.string(event.source))
+        case .type: _ = body(.string(event.type))
+        case .time: _ = body(.string(event.time.rfc3339))
+        case .receivedAt: _ = body(.string(event.receivedAt.rfc3339))
+        case .data:
+            path.forEachValue(in: event.data, droppingFirst: 1, body)
+        case .attributes:
+            path.forEachValue(in: .object(event.attributes), droppingFirst: 1, body)
+        case .headers:
+            if path.segments.count == 1 {
+                _ = body(event.headersObject)
+            } else if case .key(let name) = path.segments[1] {
+                // Header names are case-insensitive and may repeat: each value is one reached value.
+                for field in event.headers where field.name.caseInsensitiveEquals(name) {
+                    if path.segments.count == 2 {
+                        if !body(.string(field.value)) { return }
+                    }
+                }
+            }
+        }
+    }
+
+    public func firstValue(in event: Event) -> JSONValue? {
+        var found: JSONValue?
+        forEachValue(in: event) { found = $0; return false }
+        return found
+    }
+}
+
+public struct PathProblem: Error, Sendable {
+    public let message: String
+}
+
+extension Event {
+    /// Headers as a JSON object (lower-case names; repeated names keep the first value).
+    public var headersObject: JSONValue {
+        var object = JSONObject()
+        for field in headers where object[field.name.lowercased()] == nil {
+            object[field.name.lowercased()] = .string(field.value)
+        }
+        return .object(object)
+    }
+}
+
+extension String {
+    /// ASCII case-insensitive equality without allocating.
+    public func caseInsensitiveEquals(_ other: String) -> Bool {
+        let a = utf8, b = other.utf8
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) where x != y {
+            let lx = x >= 0x41 && x <= 0x5A ? x | 0x20 : x
+            let ly = y >= 0x41 && y <= 0x5A ? y | 0x20 : y
+            if lx != ly { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,79 @@
+/// A JSON object that keeps its keys in the order they were written.
+///
+/// Webhook objects are small; a linear scan beats hashing for the sizes providers send.
+public struct JSONObject: Sendable, Hashable, Sequence {
+    public typealias Element = (key: String, value: JSONValue)
+    private var keysInOrder: [String]
+    private var values: [JSONValue]
+
+    public init(_ pairs: [(String, JSONValue)] = []) {
+        keysInOrder = []
+        values = []
+        keysInOrder.reserveCapacity(pairs.count)
+        values.reserveCapacity(pairs.count)
+        for (k, v) in pairs { self[k] = v }
+    }
+
+    /// Builds from pairs known to have unique keys (the parser checks).
+    init(uniqueKeys keys: [String], values: [JSONValue]) {
+        self.keysInOrder = keys
+        self.values = values
+    }
+
+    public var count: Int { keysInOrder.count }
+    public var keys: [String] { keysInOrder }
+    public var isEmpty: Bool { keysInOrder.isEmpty }
+
+    public subscript(key: String) -> JSONValue? {
+        get {
+            guard let i = keysInOrder.firstIndex(of: key) else { return nil }
+            return values[i]
+        }
+        set {
+            if let i = keysInOrder.firstIndex(of: key) {
+                if let newValue { values[i] = newValue } else {
+                    keysInOrder.remove(at: i)
+                    values.remove(at: i)
+                }
+            } else if let newValue {
+                keysInOrder.append(key)
+                values.append(newValue)
+            }
+        }
+    }
+
+    @discardableResult
+    public mutating func removeValue(forKey key: String) -> JSONValue? {
+        let old = self[key]
+        self[key] = nil
+        return old
+    }
+
+    public func makeIterator() -> AnyIterator<Element> {
+        var i = 0
+        return AnyIterator {
+            guard i < keysInOrder.count else { return nil }
+            defer { i += 1 }
+            return (keysInOrder[i], values[i])
+        }
+    }
+
+    /// Objects are equal when they hold the same members, whatever the order.
+    public static func == (a: JSONObject, b: JSONObject) -> Bool {
+        guard a.count == b.count else { return false }
+        for (i, k) in a.keysInOrder.enumerated() where b[k] != a.values[i] { return false }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        var combined = 0
+        for (i, k) in keysInOrder.enumerated() {
+            var h = Hasher()
+            h.combine(k)
+            h.combine(values[i])
+            combined ^= h.finalize()
+        }
+        hasher.combine(combined)
+    }
+}

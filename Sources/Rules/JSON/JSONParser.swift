@@ -1,0 +1,226 @@
+/// Why a body is not JSON, with the byte offset of the problem.
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let offset: Int
+    public let message: String
+    public var description: String { "invalid JSON at byte \(offset): \(message)" }
+}
+
+extension JSONValue {
+    /// Strict RFC 8259: one value, no comments or trailing commas, valid UTF-8, no duplicate keys,
+    /// nesting bounded by `maxDepth` (iterative limits, no stack blow-up on hostile input).
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(JSONParseError) -> JSONValue in try parse(raw, maxDepth: maxDepth) } }
+        return try result.get()
+    }
+
+    public static func parse(_ text: String, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth)
+    }
+
+    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes.bindMemory(to: UInt8.self), maxDepth: maxDepth)
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == parser.bytes.count else { throw parser.fail("unexpected data after the JSON value") }
+        return value
+    }
+}
+
+struct JSONParser {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let maxDepth: Int
+    var index = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    func fail(_ message: String, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError(offset: offset ?? index, message: message)
+    }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard index < bytes.count else { throw fail(index == 0 ? "empty body" : "unexpected end of input") }
+        switch bytes[index] {
+        case 0x7B: return try parseObject(depth: depth + 1)
+        case 0x5B: return try parseArray(depth: depth + 1)
+        case 0x22: return .string(try parseString())
+        case 0x74: try literal("true"); return .bool(true)
+        case 0x66: try literal("false"); return .bool(false)
+        case 0x6E: try literal("null"); return .null
+        case 0x2D, 0x30...0x39: return .number(try parseNumber())
+        default: throw fail("unexpected character '\(Self.printable(bytes[index]))'")
+        }
+    }
+
+    mutating func literal(_ word: StaticString) throws(JSONParseError) {
+        let n = word.utf8CodeUnitCount
+        guard index + n <= bytes.count else { throw fail("unexpected end of input") }
+        for i in 0..<n where bytes[index + i] != word.utf8Start[i] {
+            throw fail("invalid literal; expected \(word)")
+        }
+        index += n
+    }
+
+    mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
+        index += 1
+        var keys: [String] = []
+        var values: [JSONValue] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == 0x7D {
+            index += 1
+            return .object(JSONObject(uniqueKeys: keys, values: values))
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == 0x22 else { throw fail("expected a string key") }
+            let keyOffset = index
+            let key = try parseString()
+            if keys.contains(key) { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == 0x3A else { throw fail("expected ':' after object key") }
+            index += 1
+            skipWhitespace()
+            let value = try parseValue(depth: depth)
+            keys.append(key)
+            values.append(value)
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unexpected end of input in object") }
+            if bytes[index] == 0x2C { index += 1; continue }
+            if bytes[index] == 0x7D { index += 1; break }
+            throw fail("expected ',' or '}' after object member")
+        }
+        return .object(JSONObject(uniqueKeys: keys, values: values))
+    }
+
+    mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
+        index += 1
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == 0x5D {
+            index += 1
+            return .array(items)
+        }
+        while true {
+            skipWhitespace()
+            items.append(try parseValue(depth: depth))
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unexpected end of input in array") }
+            if bytes[index] == 0x2C { index += 1; continue }
+            if bytes[index] == 0x5D { index += 1; break }
+            throw fail("expected ',' or ']' after array element")
+        }
+        return .array(items)
+    }
+
+    mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+        let start = index
+        while index < bytes.count, Self.isNumberByte(bytes[index]) { index += 1 }
+        let slice = Array(bytes[start..<index])
+        guard JSONNumber.isValid(slice[...]) else { throw fail("invalid number", at: start) }
+        return JSONNumber(validated: String(decoding: slice, as: UTF8.self))
+    }
+
+    static func isNumberByte(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45
+    }
+
+    /// A string; the fast path copies a run without escapes in one go after validating its UTF-8.
+    mutating func parseString() throws(JSONParseError) -> String {
+        index += 1
+        let start = index
+        while index < bytes.count {
+            let c = bytes[index]
+            if c == 0x22 {
+                let run = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                guard let s = String(validating: run, as: UTF8.self) else { throw fail("invalid UTF-8 in string", at: start) }
+                index += 1
+                return s
+            }
+            if c == 0x5C { break }
+            if c < 0x20 { throw fail("control character in string") }
+            index += 1
+        }
+        // Slow path: escapes present.
+        var out: [UInt8] = Array(bytes[start..<index])
+        while index < bytes.count {
+            let c = bytes[index]
+            if c == 0x22 {
+                index += 1
+                guard let s = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8 in string", at: start) }
+                return s
+            }
+            if c < 0x20 { throw fail("control character in string") }
+            if c != 0x5C {
+                out.append(c)
+                index += 1
+                continue
+            }
+            index += 1
+            guard index < bytes.count else { break }
+            let e = bytes[index]
+            index += 1
+            switch e {
+            case 0x22: out.append(0x22)
+            case 0x5C: out.append(0x5C)
+            case 0x2F: out.append(0x2F)
+            case 0x62: out.append(0x08)
+            case 0x66: out.append(0x0C)
+            case 0x6E: out.append(0x0A)
+            case 0x72: out.append(0x0D)
+            case 0x74: out.append(0x09)
+            case 0x75:
+                var scalar = try hex4()
+                if scalar >= 0xD800, scalar <= 0xDBFF {
+                    guard index + 1 < bytes.count, bytes[index] == 0x5C, bytes[index + 1] == 0x75 else { throw fail("lone surrogate in \\u escape") }
+                    index += 2
+                    let low = try hex4()
+                    guard low >= 0xDC00, low <= 0xDFFF else { throw fail("invalid surrogate pair in \\u escape") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if scalar >= 0xDC00, scalar <= 0xDFFF {
+                    throw fail("lone surrogate in \\u escape")
+                }
+                guard let u = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
+                out.append(contentsOf: UTF8.encode(u)!)
+            default:
+                throw fail("invalid escape '\\\(Self.printable(e))'", at: index - 2)
+            }
+        }
+        throw fail("unterminated string", at: start - 1)
+    }
+
+    mutating func hex4() throws(JSONParseError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw fail("truncated \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[index]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+            default: throw fail("invalid hex digit in \\u escape")
+            }
+            v = v << 4 | d
+            index += 1
+        }
+        return v
+    }
+
+    static func printable(_ c: UInt8) -> String {
+        c >= 0x20 && c < 0x7F ? String(UnicodeScalar(c)) : "\\x" + String(c, radix: 16)
+    }
+}
