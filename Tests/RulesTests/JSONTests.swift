@@ -1,0 +1,90 @@
+import Testing
+@testable import Rules
+
+/// The strict parser, exact numbers and the writer.
+struct JSONTests {
+    @Test(arguments: [
+        ("", "empty body"), ("{", "expected a string key"), ("[1,]", "unexpected character ']'"),
+        ("{\"a\":1,}", "expected a string key"), ("01", "invalid number"), ("+1", "unexpected character '+'"),
+        (".5", "unexpected character '.'"), ("1.", "invalid number"), ("NaN", "unexpected character 'N'"),
+        ("'a'", "unexpected character '''"), ("{\"a\" 1}", "expected ':' after object key"), ("[1 2]", "expected ',' or ']' after array element"),
+        ("\"a\tb\"", "control character in string"), ("\"\\x\"", "invalid escape '\\x'"), ("\"\\ud800\"", "lone surrogate in \\u escape"),
+        ("{\"a\":1,\"a\":2}", "duplicate key \"a\""), ("tru", "unexpected end of input"), ("{} x", "unexpected data after the JSON value"),
+        ("// c\n{}", "unexpected character '/'"),
+    ] as [(String, String)])
+    func rejects(_ text: String, _ message: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+        do {
+            _ = try JSONValue.parse(text)
+        } catch {
+            #expect(error.message == message, "for \(text)")
+        }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        for bytes: [UInt8] in [[0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xFF, 0x22]] {
+            #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes) }
+        }
+    }
+
+    @Test func deepNestingFailsFast() {
+        let deep = [UInt8](repeating: 0x5B, count: 100_000)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(deep) }
+        let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect((try? JSONValue.parse(ok)) != nil)
+    }
+
+    @Test func shopifyBodyRoundTripsWithExactIds() throws {
+        let body = #"{"id":820982911946154508,"admin_graphql_api_id":"gid:\/\/shopify\/Order\/820982911946154508","total_price":"229.60","nome":"Jo\u00e3o","ok":true,"x":null,"f":-1.5e-3}"#
+        let v = try JSONValue.parse(body)
+        #expect(v["admin_graphql_api_id"] == .string("gid://shopify/Order/820982911946154508"))
+        #expect(v["nome"] == .string("João"))
+        #expect(v["id"]?.numberValue?.text == "820982911946154508")
+        #expect(v.serialized == #"{"id":820982911946154508,"admin_graphql_api_id":"gid://shopify/Order/820982911946154508","total_price":"229.60","nome":"João","ok":true,"x":null,"f":-1.5e-3}"#)
+    }
+
+    @Test func surrogatePairsAndEscapes() throws {
+        #expect(try JSONValue.parse(#""\ud83d\ude00 \n\"""#) == .string("😀 \n\""))
+        #expect(JSONValue.string("a\"b\\c\n\u{01}").serialized == #""a\"b\\c\n\u0001""#)
+    }
+
+    @Test(arguments: [
+        ("1.0", "1", 0), ("1e2", "100", 0), ("229.60", "229.6", 0), ("-0", "0", 0), ("0.1", "0.10e0", 0),
+        ("820982911946154508", "820982911946154509", -1), ("9007199254740993", "9007199254740992", 1),
+        ("-5", "3", -1), ("-5", "-3", -1), ("1e-3", "0.002", -1), ("12.5", "1.25e1", 0), ("100", "99.999", 1),
+    ] as [(String, String, Int)])
+    func exactComparison(_ a: String, _ b: String, _ expected: Int) throws {
+        let x = try #require(JSONNumber(a)), y = try #require(JSONNumber(b))
+        #expect(x.compare(y) == expected)
+        #expect(y.compare(x) == -expected)
+    }
+
+    @Test func objectsKeepOrderAndCompareByMembers() throws {
+        let a = try JSONValue.parse(#"{"b":1,"a":2}"#)
+        #expect(a.objectValue?.keys == ["b", "a"])
+        #expect(a == (try JSONValue.parse(#"{"a":2,"b":1}"#)))
+        #expect(a.prettySerialized == "{\n  \"b\": 1,\n  \"a\": 2\n}")
+    }
+
+    @Test func fieldPaths() throws {
+        let p = try FieldPath(parsing: "data.line_items[*].sku")
+        #expect(p.segments == [.key("data"), .key("line_items"), .wildcard, .key("sku")])
+        #expect(p.description == "data.line_items[*].sku")
+        #expect(try FieldPath(parsing: #"data["a.b"][2]"#).description == #"data["a.b"][2]"#)
+        let v = try JSONValue.parse(#"{"line_items":[{"sku":"A"},{"x":1},{"sku":"B"}]}"#)
+        var found: [JSONValue] = []
+        p.forEachValue(in: v, droppingFirst: 1) { found.append($0); return true }
+        #expect(found == ["A", "B"])
+        #expect(try FieldPath(parsing: "line_items[5].sku").firstValue(in: v) == nil)
+    }
+
+    @Test(arguments: [("", 1), ("a..b", 3), ("a.", 3), ("a[1", 4), ("a[x]", 3), ("a b", 2)] as [(String, Int)])
+    func badFieldPaths(_ text: String, _ column: Int) {
+        do {
+            _ = try FieldPath(parsing: text)
+            Issue.record("'\(text)' parsed")
+        } catch {
+            #expect(error.column == column, "\(text): \(error)")
+        }
+    }
+}
