@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "Adapters", dependencies: ["Rules", "CCrypto"]),
         .target(name: "Router", dependencies: ["Rules", "Adapters", "CSQLite", "CCurl", "CCrypto", "CLinux"]),
         .executableTarget(name: "hookrouter", dependencies: ["Router"]),
+        .executableTarget(name: "hookrouter-bench-match", dependencies: ["Rules"], path: "bench/match"),
 
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Adapters"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "Rules"]),

@@ -2,8 +2,10 @@ extension ConfigCompiler {
     /// Routes that can never match because an earlier `final` route without conditions takes every
     /// event they would.
     func warnAboutRoutes(_ routes: [Route], sources: [Source]) {
-        for (i, route) in routes.enumerated() {
-            for earlier in routes[..<i] where earlier.final && earlier.condition == nil {
+        var catchAll: [Route] = []  // final routes without conditions seen so far
+        for route in routes {
+            defer { if route.final && route.condition == nil { catchAll.append(route) } }
+            for earlier in catchAll {
                 guard Set(route.sources).isSubset(of: earlier.sources), covers(earlier.events, route.events) else { continue }
                 context.warning("shadowed", "route '\(route.name)' can never match: final route '\(earlier.name)' at \(earlier.location) takes every event it would; move it above or drop 'final'", at: route.location)
                 break

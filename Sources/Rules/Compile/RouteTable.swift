@@ -13,6 +13,15 @@ public final class RouteTable: Sendable {
     private let targetIndexByName: [String: Int]
     private let sourceIndexByPath: [String: Int]
     private let candidates: [Candidates]
+    /// What matching needs of each route, flat, so the hot loop copies no `Route` (and retains nothing).
+    private let entries: [Entry]
+    private let flatTargets: [Int]
+
+    struct Entry: Sendable {
+        let condition: Condition?
+        let targets: Range<Int>
+        let final: Bool
+    }
 
     /// Per source: for each exact type the routes that may take it (exact and glob, in file order),
     /// and for any other type the routes with globs or no `events`.
@@ -58,6 +67,15 @@ public final class RouteTable: Sendable {
             }
         }
         self.candidates = candidates
+        var flat: [Int] = []
+        var entries: [Entry] = []
+        for route in routes {
+            let start = flat.count
+            flat += route.targets
+            entries.append(Entry(condition: route.condition, targets: start..<flat.count, final: route.final))
+        }
+        self.entries = entries
+        self.flatTargets = flat
     }
 
     public func sourceIndex(named name: String) -> Int? { sourceIndexByName[name] }
@@ -75,21 +93,17 @@ public final class RouteTable: Sendable {
     /// Appends one `Match` per (route, target) the event must be delivered to, in file order;
     /// a matching `final` route ends the search.
     public func match(_ event: Event, source: Int, into out: inout [Match]) {
-        let list: [Int]
-        let needsTypeCheck: Bool
-        if let exact = candidates[source].byType[event.type] {
-            list = exact
-            needsTypeCheck = false
-        } else {
-            list = candidates[source].other
-            needsTypeCheck = true
-        }
-        for r in list {
-            let route = routes[r]
-            if needsTypeCheck, !route.takes(type: event.type) { continue }
-            if let condition = route.condition, !condition.holds(for: event) { continue }
-            for t in route.targets { out.append(Match(route: r, target: t)) }
-            if route.final { return }
+        let exact = candidates[source].byType[event.type]
+        let list = exact ?? candidates[source].other
+        entries.withUnsafeBufferPointer { entries in
+            flatTargets.withUnsafeBufferPointer { targets in
+                for r in list {
+                    if exact == nil, !routes[r].takes(type: event.type) { continue }
+                    if let condition = entries[r].condition, !condition.holds(for: event) { continue }
+                    for i in entries[r].targets { out.append(Match(route: r, target: targets[i])) }
+                    if entries[r].final { return }
+                }
+            }
         }
     }
 
