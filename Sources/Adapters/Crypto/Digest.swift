@@ -1,0 +1,101 @@
+import CCrypto
+
+/// An HMAC context keyed with a dummy key for one digest. It is only ever read (duplicated),
+/// which OpenSSL allows concurrently, so sharing it across threads is safe.
+private final class HMACTemplate: @unchecked Sendable {
+    let context: OpaquePointer?
+
+    init(_ algorithm: HashAlgorithm) {
+        context = hookrouter_hmac_template(algorithm.opensslName)
+    }
+}
+
+/// SHA-256 fetched once; the SHA256() one-shot and legacy EVP_sha256() re-fetch it per call
+/// in OpenSSL 3. Fetched digests are immutable and reference-counted, so sharing is safe.
+private final class FetchedDigest: @unchecked Sendable {
+    let digest: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+}
+
+private let fetchedSHA256 = FetchedDigest()
+
+private let sha1Template = HMACTemplate(.sha1)
+private let sha256Template = HMACTemplate(.sha256)
+private let sha512Template = HMACTemplate(.sha512)
+
+/// Message digests and HMACs backed by OpenSSL libcrypto.
+public enum Digest {
+    /// HMAC of the bytes in `message`.
+    public static func hmac(_ algorithm: HashAlgorithm, key: [UInt8], message: UnsafeRawBufferPointer) -> [UInt8] {
+        mac(algorithm, key: key) { context in
+            guard let base = message.baseAddress, message.count > 0 else { return true }
+            return EVP_MAC_update(context, base.assumingMemoryBound(to: UInt8.self), message.count) == 1
+        }
+    }
+
+    /// HMAC of `message`.
+    public static func hmac(_ algorithm: HashAlgorithm, key: [UInt8], message: [UInt8]) -> [UInt8] {
+        message.withUnsafeBytes { hmac(algorithm, key: key, message: $0) }
+    }
+
+    /// HMAC over several parts without concatenating them (Standard Webhooks signs "id.timestamp.body").
+    public static func hmac(_ algorithm: HashAlgorithm, key: [UInt8], parts: [[UInt8]]) -> [UInt8] {
+        mac(algorithm, key: key) { context in
+            for part in parts where !part.isEmpty {
+                let ok = part.withUnsafeBufferPointer { buffer in
+                    EVP_MAC_update(context, buffer.baseAddress, buffer.count) == 1
+                }
+                if !ok { return false }
+            }
+            return true
+        }
+    }
+
+    /// SHA-256 of `bytes`.
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 32) { output, count in
+            var written: UInt32 = 0
+            let ok = CryptoBuffers.withNonNull(bytes) { input, length in
+                EVP_Digest(input, length, output.baseAddress, &written, fetchedSHA256.digest, nil) == 1
+            }
+            guard ok, written == 32 else { CryptoError.unrecoverable("EVP_Digest") }
+            count = 32
+        }
+    }
+
+    /// Lower-case hex SHA-256 of `bytes`.
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        Hex.encode(sha256(bytes))
+    }
+
+    /// Duplicates the algorithm's template context (avoiding per-call MAC and digest fetches),
+    /// keys it, lets `update` feed data, and returns the tag.
+    @inline(__always)
+    private static func mac(
+        _ algorithm: HashAlgorithm, key: [UInt8], update: (OpaquePointer) -> Bool
+    ) -> [UInt8] {
+        let template: HMACTemplate
+        switch algorithm {
+        case .sha1: template = sha1Template
+        case .sha256: template = sha256Template
+        case .sha512: template = sha512Template
+        }
+        guard let source = template.context, let context = EVP_MAC_CTX_dup(source) else {
+            CryptoError.unrecoverable("EVP_MAC_CTX_dup")
+        }
+        defer { EVP_MAC_CTX_free(context) }  // also wipes OpenSSL's copy of the key
+
+        let keyed = CryptoBuffers.withNonNull(key) { pointer, length in
+            EVP_MAC_init(context, pointer, length, nil) == 1
+        }
+        guard keyed, update(context) else { CryptoError.unrecoverable("EVP_MAC_init/update") }
+
+        let length = algorithm.digestLength
+        return [UInt8](unsafeUninitializedCapacity: length) { output, count in
+            var written = 0
+            guard EVP_MAC_final(context, output.baseAddress, &written, length) == 1, written == length else {
+                CryptoError.unrecoverable("EVP_MAC_final")
+            }
+            count = written
+        }
+    }
+}
