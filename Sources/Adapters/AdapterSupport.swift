@@ -1,0 +1,80 @@
+import Rules
+
+/// Pieces every adapter shares, so no provider file repeats them.
+enum AdapterSupport {
+    /// Whether `candidate` equals any configured secret (rotation), each compared in constant time.
+    static func matchesAny(_ candidate: [UInt8], _ secrets: [Secret]) -> Bool {
+        var ok = false
+        for s in secrets where ConstantTime.equals(candidate, s.bytes) { ok = true }
+        return ok
+    }
+
+    /// Parses the body, or a 400 naming where it broke.
+    static func parse(_ body: [UInt8]) throws(AdapterError) -> JSONValue {
+        do {
+            return try JSONValue.parse(body)
+        } catch {
+            throw .badRequest("malformed JSON: \(error)")
+        }
+    }
+
+    /// The body must be a JSON object (every provider sends one).
+    static func parseObject(_ body: [UInt8]) throws(AdapterError) -> JSONValue {
+        let v = try parse(body)
+        guard case .object = v else { throw .badRequest("the body must be a JSON object") }
+        return v
+    }
+
+    /// Headers with lower-case names, credential-carrying ones dropped.
+    static func keptHeaders(_ request: InboundRequest, dropping credentials: [String]) -> [HTTPField] {
+        var out: [HTTPField] = []
+        out.reserveCapacity(request.headers.count)
+        for field in request.headers {
+            let name = field.name.lowercased()
+            if name == "authorization" || name == "cookie" || credentials.contains(name) { continue }
+            out.append(HTTPField(name, field.value))
+        }
+        return out
+    }
+
+    /// Deduplication id for senders that give none: the body's SHA-256.
+    static func bodyHash(_ body: [UInt8]) -> String { "sha256:" + Digest.sha256Hex(body) }
+
+    /// Text of a JSON scalar (numbers as written), for ids and attributes.
+    static func text(_ v: JSONValue?) -> String? {
+        switch v {
+        case .string(let s)?: return s
+        case .number(let n)?: return n.text
+        case .bool(let b)?: return b ? "true" : "false"
+        default: return nil
+        }
+    }
+
+    static func contentType(_ request: InboundRequest) -> String {
+        request.header("content-type") ?? "application/json"
+    }
+
+    /// Builds the event; every adapter ends here.
+    static func event(_ request: InboundRequest, source: String, type: String, id: String, time: Timestamp?, now: Timestamp,
+                      attributes: JSONObject, data: JSONValue, dropping credentials: [String]) -> Event {
+        Event(id: id, source: source, type: type, time: time ?? now, receivedAt: now,
+              headers: keptHeaders(request, dropping: credentials), attributes: attributes, data: data,
+              body: request.body, contentType: contentType(request))
+    }
+
+    /// A path given in an adapter's config (`type: evento`, `id: { path: dados.chave }`), into the body.
+    static func bodyPath(_ config: MappingReader, _ text: String, at location: SourceLocation?) -> FieldPath? {
+        do {
+            return try FieldPath(parsing: text)
+        } catch {
+            config.context.error("path", "invalid body path '\(text)' in \(config.subject): \(error.message)", at: location)
+            return nil
+        }
+    }
+
+    /// Seconds or milliseconds since the epoch as a timestamp.
+    static func epoch(_ v: JSONValue?, milliseconds: Bool) -> Timestamp? {
+        guard let t = text(v), let n = Int64(t), n > 0 else { return nil }
+        return milliseconds ? Timestamp(milliseconds: n) : Timestamp(seconds: n)
+    }
+}

@@ -1,2 +1,0 @@
-import Rules
-public enum AdaptersModule {}
