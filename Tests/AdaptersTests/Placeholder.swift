@@ -1,3 +1,0 @@
-import Testing
-@testable import Adapters
-@Test func placeholder() { #expect(true) }
