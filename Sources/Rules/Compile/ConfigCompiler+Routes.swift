@@ -12,48 +12,25 @@ extension ConfigCompiler {
             let subject = "route '\(d.name)'"
             guard let reader = MappingReader(d.node, subject: subject, context: context) else { continue }
             reader.checkKeys(Self.routeKeys)
-            var ok = true
 
-            var from: [Int] = []
-            if reader.require("from") != nil {
-                for (name, place) in reader.strings("from") ?? [] {
-                    if let i = sourceIndex[name] {
-                        if !from.contains(i) { from.append(i) }
-                    } else if !declaredSources.contains(name) {
-                        let hint = Suggestion.hint(for: name, in: sourceIndex.keys.sorted())
-                        context.error("unknown-source", "\(subject) takes events from unknown source '\(name)'\(hint)", at: place)
-                        ok = false
-                    } else {
-                        ok = false
-                    }
-                }
-            } else { ok = false }
-
-            var to: [Int] = []
-            if reader.require("to") != nil {
-                for (name, place) in reader.strings("to") ?? [] {
-                    if let i = targetIndex[name] {
-                        if !to.contains(i) { to.append(i) }
-                    } else if !declaredTargets.contains(name) {
-                        let hint = Suggestion.hint(for: name, in: targetIndex.keys.sorted())
-                        context.error("unknown-target", "\(subject) sends to unknown target '\(name)'\(hint)", at: place)
-                        ok = false
-                    } else {
-                        ok = false
-                    }
-                }
-                if to.isEmpty, ok {
-                    context.error("value", "\(subject) sends to no target; list at least one in 'to'", at: reader.location(of: "to"))
-                    ok = false
-                }
-            } else { ok = false }
+            let from = resolve(reader, key: "from", index: sourceIndex, declared: declaredSources) { name, hint in
+                ("unknown-source", "\(subject) takes events from unknown source '\(name)'\(hint)")
+            }
+            let to = resolve(reader, key: "to", index: targetIndex, declared: declaredTargets) { name, hint in
+                ("unknown-target", "\(subject) sends to unknown target '\(name)'\(hint)")
+            }
+            var ok = from != nil && to != nil
+            if let to, to.isEmpty {
+                context.error("value", "\(subject) sends to no target; list at least one in 'to'", at: reader.location(of: "to"))
+                ok = false
+            }
 
             let events = (reader.strings("events") ?? []).map { (EventPattern($0.0), $0.1) }
             for (pattern, place) in events {
                 if pattern.text.isEmpty {
                     context.error("value", "\(subject) lists an empty event type", at: place)
                 }
-                warnIfNoSourceProduces(pattern, at: place, route: subject, from: from.map { sources[$0] })
+                warnIfNoSourceProduces(pattern, at: place, route: subject, from: (from ?? []).map { sources[$0] })
             }
 
             var condition: Condition?
@@ -63,11 +40,32 @@ extension ConfigCompiler {
 
             let body = compileBody(reader, subject: subject)
             let final = reader.bool("final") ?? false
-            guard ok, let body else { continue }
+            guard ok, let from, let to, let body else { continue }
             routes.append(Route(name: d.name, index: routes.count, sources: from, events: events.map(\.0), condition: condition,
                                 targets: to, body: body, final: final, location: d.nameLocation))
         }
         return routes
+    }
+
+    /// Names in `key` resolved to indices, without repeats; nil when the key is missing or a name is
+    /// unknown. A name declared but not compiled (it had its own errors) is not reported again.
+    private func resolve(_ reader: MappingReader, key: String, index: [String: Int], declared: Set<String>,
+                         unknown: (String, String) -> (String, String)) -> [Int]? {
+        guard reader.require(key) != nil else { return nil }
+        var out: [Int] = []
+        var ok = true
+        for (name, place) in reader.strings(key) ?? [] {
+            if let i = index[name] {
+                if !out.contains(i) { out.append(i) }
+                continue
+            }
+            ok = false
+            if !declared.contains(name) {
+                let (code, message) = unknown(name, Suggestion.hint(for: name, in: index.keys.sorted()))
+                context.error(code, message, at: place)
+            }
+        }
+        return ok ? out : nil
     }
 
     private func compileBody(_ reader: MappingReader, subject: String) -> BodyMode? {
