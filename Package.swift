@@ -19,14 +19,16 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
+        .target(name: "HTTPServer", dependencies: ["CLinux"]),
         .target(name: "Rules", dependencies: ["CYAML"]),
         .target(name: "Adapters", dependencies: ["Rules", "CCrypto"]),
-        .target(name: "Router", dependencies: ["Rules", "Adapters", "CSQLite", "CCurl", "CCrypto", "CLinux"]),
+        .target(name: "Router", dependencies: ["HTTPServer", "Rules", "Adapters", "CSQLite", "CCurl", "CCrypto", "CLinux"]),
         .executableTarget(name: "hookrouter", dependencies: ["Router"]),
         .executableTarget(name: "hookrouter-bench-match", dependencies: ["Rules"], path: "bench/match"),
 
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Adapters"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "Rules"]),
         .testTarget(name: "RouterTests", dependencies: ["Router", "Rules", "Adapters"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
     ]
 )

@@ -1,0 +1,413 @@
+import CLinux
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An HTTP/1.1 server on one epoll loop: non-blocking sockets, edge-triggered, keep-alive and pipelined
+/// requests answered in order, strict parsing, timeouts and a connection limit. It knows nothing of
+/// webhooks: the `HTTPHandler` decides.
+///
+/// Everything but `Responder`, `stop()` and `wake` runs on the thread that called `run()`.
+public final class HTTPServer: @unchecked Sendable {
+    public let limits: HTTPServerLimits
+    /// The port actually bound (useful with port 0).
+    public private(set) var port = 0
+
+    private let handler: HTTPHandler
+    private let epollFD: Int32
+    private let mailbox = Mailbox()
+    private var listenFD: Int32 = -1
+    private var connections: [Connection?] = []
+    private var connectionCount = 0
+    private var nextGeneration: UInt32 = 1
+    private var extraReaders: [Int32: () -> Void] = [:]
+    private var draining = false
+    private var drainStarted: Int64 = 0
+    private var scratch = [UInt8](repeating: 0, count: 1 << 16)
+    private var lastSweep: Int64 = 0
+    /// Called once per loop turn, after the events of that turn (for work the owner batches).
+    public var onTurn: (() -> Void)?
+
+    /// Token of the listener and the mailbox in `epoll_data`; connections use `generation << 32 | fd`.
+    private static let listenerToken: UInt64 = 1 << 63
+    private static let mailboxToken: UInt64 = 1 << 62
+    private static let extraTag: UInt64 = 1 << 61
+
+    public init(handler: HTTPHandler, limits: HTTPServerLimits = HTTPServerLimits()) {
+        self.handler = handler
+        self.limits = limits
+        self.epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+    }
+
+    deinit {
+        if listenFD >= 0 { close(listenFD) }
+        close(epollFD)
+    }
+
+    /// Binds the listener; call before `run()`.
+    public func bind(host: String, port: Int) throws(ListenError) {
+        guard epollFD >= 0 else { throw ListenError(description: "cannot create an epoll instance: \(Syscall.errorText(errno))") }
+        let (fd, bound) = try SocketAddress.listen(host: host, port: port)
+        listenFD = fd
+        self.port = bound
+        register(fd, token: Self.listenerToken, events: EPOLLIN.rawValue | EPOLLET.rawValue)
+        register(mailbox.eventFD, token: Self.mailboxToken, events: EPOLLIN.rawValue)
+    }
+
+    /// Watches another descriptor (signals, inotify) from the loop; `onReadable` runs on the loop thread.
+    public func watch(_ fd: Int32, onReadable: @escaping () -> Void) {
+        extraReaders[fd] = onReadable
+        register(fd, token: Self.extraTag | UInt64(UInt32(bitPattern: fd)), events: EPOLLIN.rawValue)
+    }
+
+    /// Stops accepting, finishes requests in flight, then `run()` returns. Loop thread only.
+    public func beginDrain() {
+        guard !draining else { return }
+        draining = true
+        drainStarted = MonotonicClock.milliseconds()
+        if listenFD >= 0 {
+            close(listenFD)
+            listenFD = -1
+        }
+        for c in connections.compactMap({ $0 }) where c.isIdle { closeConnection(c) }
+    }
+
+    /// Runs the loop until a drain completes.
+    public func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        while true {
+            if draining {
+                let now = MonotonicClock.milliseconds()
+                if connectionCount == 0 || now - drainStarted > limits.drainTimeoutMilliseconds { break }
+            }
+            let n = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), 250) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            for i in 0..<Int(n) {
+                let token = events[i].data.u64
+                let flags = events[i].events
+                if token == Self.listenerToken {
+                    acceptAll()
+                } else if token == Self.mailboxToken {
+                    deliverLetters()
+                } else if token & Self.extraTag != 0 {
+                    extraReaders[Int32(bitPattern: UInt32(truncatingIfNeeded: token))]?()
+                } else {
+                    connectionEvent(token: token, flags: flags)
+                }
+            }
+            onTurn?()
+            let now = MonotonicClock.milliseconds()
+            if now - lastSweep >= 250 {
+                lastSweep = now
+                sweep(now: now)
+            }
+        }
+        for c in connections.compactMap({ $0 }) { closeConnection(c) }
+    }
+
+    // MARK: - Accepting
+
+    private func acceptAll() {
+        while listenFD >= 0 {
+            var storage = sockaddr_storage()
+            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    accept4(listenFD, $0, &len, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                return  // EAGAIN, or EMFILE and friends: try again on the next edge
+            }
+            if connectionCount >= limits.maxConnections {
+                var bytes: [UInt8] = []
+                HTTPResponse.json(503, #"{"error":"unavailable","detail":"too many connections"}"#).serialized(keepAlive: false, into: &bytes)
+                _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                close(fd)
+                continue
+            }
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let generation = nextGeneration
+            nextGeneration = nextGeneration == UInt32.max ? 1 : nextGeneration + 1
+            let c = Connection(fd: fd, generation: generation, remoteAddress: SocketAddress.text(&storage), now: MonotonicClock.milliseconds())
+            if Int(fd) >= connections.count { connections += [Connection?](repeating: nil, count: Int(fd) + 1 - connections.count) }
+            connections[Int(fd)] = c
+            connectionCount += 1
+            register(fd, token: UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd)),
+                     events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue)
+            drive(c)
+        }
+    }
+
+    private func register(_ fd: Int32, token: UInt64, events: UInt32) {
+        var ev = epoll_event()
+        ev.events = events
+        ev.data.u64 = token
+        epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &ev)
+    }
+
+    // MARK: - Connection events
+
+    private func connection(fd: Int32, generation: UInt32) -> Connection? {
+        guard fd >= 0, Int(fd) < connections.count, let c = connections[Int(fd)], c.generation == generation else { return nil }
+        return c
+    }
+
+    private func connectionEvent(token: UInt64, flags: UInt32) {
+        guard let c = connection(fd: Int32(bitPattern: UInt32(truncatingIfNeeded: token)), generation: UInt32(token >> 32)) else { return }
+        if flags & EPOLLERR.rawValue != 0 {
+            closeConnection(c)
+            return
+        }
+        if flags & EPOLLOUT.rawValue != 0, c.hasPendingOutput {
+            guard flush(c) else { return }
+        }
+        if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 {
+            c.readable = true
+            drive(c)
+        }
+    }
+
+    private func deliverLetters() {
+        for letter in mailbox.drain() {
+            guard let c = connection(fd: letter.fd, generation: letter.generation), case .waiting(let head) = c.phase else { continue }
+            answer(c, head: head, letter.response)
+        }
+    }
+
+    /// Parses and dispatches buffered requests, reading more while the socket has bytes, until the
+    /// connection waits on the handler, needs bytes the socket does not have, or is closed.
+    private func drive(_ c: Connection) {
+        while connections[Int(c.fd)] === c {
+            if case .waiting = c.phase {
+                // Keep reading pipelined requests only up to a bound; the rest waits in the socket.
+                if c.unconsumed >= 1 << 16 || !c.readable { return }
+                if !readSome(c) { return }
+                continue
+            }
+            switch step(c) {
+            case .progressed:
+                continue
+            case .stop:
+                return
+            case .needBytes:
+                if !c.readable {
+                    if c.peerClosed { closeConnection(c) }
+                    return
+                }
+                if !readSome(c) { return }
+            }
+        }
+    }
+
+    private enum StepResult { case progressed, needBytes, stop }
+
+    /// Reads one chunk. Returns false when nothing more can be read now (or the connection closed).
+    private func readSome(_ c: Connection) -> Bool {
+        let wasEmpty = c.unconsumed == 0
+        let r = scratch.withUnsafeMutableBytes { buf in Syscall.io { read(c.fd, buf.baseAddress, buf.count) } }
+        switch r {
+        case .done(0):
+            c.readable = false
+            c.peerClosed = true
+            if case .waiting = c.phase { return false }  // answer first, then close
+            closeConnection(c)
+            return false
+        case .done(let n):
+            if wasEmpty, case .head = c.phase { c.phaseStarted = MonotonicClock.milliseconds() }
+            c.input.append(contentsOf: scratch[0..<n])
+            return true
+        case .wouldBlock:
+            c.readable = false
+            if c.peerClosed, case .head = c.phase, c.unconsumed == 0 { closeConnection(c) }
+            return false
+        case .failed:
+            closeConnection(c)
+            return false
+        }
+    }
+
+    private func step(_ c: Connection) -> StepResult {
+        switch c.phase {
+        case .head:
+            guard c.unconsumed > 0 else { return .needBytes }
+            let parsed = c.input.withUnsafeBufferPointer { HTTPHeadParser.parse(UnsafeBufferPointer(rebasing: $0[c.inputStart...])) }
+            switch parsed {
+            case .incomplete:
+                return .needBytes
+            case .invalid(let error):
+                reject(c, error)
+                return .stop
+            case .complete(let head, let length):
+                c.consume(length)
+                return begin(c, head)
+            }
+        case .fixedBody(let head, let length):
+            guard c.unconsumed >= length else { return .needBytes }
+            let body = Array(c.input[c.inputStart..<(c.inputStart + length)])
+            c.consume(length)
+            dispatch(c, head: head, body: body)
+            return .progressed
+        case .chunkedBody(let head, var decoder):
+            guard c.unconsumed > 0 else { return .needBytes }
+            do {
+                let used = try c.input.withUnsafeBufferPointer { buf throws(HTTPParseError) in
+                    try decoder.feed(UnsafeBufferPointer(rebasing: buf[c.inputStart...]))
+                }
+                c.consume(used)
+            } catch {
+                reject(c, error)
+                return .stop
+            }
+            if decoder.isDone {
+                dispatch(c, head: head, body: decoder.takeBody())
+                return .progressed
+            }
+            c.phase = .chunkedBody(head, decoder)
+            return .needBytes
+        case .waiting:
+            return .stop
+        }
+    }
+
+    /// A head is in: ask the handler, then read the body or answer at once.
+    private func begin(_ c: Connection, _ head: HTTPRequestHead) -> StepResult {
+        switch handler.decide(head, remoteAddress: c.remoteAddress) {
+        case .respond(var response):
+            // The body was not read, so its end is unknown: close rather than guess.
+            if head.framing != .none { response.close = true }
+            c.phase = .waiting(head)
+            answer(c, head: head, response)
+            return .progressed
+        case .readBody(let maxBody):
+            c.phaseStarted = MonotonicClock.milliseconds()
+            switch head.framing {
+            case .none:
+                dispatch(c, head: head, body: [])
+                return .progressed
+            case .contentLength(let n):
+                guard n <= maxBody else {
+                    reject(c, .bodyTooLarge)
+                    return .stop
+                }
+                c.phase = .fixedBody(head, length: n)
+            case .chunked:
+                c.phase = .chunkedBody(head, ChunkedDecoder(maxBody: maxBody))
+            }
+            if head.expectsContinue, c.unconsumed == 0 {
+                c.output.append(contentsOf: "HTTP/1.1 100 Continue\r\n\r\n".utf8)
+                guard flush(c) else { return .stop }
+            }
+            return .progressed
+        }
+    }
+
+    private func dispatch(_ c: Connection, head: HTTPRequestHead, body: [UInt8]) {
+        c.phase = .waiting(head)
+        let request = HTTPRequest(head: head, body: body, remoteAddress: c.remoteAddress)
+        if let response = handler.handle(request, responder: Responder(mailbox: mailbox, fd: c.fd, generation: c.generation)) {
+            answer(c, head: head, response)
+        }
+    }
+
+    /// Writes the answer to the request the connection waits on; then the next pipelined request may start.
+    private func answer(_ c: Connection, head: HTTPRequestHead, _ response: HTTPResponse) {
+        let keepAlive = head.keepAlive && !response.close && !draining && !c.peerClosed
+        response.serialized(keepAlive: keepAlive, into: &c.output)
+        c.phase = .head
+        c.phaseStarted = MonotonicClock.milliseconds()
+        if !keepAlive { c.closeAfterWrite = true }
+        guard flush(c) else { return }
+        if keepAlive { drive(c) }
+    }
+
+    /// Answers a malformed request with its status and closes: after a framing error the byte stream
+    /// cannot be trusted (that is what request smuggling exploits).
+    private func reject(_ c: Connection, _ error: HTTPParseError) {
+        let body = #"{"error":"bad_request","detail":"# + jsonString(error.description) + "}"
+        HTTPResponse.json(error.status, body).serialized(keepAlive: false, into: &c.output)
+        c.closeAfterWrite = true
+        c.phase = .head
+        c.readable = false
+        _ = flush(c)
+    }
+
+    /// Sends pending output. Returns false when the connection was closed.
+    @discardableResult
+    private func flush(_ c: Connection) -> Bool {
+        while c.hasPendingOutput {
+            let r = c.output.withUnsafeBytes { buf in
+                Syscall.io { send(c.fd, buf.baseAddress! + c.outputStart, buf.count - c.outputStart, Int32(MSG_NOSIGNAL)) }
+            }
+            switch r {
+            case .done(let n):
+                c.outputStart += n
+            case .wouldBlock:
+                if c.outputStuckSince == nil { c.outputStuckSince = MonotonicClock.milliseconds() }
+                return true
+            case .failed:
+                closeConnection(c)
+                return false
+            }
+        }
+        c.output.removeAll(keepingCapacity: c.output.capacity <= 1 << 16)
+        c.outputStart = 0
+        c.outputStuckSince = nil
+        if c.closeAfterWrite || (draining && c.isIdle) {
+            closeConnection(c)
+            return false
+        }
+        return true
+    }
+
+    private func closeConnection(_ c: Connection) {
+        guard Int(c.fd) < connections.count, connections[Int(c.fd)] === c else { return }
+        connections[Int(c.fd)] = nil
+        connectionCount -= 1
+        close(c.fd)  // also removes it from the epoll set
+    }
+
+    /// Closes connections past their phase's timeout; a client stuck mid-head gets a 408 first.
+    private func sweep(now: Int64) {
+        for case let c? in connections where c.timedOut(now: now, limits: limits) {
+            if case .head = c.phase, c.unconsumed > 0, !c.hasPendingOutput {
+                HTTPResponse.json(408, #"{"error":"timeout","detail":"request not received in time"}"#).serialized(keepAlive: false, into: &c.output)
+                c.closeAfterWrite = true
+                _ = flush(c)
+                if connections[Int(c.fd)] === c { closeConnection(c) }
+            } else {
+                closeConnection(c)
+            }
+        }
+    }
+
+    /// Wakes the loop from another thread (after `stop` flags or new work).
+    public func wake() { mailbox.wake() }
+}
+
+/// A JSON string literal (quotes included) for short, server-made texts.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 {
+                let hex = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+    }
+    return out + "\""
+}

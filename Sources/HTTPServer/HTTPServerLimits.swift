@@ -1,0 +1,34 @@
+/// Timeouts and limits of the server; the defaults suit webhooks (small bodies, providers that retry).
+public struct HTTPServerLimits: Sendable {
+    /// From the first byte of a request until its head is complete (slow-header clients are cut off).
+    public var headerTimeoutMilliseconds: Int64 = 10_000
+    /// From the end of the head until the whole body is in (slow-body clients are cut off).
+    public var bodyTimeoutMilliseconds: Int64 = 30_000
+    /// An idle keep-alive connection is closed after this.
+    public var keepAliveTimeoutMilliseconds: Int64 = 60_000
+    /// A client that does not read its answer is dropped after this.
+    public var writeTimeoutMilliseconds: Int64 = 30_000
+    /// Connections beyond this are answered 503 and closed.
+    public var maxConnections = 4096
+    /// On shutdown, requests still running after this are abandoned.
+    public var drainTimeoutMilliseconds: Int64 = 30_000
+
+    public init() {}
+}
+
+/// What to do with a request once its head is known.
+public enum HeadDecision: Sendable {
+    /// Read a body of at most `maxBody` bytes (413 beyond it), then call `handle`.
+    case readBody(maxBody: Int)
+    /// Answer now without reading the body.
+    case respond(HTTPResponse)
+}
+
+/// The application side of the server. Both calls run on the server's loop thread.
+public protocol HTTPHandler: AnyObject {
+    /// Decides from the head alone (path, method, size, client) whether to read the body.
+    func decide(_ head: HTTPRequestHead, remoteAddress: String) -> HeadDecision
+    /// Handles a complete request: returns the answer now, or nil and answers later through `responder`
+    /// (from any thread, exactly once).
+    func handle(_ request: HTTPRequest, responder: Responder) -> HTTPResponse?
+}

@@ -1,0 +1,58 @@
+import CLinux
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Answers one request later, from any thread. An answer for a connection that has gone is dropped.
+public struct Responder: Sendable {
+    let mailbox: Mailbox
+    let fd: Int32
+    let generation: UInt32
+
+    public func respond(_ response: HTTPResponse) {
+        mailbox.post(Mailbox.Letter(fd: fd, generation: generation, response: response))
+    }
+}
+
+/// Answers posted by other threads, handed to the loop through an eventfd.
+final class Mailbox: Sendable {
+    struct Letter: Sendable {
+        let fd: Int32
+        let generation: UInt32
+        let response: HTTPResponse
+    }
+
+    let eventFD: Int32
+    private let letters = Mutex<[Letter]>([])
+
+    init() {
+        eventFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+    }
+
+    deinit { close(eventFD) }
+
+    func post(_ letter: Letter) {
+        let wasEmpty = letters.withLock { list in
+            list.append(letter)
+            return list.count == 1
+        }
+        // Only the first letter of a batch needs to wake the loop; it drains them all.
+        if wasEmpty { wake() }
+    }
+
+    func wake() {
+        var one: UInt64 = 1
+        _ = withUnsafeBytes(of: &one) { write(eventFD, $0.baseAddress, 8) }
+    }
+
+    /// Called by the loop: clears the eventfd first, then takes every letter (so none is missed).
+    func drain() -> [Letter] {
+        var count: UInt64 = 0
+        _ = withUnsafeMutableBytes(of: &count) { read(eventFD, $0.baseAddress, 8) }
+        return letters.withLock { list in
+            defer { list.removeAll(keepingCapacity: true) }
+            return list
+        }
+    }
+}
