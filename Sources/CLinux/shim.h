@@ -13,6 +13,8 @@
 #include <signal.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <pthread.h>
 
 int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 int pipe2(int pipefd[2], int flags);
+int pthread_setname_np(pthread_t thread, const char *name);

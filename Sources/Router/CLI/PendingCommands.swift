@@ -1,11 +1,4 @@
 /// Commands whose issues have not landed yet: they say so and exit 2 rather than pretend.
-enum ServeCommand: Command {
-    static let name = "serve"
-    static let summary = "run the router in the foreground"
-    static let usage = "Usage: hookrouter serve [--config DIR] [--data DIR] [--listen HOST:PORT] [--admin HOST:PORT]\n\nNot available yet in this build.\n"
-    static func run(_ args: [String]) -> Int32 { pending(name) }
-}
-
 enum TestCommand: Command {
     static let name = "test"
     static let summary = "run the tests: cases declared in the route files"

@@ -23,6 +23,26 @@ enum FileSystem {
         }
     }
 
+    /// Replaces a file's contents (write to a temp file, then rename, so readers never see half).
+    static func write(_ path: String, _ bytes: [UInt8]) -> Bool {
+        let temp = path + ".tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return false }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                close(fd)
+                unlink(temp)
+                return false
+            }
+            offset += n
+        }
+        close(fd)
+        return rename(temp, path) == 0
+    }
+
     /// Names in a directory (not `.`/`..`), or nil when it cannot be listed.
     static func list(_ directory: String) -> [String]? {
         guard let dir = opendir(directory) else { return nil }

@@ -1,5 +1,6 @@
 extension ConfigCompiler {
-    static let settingsKeys = ["listen", "admin", "retention", "store_key"]
+    static let settingsKeys = ["listen", "admin", "retention", "store_key", "http"]
+    static let httpKeys = ["header_timeout", "body_timeout", "keepalive_timeout", "max_connections"]
 
     func compileSettings(_ pairs: [(YAMLPair, ConfigFile)]) -> Settings {
         var settings = Settings()
@@ -31,6 +32,13 @@ extension ConfigCompiler {
                 admin.checkKeys(["listen", "token"])
                 settings.adminListen = listenAddress(admin, "listen")
                 settings.adminToken = admin.secret("token")
+            case "http":
+                guard let http = reader.mapping("http", subject: "settings.http") else { break }
+                http.checkKeys(Self.httpKeys)
+                settings.headerTimeoutMilliseconds = http.duration("header_timeout")
+                settings.bodyTimeoutMilliseconds = http.duration("body_timeout")
+                settings.keepAliveTimeoutMilliseconds = http.duration("keepalive_timeout")
+                settings.maxConnections = http.int("max_connections", range: 1...1_000_000)
             default:
                 break
             }

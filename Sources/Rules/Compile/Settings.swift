@@ -7,6 +7,11 @@ public struct Settings: Sendable {
     public var retentionMilliseconds: Int64 = 7 * 86_400_000
     /// 32 bytes; stored bodies and headers are encrypted with it when set.
     public var storeKey: Secret?
+    /// `http:` timeouts and limits of the ingest listener; nil keeps the server's default.
+    public var headerTimeoutMilliseconds: Int64?
+    public var bodyTimeoutMilliseconds: Int64?
+    public var keepAliveTimeoutMilliseconds: Int64?
+    public var maxConnections: Int?
 
     public init() {}
 }

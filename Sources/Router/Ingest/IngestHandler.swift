@@ -1,0 +1,103 @@
+import Adapters
+import HTTPServer
+import Rules
+
+/// The ingest listener's application: path → source, method, `allow_ips`, rate limit, size, then the
+/// adapter, `require`, the match, and the store. Answers 2xx only once the event is on disk.
+///
+/// Runs on the HTTP loop thread; the store's completion answers from the writer thread.
+final class IngestHandler: HTTPHandler {
+    let config: LiveConfig
+    let store: EventStore
+    let limiter = RateLimiter()
+    let metrics: IngestMetrics
+    private var matches: [RouteTable.Match] = []
+
+    init(config: LiveConfig, store: EventStore, metrics: IngestMetrics) {
+        self.config = config
+        self.store = store
+        self.metrics = metrics
+    }
+
+    func decide(_ head: HTTPRequestHead, remoteAddress: String) -> HeadDecision {
+        if head.path == "/healthz" {
+            return .respond(head.method == "GET" || head.method == "HEAD" ? .json(200, #"{"status":"ok"}"#)
+                                                                         : IngestAnswer.error(405, "method_not_allowed", "use GET", headers: [HTTPHeader("Allow", "GET")]))
+        }
+        let table = config.table
+        guard let (index, _) = table.source(forPath: head.path) else {
+            return .respond(IngestAnswer.error(404, "not_found", "no source is configured at this path"))
+        }
+        let source = table.sources[index]
+        guard head.method == "POST" else {
+            return .respond(reject(source, 405, "method_not_allowed", "webhooks are received with POST", headers: [HTTPHeader("Allow", "POST")]))
+        }
+        if !source.allowIPs.isEmpty, !source.allowIPs.contains(where: { $0.contains(remoteAddress) }) {
+            Log.warn("request from an address outside allow_ips", ["source": source.name, "remote": remoteAddress])
+            return .respond(reject(source, 403, "forbidden", "this address may not post to this source"))
+        }
+        if let rate = source.rateLimit,
+           let wait = limiter.check(source: source.name, address: remoteAddress, rate: rate, nowMilliseconds: MonotonicClock.milliseconds()) {
+            return .respond(reject(source, 429, "rate_limited", "over the rate limit of \(rate) for this address", headers: [HTTPHeader("Retry-After", String(wait))]))
+        }
+        return .readBody(maxBody: source.maxBody)
+    }
+
+    func handle(_ request: HTTPRequest, responder: Responder) -> HTTPResponse? {
+        let table = config.table
+        guard let (index, suffix) = table.source(forPath: request.head.path) else {
+            // The source went away in a reload between the head and the body.
+            return IngestAnswer.error(404, "not_found", "no source is configured at this path")
+        }
+        let source = table.sources[index]
+        let inbound = InboundRequest(method: request.head.method, path: request.head.path, pathSuffix: suffix,
+                                     headers: request.head.headers.map { HTTPField($0.name, $0.value) },
+                                     body: request.body, remoteAddress: request.remoteAddress)
+        let event: Event
+        do {
+            event = try source.adapter.receive(inbound, source: source.name, now: WallClock.now())
+        } catch {
+            switch error {
+            case .unauthorized(let detail):
+                Log.warn("webhook refused: not authentic", ["source": source.name, "remote": request.remoteAddress, "detail": detail])
+                return reject(source, 401, "unauthorized", detail)
+            case .badRequest(let detail):
+                Log.info("webhook refused: bad request", ["source": source.name, "remote": request.remoteAddress, "detail": detail])
+                return reject(source, 400, "bad_request", detail)
+            }
+        }
+        let missing = source.missingRequiredPaths(event)
+        if !missing.isEmpty {
+            let detail = "missing " + missing.map(\.description).joined(separator: ", ")
+            Log.info("webhook refused: required fields missing", ["source": source.name, "event_id": event.id, "type": event.type, "detail": detail])
+            return reject(source, 422, "invalid", detail)
+        }
+        matches.removeAll(keepingCapacity: true)
+        table.match(event, source: index, into: &matches)
+        let planned = matches.map { PlannedDelivery(route: table.routes[$0.route].name, target: table.targets[$0.target].name) }
+        let stored = StoredEvent(source: source.name, eventID: event.id, type: event.type, time: event.time, receivedAt: event.receivedAt,
+                                 contentType: event.contentType, headers: event.headers, body: event.body, deliveries: planned)
+        let metrics = self.metrics
+        let sourceName = source.name, eventID = event.id, type = event.type
+        store.submit(stored) { outcome in
+            switch outcome {
+            case .stored(_, let deliveries):
+                metrics.count(source: sourceName, status: 202)
+                Log.debug("event accepted", ["source": sourceName, "event_id": eventID, "type": type, "deliveries": String(deliveries)])
+                responder.respond(IngestAnswer.accepted(eventID: eventID, deliveries: deliveries))
+            case .duplicate:
+                metrics.count(source: sourceName, status: 200)
+                responder.respond(IngestAnswer.duplicate(eventID: eventID))
+            case .unavailable(let why):
+                metrics.count(source: sourceName, status: 503)
+                responder.respond(IngestAnswer.error(503, "unavailable", why, headers: [HTTPHeader("Retry-After", "5")]))
+            }
+        }
+        return nil
+    }
+
+    private func reject(_ source: Source, _ status: Int, _ code: String, _ detail: String, headers: [HTTPHeader] = []) -> HTTPResponse {
+        metrics.count(source: source.name, status: status)
+        return IngestAnswer.error(status, code, detail, headers: headers)
+    }
+}

@@ -1,0 +1,68 @@
+/// The store's schema, versioned with `PRAGMA user_version`: each migration runs once, in order,
+/// in its own transaction, so an old database is brought up to date at start.
+enum Schema {
+    static let migrations: [String] = [
+        // 1: events keep the raw body byte-exact; (source, event_id) is the dedup key. Deliveries are
+        // rows of their own so the delivery engine can update them; due ones are found by a partial index.
+        """
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            time_ms INTEGER NOT NULL,
+            received_ms INTEGER NOT NULL,
+            content_type TEXT NOT NULL,
+            headers BLOB NOT NULL,
+            body BLOB NOT NULL,
+            sealed INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (source, event_id)
+        );
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            event_seq INTEGER NOT NULL,
+            route TEXT NOT NULL,
+            target TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_ms INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            last_status INTEGER,
+            last_error TEXT
+        );
+        CREATE INDEX deliveries_due ON deliveries (next_attempt_ms) WHERE status = 'pending';
+        CREATE TABLE attempts (
+            delivery_id INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            started_ms INTEGER NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            status INTEGER,
+            response BLOB,
+            error TEXT,
+            PRIMARY KEY (delivery_id, attempt)
+        ) WITHOUT ROWID;
+        """,
+    ]
+
+    static var currentVersion: Int64 { Int64(migrations.count) }
+
+    /// Applies what is missing; refuses a database written by a newer hookrouter.
+    static func migrate(_ db: SQLiteDatabase) throws(SQLiteError) {
+        let version = try db.scalar("PRAGMA user_version")
+        guard version <= currentVersion else {
+            throw SQLiteError(code: 0, message: "the database at \(db.path) has schema version \(version), newer than this hookrouter understands (\(currentVersion)); run a newer hookrouter")
+        }
+        for v in Int(version)..<migrations.count {
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                try db.execute(migrations[v])
+                try db.execute("PRAGMA user_version = \(v + 1)")
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Adapters
+import Rules
+
+/// How headers and bodies are laid out at rest, sealed with AES-256-GCM when a store key is set.
+struct StoreCodec: Sendable {
+    let key: AESGCMKey?
+
+    var seals: Bool { key != nil }
+
+    /// Headers as a JSON array of [name, value] pairs (order and repeats kept).
+    static func encodeHeaders(_ headers: [HTTPField]) -> [UInt8] {
+        JSONValue.array(headers.map { .array([.string($0.name), .string($0.value)]) }).serialized.utf8.map { $0 }
+    }
+
+    static func decodeHeaders(_ bytes: [UInt8]) -> [HTTPField] {
+        guard let v = try? JSONValue.parse(bytes), case .array(let pairs) = v else { return [] }
+        return pairs.compactMap { p in
+            guard let name = p[0]?.stringValue, let value = p[1]?.stringValue else { return nil }
+            return HTTPField(name, value)
+        }
+    }
+
+    /// The additional data binds a sealed blob to its row, so blobs cannot be swapped between events.
+    static func aad(source: String, eventID: String, part: String) -> [UInt8] {
+        Array("\(source)\u{0}\(eventID)\u{0}\(part)".utf8)
+    }
+
+    func seal(_ plain: [UInt8], source: String, eventID: String, part: String) -> [UInt8] {
+        guard let key else { return plain }
+        return key.seal(plain, aad: Self.aad(source: source, eventID: eventID, part: part))
+    }
+
+    func open(_ stored: [UInt8], sealed: Bool, source: String, eventID: String, part: String) throws(UnsealError) -> [UInt8] {
+        guard sealed else { return stored }
+        guard let key else { throw .missingKey }
+        do {
+            return try key.open(stored, aad: Self.aad(source: source, eventID: eventID, part: part))
+        } catch {
+            throw .wrongKey
+        }
+    }
+}
+
+/// A stored event that cannot be read back in clear.
+enum UnsealError: Error, CustomStringConvertible {
+    case missingKey
+    case wrongKey
+
+    var description: String {
+        switch self {
+        case .missingKey: return "the event is encrypted at rest and settings.store_key is not set; set it to the key it was stored with"
+        case .wrongKey: return "the event does not decrypt with settings.store_key; it was stored with another key"
+        }
+    }
+}
