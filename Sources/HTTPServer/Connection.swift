@@ -25,6 +25,8 @@ final class Connection {
     var readable = true
     var peerClosed = false
     var closeAfterWrite = false
+    /// The answer is sent and our side shut; the client's remaining bytes are read and dropped.
+    var lingering = false
     /// Monotonic time the current phase started (idle, head, body) or the output got stuck.
     var phaseStarted: Int64
     var outputStuckSince: Int64?
@@ -58,6 +60,7 @@ final class Connection {
     /// Whether the connection has outlived its phase's timeout at `now`.
     func timedOut(now: Int64, limits: HTTPServerLimits) -> Bool {
         if let stuck = outputStuckSince, now - stuck > limits.writeTimeoutMilliseconds { return true }
+        if lingering { return now - phaseStarted > limits.lingerTimeoutMilliseconds }
         switch phase {
         case .head:
             let limit = unconsumed == 0 ? limits.keepAliveTimeoutMilliseconds : limits.headerTimeoutMilliseconds

@@ -164,6 +164,10 @@ public final class HTTPServer: @unchecked Sendable {
             closeConnection(c)
             return
         }
+        if c.lingering {
+            discardInput(c)
+            return
+        }
         if flags & EPOLLOUT.rawValue != 0, c.hasPendingOutput {
             guard flush(c) else { return }
         }
@@ -183,7 +187,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// Parses and dispatches buffered requests, reading more while the socket has bytes, until the
     /// connection waits on the handler, needs bytes the socket does not have, or is closed.
     private func drive(_ c: Connection) {
-        while connections[Int(c.fd)] === c {
+        while connections[Int(c.fd)] === c, !c.lingering {
             if case .waiting = c.phase {
                 // Keep reading pipelined requests only up to a bound; the rest waits in the socket.
                 if c.unconsumed >= 1 << 16 || !c.readable { return }
@@ -333,7 +337,6 @@ public final class HTTPServer: @unchecked Sendable {
         HTTPResponse.json(error.status, body).serialized(keepAlive: false, into: &c.output)
         c.closeAfterWrite = true
         c.phase = .head
-        c.readable = false
         _ = flush(c)
     }
 
@@ -358,11 +361,40 @@ public final class HTTPServer: @unchecked Sendable {
         c.output.removeAll(keepingCapacity: c.output.capacity <= 1 << 16)
         c.outputStart = 0
         c.outputStuckSince = nil
-        if c.closeAfterWrite || (draining && c.isIdle) {
+        if c.closeAfterWrite {
+            linger(c)
+            return false
+        }
+        if draining && c.isIdle {
             closeConnection(c)
             return false
         }
         return true
+    }
+
+    /// Closes our side for writing and discards what the client still sends until it closes too (or
+    /// a short timeout): closing with unread bytes would make the kernel send a reset, and the client
+    /// could lose the answer we just wrote (a 413 for a body it is still uploading).
+    private func linger(_ c: Connection) {
+        shutdown(c.fd, Int32(SHUT_WR))
+        c.lingering = true
+        c.phaseStarted = MonotonicClock.milliseconds()
+        c.input = []
+        c.inputStart = 0
+        discardInput(c)
+    }
+
+    private func discardInput(_ c: Connection) {
+        while true {
+            let r = scratch.withUnsafeMutableBytes { buf in Syscall.io { read(c.fd, buf.baseAddress, buf.count) } }
+            switch r {
+            case .done(let n) where n > 0: continue
+            case .wouldBlock: return
+            default:
+                closeConnection(c)
+                return
+            }
+        }
     }
 
     private func closeConnection(_ c: Connection) {
@@ -379,7 +411,7 @@ public final class HTTPServer: @unchecked Sendable {
                 HTTPResponse.json(408, #"{"error":"timeout","detail":"request not received in time"}"#).serialized(keepAlive: false, into: &c.output)
                 c.closeAfterWrite = true
                 _ = flush(c)
-                if connections[Int(c.fd)] === c { closeConnection(c) }
+                if connections[Int(c.fd)] === c, !c.lingering { closeConnection(c) }
             } else {
                 closeConnection(c)
             }

@@ -8,6 +8,8 @@ public struct HTTPServerLimits: Sendable {
     public var keepAliveTimeoutMilliseconds: Int64 = 60_000
     /// A client that does not read its answer is dropped after this.
     public var writeTimeoutMilliseconds: Int64 = 30_000
+    /// After a closing answer, how long the client's leftover bytes are drained before the socket closes.
+    public var lingerTimeoutMilliseconds: Int64 = 2_000
     /// Connections beyond this are answered 503 and closed.
     public var maxConnections = 4096
     /// On shutdown, requests still running after this are abandoned.

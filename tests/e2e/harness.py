@@ -1,0 +1,175 @@
+"""Starts the real hookrouter binary on loopback for end-to-end tests, and signs requests the way
+providers do. Standard library only."""
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BINARY = os.environ.get("HOOKROUTER_BIN", os.path.join(ROOT, ".build", "debug", "hookrouter"))
+
+FISCAL_SECRET = "e2e-fiscal-secret"
+ODOO_KEY = "e2e-odoo-key"
+
+# A self-contained config: the test owns every secret and limit it asserts on.
+CONFIG = """
+settings:
+  http: { header_timeout: 1s, body_timeout: 2s, keepalive_timeout: 5s }
+sources:
+  fiscal:
+    adapter: hmac
+    path: /in/fiscal
+    secret: %(fiscal)s
+    type: evento
+    id: { path: dados.chave }
+    max_body: 64KiB
+  odoo:
+    adapter: odoo
+    path: /in/odoo
+    auth: { header: { name: X-API-Key, value: %(odoo)s } }
+    require:
+      credentials_sync: [account_id, odoo_password]
+    redact: [odoo_password]
+  limited:
+    adapter: hmac
+    path: /in/limited
+    secret: %(fiscal)s
+    rate_limit: 3/min
+  private:
+    adapter: hmac
+    path: /in/private
+    secret: %(fiscal)s
+    allow_ips: ["10.0.0.0/8"]
+targets:
+  accounting: { url: "http://127.0.0.1:9/accounting" }
+  warehouse: { url: "http://127.0.0.1:9/warehouse" }
+  config-service: { url: "http://127.0.0.1:9/config" }
+routes:
+  - { name: nfe-to-accounting, from: fiscal, events: [nfe_importada, cte_importado], to: [accounting] }
+  - { name: nfe-to-warehouse, from: fiscal, events: [nfe_importada], to: [warehouse] }
+  - { name: odoo-config, from: odoo, to: [config-service] }
+""" % {"fiscal": FISCAL_SECRET, "odoo": ODOO_KEY}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fiscal_body(chave, evento="nfe_importada", extra=""):
+    return ('{"evento":"%s","timestamp":"2026-11-18T08:32:05-03:00","dados":{"chave":"%s"%s}}' % (evento, chave, extra)).encode()
+
+
+def sign(body, secret=FISCAL_SECRET):
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class Router:
+    """One running `hookrouter serve` with its own config and data directories."""
+
+    def __init__(self, config=CONFIG, data=None):
+        self.dir = tempfile.mkdtemp(prefix="hookrouter-e2e-")
+        self.config_dir = os.path.join(self.dir, "routes.d")
+        os.mkdir(self.config_dir)
+        with open(os.path.join(self.config_dir, "e2e.yaml"), "w") as f:
+            f.write(config)
+        self.data = data or os.path.join(self.dir, "data")
+        self.port = free_port()
+        self.proc = None
+        self.log_path = os.path.join(self.dir, "stderr.log")
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        env = dict(os.environ, SWIFT_BACKTRACE="enable=no")
+        self.proc = subprocess.Popen([BINARY, "serve", "--config", self.config_dir, "--data", self.data,
+                                      "--listen", "127.0.0.1:%d" % self.port], stderr=self.log, env=env)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("hookrouter exited %s:\n%s" % (self.proc.returncode, self.logs()))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("hookrouter did not listen in time:\n" + self.logs())
+
+    def logs(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=timeout)
+        code = self.proc.returncode if self.proc else None
+        self.proc = None
+        self.log.close()
+        return code
+
+    def db(self):
+        import sqlite3
+        return sqlite3.connect(os.path.join(self.data, "hookrouter.db"))
+
+
+def raw_exchange(port, payload, read_timeout=5.0):
+    """Sends raw bytes, returns everything the server sent until it closed (or the timeout)."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(read_timeout)
+    s.sendall(payload)
+    chunks = []
+    closed = False
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                closed = True
+                break
+            chunks.append(b)
+    except socket.timeout:
+        pass
+    s.close()
+    return b"".join(chunks), closed
+
+
+def responses(raw):
+    """(status, body) of each HTTP response in a raw byte stream, in order, framed by Content-Length."""
+    out = []
+    while raw:
+        head_end = raw.find(b"\r\n\r\n")
+        if head_end < 0:
+            break
+        lines = raw[:head_end].split(b"\r\n")
+        status = int(lines[0].split()[1])
+        length = 0
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        body = raw[head_end + 4:head_end + 4 + length]
+        raw = raw[head_end + 4 + length:]
+        if status != 100:
+            out.append((status, body))
+    return out
+
+
+def statuses(raw):
+    return [s for s, _ in responses(raw)]
+
+
+def post(port, path, body, headers=None):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("POST", path, body=body, headers=headers or {})
+    try:
+        r = c.getresponse()
+        data = r.read()
+    finally:
+        c.close()
+    return r.status, dict(r.getheaders()), (json.loads(data) if data else None)
