@@ -112,7 +112,7 @@ struct ChunkedDecoderTests {
             let r = try decode("5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: a\r\n\r\nNEXT", byteByByte: slow)
             #expect(r.body == "hello, world")
             #expect(r.done)
-            if !slow { #expect(r.used == 47)  // stops before "NEXT" }
+            if !slow { #expect(r.used == 47) }  // stops right before "NEXT"
         }
         let upper = try decode("A\r\n0123456789\r\n0\r\n\r\n")
         #expect(upper.body == "0123456789")

@@ -1,0 +1,112 @@
+import Testing
+@testable import Adapters
+@testable import Router
+@testable import Rules
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fresh temporary directory per test.
+func temporaryDirectory() -> String {
+    var template = Array("/tmp/hookrouter-test-XXXXXX".utf8CString)
+    return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+}
+
+/// Submits and waits for the outcome (the writer thread calls back).
+func submitAndWait(_ store: SQLiteEventStore, _ event: StoredEvent) -> StoreOutcome {
+    let done = BlockingQueue<StoreOutcome>()
+    store.submit(event) { done.push($0) }
+    return done.popBatch(max: 1)![0]
+}
+
+func sampleEvent(_ id: String, body: String = #"{"evento":"nfe_importada","dados":{"senha":"s3cr3t-marker"}}"#) -> StoredEvent {
+    StoredEvent(source: "fiscal", eventID: id, type: "nfe_importada", time: Timestamp(seconds: 1_795_000_000),
+                receivedAt: Timestamp(seconds: 1_795_000_001), contentType: "application/json",
+                headers: [HTTPField("content-type", "application/json"), HTTPField("x-request-id", "r-1")],
+                body: Array(body.utf8),
+                deliveries: [PlannedDelivery(route: "a", target: "accounting"), PlannedDelivery(route: "b", target: "warehouse")])
+}
+
+/// The SQLite store on a real file: durability, dedup, group commit, encryption at rest.
+struct StoreTests {
+    @Test func storesThenDeduplicates() throws {
+        let dir = temporaryDirectory()
+        let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
+        guard case .stored(let seq, let n) = submitAndWait(store, sampleEvent("e-1")) else { Issue.record("not stored"); return }
+        #expect(n == 2)
+        guard case .duplicate = submitAndWait(store, sampleEvent("e-1")) else { Issue.record("not a duplicate"); return }
+        var other = sampleEvent("e-1")
+        other.source = "another-source"
+        guard case .stored(let seq2, _) = submitAndWait(store, other) else { Issue.record("same id at another source is a new event"); return }
+        #expect(seq2 > seq)
+        store.close()
+
+        let db = try SQLiteDatabase(path: dir + "/hookrouter.db")
+        #expect(try db.scalar("SELECT count(*) FROM events") == 2)
+        #expect(try db.scalar("SELECT count(*) FROM deliveries WHERE status = 'pending'") == 4)
+        #expect(try db.scalar("PRAGMA user_version") == Schema.currentVersion)
+        #expect(try db.scalar("SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'") == 1)
+    }
+
+    @Test func groupCommitAnswersEverySubmission() throws {
+        let dir = temporaryDirectory()
+        let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
+        let outcomes = BlockingQueue<StoreOutcome>()
+        for i in 0..<500 { store.submit(sampleEvent("g-\(i % 400)")) { outcomes.push($0) } }
+        var stored = 0, duplicates = 0
+        while stored + duplicates < 500, let batch = outcomes.popBatch(max: 500) {
+            for o in batch {
+                switch o {
+                case .stored: stored += 1
+                case .duplicate: duplicates += 1
+                case .unavailable(let why): Issue.record("unavailable: \(why)")
+                }
+            }
+        }
+        #expect(stored == 400)
+        #expect(duplicates == 100)
+        store.close()
+        guard case .unavailable = submitAndWait(store, sampleEvent("late")) else { Issue.record("a closed store must refuse"); return }
+    }
+
+    @Test func sealsBodiesAndHeadersAtRest() throws {
+        let dir = temporaryDirectory()
+        let key = AESGCMKey(Array("0123456789abcdef0123456789abcdef".utf8))!
+        let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: key))
+        guard case .stored = submitAndWait(store, sampleEvent("sealed-1")) else { Issue.record("not stored"); return }
+        store.close()
+        // Neither the database nor its WAL holds the plaintext.
+        for file in ["/hookrouter.db", "/hookrouter.db-wal"] {
+            let bytes = FileSystem.read(dir + file) ?? []
+            #expect(!contains(bytes, Array("s3cr3t-marker".utf8)), "\(file) holds the body in clear")
+            #expect(!contains(bytes, Array("x-request-id".utf8)), "\(file) holds headers in clear")
+        }
+        let db = try SQLiteDatabase(path: dir + "/hookrouter.db")
+        let s = try db.prepare("SELECT body, headers, sealed FROM events")
+        #expect(try s.step())
+        #expect(s.int(2) == 1)
+        let codec = StoreCodec(key: key)
+        let body = try codec.open(s.blob(0), sealed: true, source: "fiscal", eventID: "sealed-1", part: "body")
+        #expect(String(decoding: body, as: UTF8.self).contains("s3cr3t-marker"))
+        let headers = StoreCodec.decodeHeaders(try codec.open(s.blob(1), sealed: true, source: "fiscal", eventID: "sealed-1", part: "headers"))
+        #expect(headers == [HTTPField("content-type", "application/json"), HTTPField("x-request-id", "r-1")])
+        // Bound to its row: the same blob under another event id does not open.
+        #expect(throws: UnsealError.self) { try codec.open(s.blob(0), sealed: true, source: "fiscal", eventID: "other", part: "body") }
+        #expect(throws: UnsealError.self) { try StoreCodec(key: nil).open(s.blob(0), sealed: true, source: "fiscal", eventID: "sealed-1", part: "body") }
+    }
+
+    @Test func refusesANewerSchema() throws {
+        let dir = temporaryDirectory()
+        let db = try SQLiteDatabase(path: dir + "/hookrouter.db")
+        try db.execute("PRAGMA user_version = 99")
+        #expect(throws: SQLiteError.self) { _ = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil)) }
+    }
+
+    private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count else { return false }
+        for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] {
+            if Array(haystack[i..<(i + needle.count)]) == needle { return true }
+        }
+        return false
+    }
+}
