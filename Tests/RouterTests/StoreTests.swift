@@ -23,7 +23,7 @@ func sampleEvent(_ id: String, body: String = #"{"evento":"nfe_importada","dados
     StoredEvent(source: "fiscal", eventID: id, type: "nfe_importada", time: Timestamp(seconds: 1_795_000_000),
                 receivedAt: Timestamp(seconds: 1_795_000_001), contentType: "application/json",
                 headers: [HTTPField("content-type", "application/json"), HTTPField("x-request-id", "r-1")],
-                body: Array(body.utf8),
+                attributes: JSONObject([("cnpj", .string("45678901000175"))]), body: Array(body.utf8),
                 deliveries: [PlannedDelivery(route: "a", target: "accounting"), PlannedDelivery(route: "b", target: "warehouse")])
 }
 
@@ -33,7 +33,8 @@ struct StoreTests {
         let dir = temporaryDirectory()
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
         guard case .stored(let seq, let n) = submitAndWait(store, sampleEvent("e-1")) else { Issue.record("not stored"); return }
-        #expect(n == 2)
+        #expect(n.map(\.target) == ["accounting", "warehouse"])
+        #expect(n.allSatisfy { $0.eventSeq == seq })
         guard case .duplicate = submitAndWait(store, sampleEvent("e-1")) else { Issue.record("not a duplicate"); return }
         var other = sampleEvent("e-1")
         other.source = "another-source"

@@ -76,15 +76,16 @@ final class IngestHandler: HTTPHandler {
         table.match(event, source: index, into: &matches)
         let planned = matches.map { PlannedDelivery(route: table.routes[$0.route].name, target: table.targets[$0.target].name) }
         let stored = StoredEvent(source: source.name, eventID: event.id, type: event.type, time: event.time, receivedAt: event.receivedAt,
-                                 contentType: event.contentType, headers: event.headers, body: event.body, deliveries: planned)
+                                 contentType: event.contentType, headers: event.headers, attributes: event.attributes,
+                                 body: event.body, deliveries: planned)
         let metrics = self.metrics
         let sourceName = source.name, eventID = event.id, type = event.type
         store.submit(stored) { outcome in
             switch outcome {
             case .stored(_, let deliveries):
                 metrics.count(source: sourceName, status: 202)
-                Log.debug("event accepted", ["source": sourceName, "event_id": eventID, "type": type, "deliveries": String(deliveries)])
-                responder.respond(IngestAnswer.accepted(eventID: eventID, deliveries: deliveries))
+                Log.debug("event accepted", ["source": sourceName, "event_id": eventID, "type": type, "deliveries": String(deliveries.count)])
+                responder.respond(IngestAnswer.accepted(eventID: eventID, deliveries: deliveries.count))
             case .duplicate:
                 metrics.count(source: sourceName, status: 200)
                 responder.respond(IngestAnswer.duplicate(eventID: eventID))

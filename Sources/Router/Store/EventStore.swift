@@ -9,8 +9,19 @@ struct StoredEvent: Sendable {
     var receivedAt: Timestamp
     var contentType: String
     var headers: [HTTPField]
+    var attributes: JSONObject
     var body: [UInt8]
     var deliveries: [PlannedDelivery]
+}
+
+/// A delivery row just committed, handed to the delivery engine with its event so the first attempt
+/// needs no read of the store.
+struct NewDelivery: Sendable {
+    let id: Int64
+    let eventSeq: Int64
+    let route: String
+    let target: String
+    let event: StoredEvent
 }
 
 /// One (route, target) pair a match produced; names, so it outlives the table it came from.
@@ -21,7 +32,7 @@ struct PlannedDelivery: Sendable, Hashable {
 
 /// What became of a submitted event. Only `.stored` and `.duplicate` may be answered 2xx.
 enum StoreOutcome: Sendable {
-    case stored(seq: Int64, deliveries: Int)
+    case stored(seq: Int64, deliveries: [NewDelivery])
     /// The source already holds this event id; nothing new was written.
     case duplicate
     /// Not on disk (disk full, I/O error): answer 503 so the provider retries.
@@ -32,6 +43,35 @@ enum StoreOutcome: Sendable {
 protocol EventStore: AnyObject, Sendable {
     /// Queues the event; `completion` runs (on a store thread) once it is durable, or known not to be.
     func submit(_ event: StoredEvent, completion: @escaping @Sendable (StoreOutcome) -> Void)
+    /// Records one delivery attempt and the delivery's new state; written with the next batch.
+    func record(_ attempt: AttemptRecord)
     /// Writes what is queued, then stops. Submissions after this are answered `.unavailable`.
     func close()
+}
+
+/// The state a delivery can be in.
+enum DeliveryStatus: String, Sendable, CaseIterable {
+    /// Waiting for its next attempt (`next_attempt_ms`).
+    case pending
+    case delivered
+    /// Out of attempts, or the target answered 410: kept for replay.
+    case dead
+    /// Its route or target was removed by a reload: kept for replay.
+    case orphaned
+}
+
+/// The outcome of one attempt, and what the delivery becomes.
+struct AttemptRecord: Sendable {
+    let deliveryID: Int64
+    let attempt: Int
+    let startedAt: Timestamp
+    let durationMilliseconds: Int64
+    /// The target's status code; nil when no answer came (timeout, refused, reset).
+    let statusCode: Int?
+    /// The first 1 KiB of the answer.
+    let response: [UInt8]
+    let error: String?
+    let newStatus: DeliveryStatus
+    /// When to try again (pending only).
+    let nextAttemptAt: Timestamp?
 }

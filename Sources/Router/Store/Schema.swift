@@ -14,6 +14,7 @@ enum Schema {
             received_ms INTEGER NOT NULL,
             content_type TEXT NOT NULL,
             headers BLOB NOT NULL,
+            attributes BLOB NOT NULL,
             body BLOB NOT NULL,
             sealed INTEGER NOT NULL DEFAULT 0,
             UNIQUE (source, event_id)

@@ -20,6 +20,14 @@ struct StoreCodec: Sendable {
         }
     }
 
+    static func encodeAttributes(_ attributes: JSONObject) -> [UInt8] {
+        Array(JSONValue.object(attributes).serialized.utf8)
+    }
+
+    static func decodeAttributes(_ bytes: [UInt8]) -> JSONObject {
+        (try? JSONValue.parse(bytes))?.objectValue ?? JSONObject()
+    }
+
     /// The additional data binds a sealed blob to its row, so blobs cannot be swapped between events.
     static func aad(source: String, eventID: String, part: String) -> [UInt8] {
         Array("\(source)\u{0}\(eventID)\u{0}\(part)".utf8)

@@ -1,0 +1,117 @@
+import CSQLite
+import Rules
+
+/// The writer thread's connection and prepared statements: one transaction per batch of jobs.
+final class StoreWriter: @unchecked Sendable {
+    let db: SQLiteDatabase
+    let codec: StoreCodec
+    private let insertEvent: SQLiteStatement
+    private let insertDelivery: SQLiteStatement
+    private let updateDelivery: SQLiteStatement
+    private let insertAttempt: SQLiteStatement
+    private let begin: SQLiteStatement
+    private let commit: SQLiteStatement
+
+    init(db: SQLiteDatabase, codec: StoreCodec) throws(SQLiteError) {
+        self.db = db
+        self.codec = codec
+        insertEvent = try db.prepare("""
+            INSERT INTO events (source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (source, event_id) DO NOTHING
+            """)
+        insertDelivery = try db.prepare("""
+            INSERT INTO deliveries (event_seq, route, target, status, next_attempt_ms, created_ms, updated_ms)
+            VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)
+            """)
+        updateDelivery = try db.prepare("""
+            UPDATE deliveries SET status = ?2, attempts = ?3, next_attempt_ms = ?4, updated_ms = ?5, last_status = ?6, last_error = ?7
+            WHERE id = ?1
+            """)
+        insertAttempt = try db.prepare("""
+            INSERT OR REPLACE INTO attempts (delivery_id, attempt, started_ms, duration_ms, status, response, error)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            """)
+        begin = try db.prepare("BEGIN IMMEDIATE")
+        commit = try db.prepare("COMMIT")
+    }
+
+    /// Writes the batch in one transaction, then answers its ingest jobs. Returns the deliveries it created.
+    func write(_ jobs: [SQLiteEventStore.Job]) -> [NewDelivery] {
+        var outcomes: [StoreOutcome] = []
+        outcomes.reserveCapacity(jobs.count)
+        do {
+            try begin.run()
+            for job in jobs {
+                switch job {
+                case .ingest(let event, _): outcomes.append(try insert(event))
+                case .attempt(let a): try record(a)
+                }
+            }
+            try commit.run()
+        } catch {
+            try? db.execute("ROLLBACK")
+            let ingests = jobs.reduce(0) { if case .ingest = $1 { return $0 + 1 } else { return $0 } }
+            Log.error("store write failed; answering 503 to the requests of this batch", ["error": error.description, "requests": String(ingests)])
+            let why = error.isStorageFault ? "the event store is unavailable" : "the event store failed"
+            for job in jobs { if case .ingest(_, let done) = job { done(.unavailable(why)) } }
+            return []
+        }
+        var fresh: [NewDelivery] = []
+        var i = 0
+        for job in jobs {
+            guard case .ingest(_, let done) = job else { continue }
+            let outcome = outcomes[i]
+            i += 1
+            done(outcome)
+            if case .stored(_, let deliveries) = outcome { fresh += deliveries }
+        }
+        return fresh
+    }
+
+    private func insert(_ e: StoredEvent) throws(SQLiteError) -> StoreOutcome {
+        insertEvent.bind(1, e.source)
+        insertEvent.bind(2, e.eventID)
+        insertEvent.bind(3, e.type)
+        insertEvent.bind(4, e.time.milliseconds)
+        insertEvent.bind(5, e.receivedAt.milliseconds)
+        insertEvent.bind(6, e.contentType)
+        insertEvent.bind(7, blob: codec.seal(StoreCodec.encodeHeaders(e.headers), source: e.source, eventID: e.eventID, part: "headers"))
+        insertEvent.bind(8, blob: codec.seal(StoreCodec.encodeAttributes(e.attributes), source: e.source, eventID: e.eventID, part: "attributes"))
+        insertEvent.bind(9, blob: codec.seal(e.body, source: e.source, eventID: e.eventID, part: "body"))
+        insertEvent.bind(10, codec.seals ? 1 : 0)
+        try insertEvent.run()
+        guard db.changes == 1 else { return .duplicate }
+        let seq = db.lastInsertRowID
+        var created: [NewDelivery] = []
+        created.reserveCapacity(e.deliveries.count)
+        for d in e.deliveries {
+            insertDelivery.bind(1, seq)
+            insertDelivery.bind(2, d.route)
+            insertDelivery.bind(3, d.target)
+            insertDelivery.bind(4, e.receivedAt.milliseconds)
+            try insertDelivery.run()
+            created.append(NewDelivery(id: db.lastInsertRowID, eventSeq: seq, route: d.route, target: d.target, event: e))
+        }
+        return .stored(seq: seq, deliveries: created)
+    }
+
+    private func record(_ a: AttemptRecord) throws(SQLiteError) {
+        let now = a.startedAt.milliseconds + a.durationMilliseconds
+        updateDelivery.bind(1, a.deliveryID)
+        updateDelivery.bind(2, a.newStatus.rawValue)
+        updateDelivery.bind(3, a.attempt)
+        updateDelivery.bind(4, a.nextAttemptAt?.milliseconds ?? now)
+        updateDelivery.bind(5, now)
+        if let code = a.statusCode { updateDelivery.bind(6, code) } else { updateDelivery.bindNull(6) }
+        updateDelivery.bind(7, a.error)
+        try updateDelivery.run()
+        insertAttempt.bind(1, a.deliveryID)
+        insertAttempt.bind(2, a.attempt)
+        insertAttempt.bind(3, a.startedAt.milliseconds)
+        insertAttempt.bind(4, a.durationMilliseconds)
+        if let code = a.statusCode { insertAttempt.bind(5, code) } else { insertAttempt.bindNull(5) }
+        insertAttempt.bind(6, blob: a.response)
+        insertAttempt.bind(7, a.error)
+        try insertAttempt.run()
+    }
+}
