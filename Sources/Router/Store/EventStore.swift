@@ -74,4 +74,8 @@ struct AttemptRecord: Sendable {
     let newStatus: DeliveryStatus
     /// When to try again (pending only).
     let nextAttemptAt: Timestamp?
+    /// False when only the delivery's state changes (orphaned, unreadable event): no attempt row.
+    let logged: Bool
+    /// Tell the engine once written, so it may pick the delivery up from the store again.
+    let forgetAfterCommit: Bool
 }

@@ -23,16 +23,16 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
     private let queue = BlockingQueue<Job>()
     private var thread: OSThread?
 
-    /// Opens (creating and migrating) `DIRECTORY/hookrouter.db`. `onStored` gets each batch's new
-    /// deliveries after their commit (the delivery engine's wake-up).
-    init(directory: String, codec: StoreCodec, onStored: (@Sendable ([NewDelivery]) -> Void)? = nil) throws(SQLiteError) {
+    /// Opens (creating and migrating) `DIRECTORY/hookrouter.db`. `onCommit` gets each batch's new
+    /// deliveries and settled attempts after their commit (the delivery engine's wake-up).
+    init(directory: String, codec: StoreCodec, onCommit: (@Sendable (_ fresh: [NewDelivery], _ settled: [Int64]) -> Void)? = nil) throws(SQLiteError) {
         path = directory + "/" + Self.fileName
         let writer = try StoreWriter(db: try Self.open(path: path), codec: codec)
         let queue = self.queue
         thread = OSThread(name: "store-writer") {
             while let batch = queue.popBatch(max: Self.maxBatch) {
-                let fresh = writer.write(batch)
-                if let onStored, !fresh.isEmpty { onStored(fresh) }
+                let (fresh, settled) = writer.write(batch)
+                if let onCommit, !fresh.isEmpty || !settled.isEmpty { onCommit(fresh, settled) }
             }
         }
     }

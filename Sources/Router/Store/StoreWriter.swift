@@ -35,8 +35,14 @@ final class StoreWriter: @unchecked Sendable {
         commit = try db.prepare("COMMIT")
     }
 
-    /// Writes the batch in one transaction, then answers its ingest jobs. Returns the deliveries it created.
-    func write(_ jobs: [SQLiteEventStore.Job]) -> [NewDelivery] {
+    /// Writes the batch in one transaction, then answers its ingest jobs. Returns the deliveries it
+    /// created and the delivery ids whose attempts are settled (written, or lost with a failed batch:
+    /// either way the store, not the engine's memory, now says what is due).
+    func write(_ jobs: [SQLiteEventStore.Job]) -> (fresh: [NewDelivery], settled: [Int64]) {
+        let settled = jobs.compactMap { job -> Int64? in
+            if case .attempt(let a) = job, a.forgetAfterCommit { return a.deliveryID }
+            return nil
+        }
         var outcomes: [StoreOutcome] = []
         outcomes.reserveCapacity(jobs.count)
         do {
@@ -54,7 +60,7 @@ final class StoreWriter: @unchecked Sendable {
             Log.error("store write failed; answering 503 to the requests of this batch", ["error": error.description, "requests": String(ingests)])
             let why = error.isStorageFault ? "the event store is unavailable" : "the event store failed"
             for job in jobs { if case .ingest(_, let done) = job { done(.unavailable(why)) } }
-            return []
+            return ([], settled)
         }
         var fresh: [NewDelivery] = []
         var i = 0
@@ -65,7 +71,7 @@ final class StoreWriter: @unchecked Sendable {
             done(outcome)
             if case .stored(_, let deliveries) = outcome { fresh += deliveries }
         }
-        return fresh
+        return (fresh, settled)
     }
 
     private func insert(_ e: StoredEvent) throws(SQLiteError) -> StoreOutcome {
@@ -105,6 +111,7 @@ final class StoreWriter: @unchecked Sendable {
         if let code = a.statusCode { updateDelivery.bind(6, code) } else { updateDelivery.bindNull(6) }
         updateDelivery.bind(7, a.error)
         try updateDelivery.run()
+        guard a.logged else { return }
         insertAttempt.bind(1, a.deliveryID)
         insertAttempt.bind(2, a.attempt)
         insertAttempt.bind(3, a.startedAt.milliseconds)

@@ -79,3 +79,4 @@ final class BlockingQueue<Element>: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 }
+

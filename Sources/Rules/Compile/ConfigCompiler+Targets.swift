@@ -1,5 +1,5 @@
 extension ConfigCompiler {
-    static let targetKeys = ["url", "method", "timeout", "headers", "sign", "retry", "concurrency", "rate_limit", "description"]
+    static let targetKeys = ["url", "method", "timeout", "headers", "sign", "retry", "concurrency", "rate_limit", "circuit", "description"]
     /// Headers hookrouter sets itself; a target may not override them.
     static let reservedHeaders = ["content-length", "transfer-encoding", "host", "x-hookrouter-event-id", "x-hookrouter-event-type",
                                   "x-hookrouter-delivery-id", "x-hookrouter-attempt", "x-webhook-signature", "webhook-id",
@@ -37,9 +37,20 @@ extension ConfigCompiler {
             guard let url else { continue }
             targets.append(Target(name: d.name, index: targets.count, url: url, method: method, timeoutMilliseconds: max(timeout, 1),
                                   headers: headers, sign: sign, retry: retry, concurrency: concurrency,
-                                  rateLimit: reader.rate("rate_limit"), location: d.nameLocation))
+                                  rateLimit: reader.rate("rate_limit"), circuit: compileCircuit(reader, subject: subject),
+                                  location: d.nameLocation))
         }
         return targets
+    }
+
+    /// `circuit: { failures: 5, open_for: 30s }`: when the breaker opens and how long it waits to probe.
+    private func compileCircuit(_ reader: MappingReader, subject: String) -> CircuitSettings {
+        var settings = CircuitSettings()
+        guard let circuit = reader.mapping("circuit", subject: "'circuit' of \(subject)") else { return settings }
+        circuit.checkKeys(["failures", "open_for"])
+        if let n = circuit.int("failures", range: 1...10_000) { settings.failures = n }
+        if let ms = circuit.duration("open_for") { settings.openMilliseconds = max(ms, 1) }
+        return settings
     }
 
     private func checkURL(_ url: String, reader: MappingReader, subject: String) -> String? {

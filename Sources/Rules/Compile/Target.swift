@@ -11,6 +11,7 @@ public struct Target: Sendable {
     /// Requests in flight to this target at most.
     public let concurrency: Int
     public let rateLimit: Rate?
+    public let circuit: CircuitSettings
     public let location: SourceLocation
 
     public enum Signing: Sendable {
@@ -49,4 +50,12 @@ public enum RetryPolicy: Sendable, Equatable {
             return overflow ? cap : min(v, cap)
         }
     }
+}
+
+/// When a target's circuit opens (consecutive failures) and how long it stays open before a probe.
+public struct CircuitSettings: Sendable, Equatable {
+    public var failures = 5
+    public var openMilliseconds: Int64 = 30_000
+
+    public init() {}
 }

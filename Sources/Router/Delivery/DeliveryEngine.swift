@@ -1,0 +1,266 @@
+import CCurl
+import HTTPServer
+import Rules
+import Synchronization
+
+/// Delivers stored events to their targets: one thread driving libcurl's multi interface (many
+/// transfers, connection reuse, HTTP/2 where offered, TLS verified, proxies from the environment).
+///
+/// Work comes from the store: new deliveries are handed over by the writer the moment they commit
+/// (no polling on the hot path), and a scan of due rows every second picks up retries, replays made
+/// by the CLI and whatever a restart left pending. Each attempt's outcome goes back through the store's
+/// writer; a delivery stays in memory ("known") until that write is settled, so a scan never starts it twice.
+final class DeliveryEngine: @unchecked Sendable {
+    let inbox: DeliveryInbox
+    private let store: EventStore
+    private let config: LiveConfig
+    private let reader: DeliveryReader
+    private let metrics: DeliveryMetrics
+    private let multi: UnsafeMutableRawPointer
+    private var lanes: [String: TargetLane] = [:]
+    private var known = Set<Int64>()
+    private var transfers: [ObjectIdentifier: Transfer] = [:]
+    private var nextScan: Int64 = 0
+    private var thread: OSThread?
+    private let stopRequested = Atomic<Bool>(false)
+    /// Route name → index for the table last seen (rebuilt when a reload swaps the table).
+    private var routeIndex: (table: ObjectIdentifier, byName: [String: Int])?
+
+    /// Deliveries held in memory at most; more wait in the store until there is room.
+    static let memoryCap = 20_000
+    static let scanPage = 1000
+    static let scanInterval: Int64 = 1000
+    /// On shutdown, requests in flight get this long before they are abandoned (they stay pending).
+    static let drainMilliseconds: Int64 = 10_000
+
+    init(store: EventStore, storePath: String, codec: StoreCodec, config: LiveConfig, inbox: DeliveryInbox, metrics: DeliveryMetrics) throws(SQLiteError) {
+        self.store = store
+        self.config = config
+        self.inbox = inbox
+        self.metrics = metrics
+        self.reader = try DeliveryReader(path: storePath, codec: codec)
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        multi = curl_multi_init()
+        hr_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0)
+        let waker = MultiWaker(multi: multi)
+        inbox.setWake { waker.wake() }
+    }
+
+    deinit { curl_multi_cleanup(multi) }
+
+    func start() {
+        let engine = self
+        thread = OSThread(name: "delivery") { engine.run() }
+    }
+
+    /// Stops starting attempts, waits for those in flight (bounded), and returns when the thread is done.
+    func stop() {
+        stopRequested.store(true, ordering: .releasing)
+        curl_multi_wakeup(multi)
+        thread?.join()
+        thread = nil
+    }
+
+    // MARK: - The loop
+
+    private func run() {
+        var drainDeadline: Int64?
+        while true {
+            let now = WallClock.now().milliseconds
+            if stopRequested.load(ordering: .acquiring) {
+                if drainDeadline == nil { drainDeadline = MonotonicClock.milliseconds() + Self.drainMilliseconds }
+                if transfers.isEmpty || MonotonicClock.milliseconds() > drainDeadline! { break }
+            } else {
+                takeInbox()
+                if now >= nextScan { scan(now: now) }
+                dispatch(now: now)
+            }
+            var running: Int32 = 0
+            curl_multi_perform(multi, &running)
+            collectFinished()
+            let wait = stopRequested.load(ordering: .acquiring) ? 100 : sleepMilliseconds(now: WallClock.now().milliseconds)
+            curl_multi_poll(multi, nil, 0, Int32(wait), nil)
+        }
+        for transfer in transfers.values {
+            curl_multi_remove_handle(multi, transfer.easy)
+            Log.warn("delivery abandoned at shutdown; it stays pending", ["delivery_id": String(transfer.delivery.id), "target": transfer.delivery.target])
+        }
+        transfers.removeAll()
+    }
+
+    private func takeInbox() {
+        let (fresh, settled, rescan) = inbox.take()
+        for id in settled { known.remove(id) }
+        for d in fresh where known.insert(d.id).inserted { lane(d.target).queue.push(d) }
+        if rescan { nextScan = 0 }
+    }
+
+    /// Loads due pending deliveries the engine does not hold yet, page by page, up to the memory cap.
+    private func scan(now: Int64) {
+        nextScan = now + Self.scanInterval
+        var cursor: (Int64, Int64) = (Int64.min, Int64.min)
+        while known.count < Self.memoryCap {
+            let page: [QueuedDelivery]
+            do {
+                page = try reader.dueDeliveries(by: now, after: cursor, limit: Self.scanPage)
+            } catch {
+                Log.error("cannot read due deliveries; retrying in a second", ["error": error.description])
+                return
+            }
+            for d in page where known.insert(d.id).inserted { lane(d.target).queue.push(d) }
+            guard page.count == Self.scanPage, let last = page.last else { return }
+            cursor = (last.dueMilliseconds, last.id)
+        }
+    }
+
+    private func lane(_ name: String) -> TargetLane {
+        if let l = lanes[name] { return l }
+        let table = config.table
+        let breaker = table.targetIndex(named: name).map { CircuitBreaker(table.targets[$0].circuit) } ?? CircuitBreaker()
+        let l = TargetLane(name: name, breaker: breaker)
+        lanes[name] = l
+        return l
+    }
+
+    /// Starts every due delivery its target has room for: concurrency, rate limit and circuit permitting.
+    private func dispatch(now: Int64) {
+        let table = config.table
+        for lane in lanes.values {
+            while let head = lane.queue.first, head.dueMilliseconds <= now {
+                guard let t = table.targetIndex(named: lane.name) else {
+                    _ = lane.queue.pop()
+                    orphan(head, why: "target '\(lane.name)' is no longer configured")
+                    continue
+                }
+                let target = table.targets[t]
+                guard lane.inFlight < target.concurrency,
+                      lane.breaker.allowsRequest(now: now),
+                      lane.takeToken(rate: target.rateLimit, now: now) else { break }
+                _ = lane.queue.pop()
+                start(head, target: target, table: table, lane: lane, now: now)
+            }
+        }
+    }
+
+    private func start(_ d: QueuedDelivery, target: Target, table: RouteTable, lane: TargetLane, now: Int64) {
+        guard let r = route(named: d.route, in: table) else {
+            orphan(d, why: "route '\(d.route)' is no longer configured")
+            return
+        }
+        let stored: StoredEvent
+        if let e = d.event {
+            stored = e
+        } else {
+            do {
+                stored = try reader.load(seq: d.eventSeq)
+            } catch {
+                finish(d, attempt: d.attempts, result: nil, status: .dead, next: nil, error: error.description, startedAt: WallClock.now(), duration: 0)
+                return
+            }
+        }
+        let attempt = d.attempts + 1
+        let startedAt = WallClock.now()
+        let request = OutboundRequest(event: stored.event, route: table.routes[r], target: target,
+                                      deliveryId: String(d.id), attempt: attempt, now: startedAt)
+        guard let transfer = Transfer(request: request, delivery: d, attempt: attempt, timeoutMilliseconds: target.timeoutMilliseconds,
+                                      now: startedAt, monotonic: MonotonicClock.milliseconds()) else {
+            lane.queue.push(d)  // libcurl could not allocate: try again on the next turn
+            return
+        }
+        curl_multi_add_handle(multi, transfer.easy)
+        transfers[ObjectIdentifier(transfer)] = transfer
+        lane.inFlight += 1
+        metrics.started(target: lane.name)
+    }
+
+    private func route(named name: String, in table: RouteTable) -> Int? {
+        if routeIndex?.table != ObjectIdentifier(table) {
+            routeIndex = (ObjectIdentifier(table), Dictionary(table.routes.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a }))
+        }
+        return routeIndex?.byName[name]
+    }
+
+    private func collectFinished() {
+        var left: Int32 = 0
+        while let msg = curl_multi_info_read(multi, &left) {
+            guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
+            let code = msg.pointee.data.result
+            var raw: UnsafeMutableRawPointer?
+            hr_curl_getinfo_ptr(easy, CURLINFO_PRIVATE, &raw)
+            curl_multi_remove_handle(multi, easy)
+            guard let raw else { continue }
+            let transfer = Unmanaged<Transfer>.fromOpaque(raw).takeUnretainedValue()
+            transfers[ObjectIdentifier(transfer)] = nil
+            completed(transfer, code: code)
+        }
+    }
+
+    private func completed(_ t: Transfer, code: CURLcode) {
+        let d = t.delivery
+        let result = t.result(code)
+        let now = WallClock.now()
+        let duration = MonotonicClock.milliseconds() - t.startedMonotonic
+        let lane = self.lane(d.target)
+        lane.inFlight -= 1
+        if result.succeeded {
+            lane.breaker.recordSuccess()
+        } else if result.isTargetFailure, lane.breaker.recordFailure(now: now.milliseconds) {
+            Log.warn("circuit opened: target is failing; deliveries wait for a probe", ["target": d.target])
+        }
+        let policy = config.table.targetIndex(named: d.target).map { config.table.targets[$0].retry } ?? .default
+        let next = RetryDecision.next(after: result, attempt: t.attempt, policy: policy, now: now)
+        var error: String?
+        var statusCode: Int?
+        switch result {
+        case .answered(let s, _): statusCode = s
+        case .failed(let e): error = e
+        }
+        metrics.finished(target: d.target, result: result, milliseconds: duration, final: next.status)
+        let fields: KeyValuePairs<String, String> = ["target": d.target, "route": d.route, "delivery_id": String(d.id),
+                                                     "attempt": String(t.attempt), "status": statusCode.map(String.init) ?? "-",
+                                                     "error": error ?? "", "outcome": next.status.rawValue]
+        if result.succeeded { Log.debug("delivered", fields) } else { Log.warn(next.status == .dead ? "delivery dead" : "delivery attempt failed", fields) }
+        finish(d, attempt: t.attempt, result: statusCode, status: next.status, next: next.nextAttemptAt,
+               error: error ?? next.reason, startedAt: t.startedAt, duration: duration, response: t.response)
+        if next.status == .pending, let at = next.nextAttemptAt, at.milliseconds <= now.milliseconds + Self.scanInterval {
+            // Due soon: keep it in memory rather than wait for a scan. The body is dropped (read again).
+            lane.queue.push(QueuedDelivery(id: d.id, eventSeq: d.eventSeq, route: d.route, target: d.target,
+                                           attempts: t.attempt, dueMilliseconds: at.milliseconds, event: nil))
+        }
+    }
+
+    /// Records the outcome through the writer. A delivery that goes back into memory stays known;
+    /// otherwise it is forgotten once the writer settles the record.
+    private func finish(_ d: QueuedDelivery, attempt: Int, result: Int?, status: DeliveryStatus, next: Timestamp?, error: String?,
+                        startedAt: Timestamp, duration: Int64, response: [UInt8] = []) {
+        let keepsInMemory = status == .pending && (next?.milliseconds ?? 0) <= WallClock.now().milliseconds + Self.scanInterval
+        store.record(AttemptRecord(deliveryID: d.id, attempt: attempt, startedAt: startedAt, durationMilliseconds: duration,
+                                   statusCode: result, response: response, error: error, newStatus: status,
+                                   nextAttemptAt: next, logged: attempt > d.attempts, forgetAfterCommit: !keepsInMemory))
+    }
+
+    private func orphan(_ d: QueuedDelivery, why: String) {
+        Log.warn("delivery orphaned", ["delivery_id": String(d.id), "route": d.route, "target": d.target, "reason": why])
+        metrics.orphaned(target: d.target)
+        finish(d, attempt: d.attempts, result: nil, status: .orphaned, next: nil, error: why, startedAt: WallClock.now(), duration: 0)
+    }
+
+    /// How long the loop may sleep: until the next due delivery that could start, at most a second.
+    private func sleepMilliseconds(now: Int64) -> Int {
+        var until = min(nextScan, now + 1000)
+        for lane in lanes.values {
+            guard let head = lane.queue.first else { continue }
+            var at = head.dueMilliseconds
+            if let reopen = lane.breaker.reopensAt { at = max(at, reopen) }
+            until = min(until, at)
+        }
+        return Int(max(0, min(until - now, 1000)))
+    }
+}
+
+
+/// curl_multi_wakeup is the one libcurl call that is safe from any thread.
+private struct MultiWaker: @unchecked Sendable {
+    let multi: UnsafeMutableRawPointer
+    func wake() { curl_multi_wakeup(multi) }
+}

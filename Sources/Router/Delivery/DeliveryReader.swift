@@ -1,0 +1,88 @@
+import Rules
+
+/// The engine's read-only view of the store: due deliveries (paged) and events by seq.
+/// Its own connection, used by the engine thread only (WAL lets it read beside the writer).
+final class DeliveryReader {
+    private let db: SQLiteDatabase
+    private let codec: StoreCodec
+    private let due: SQLiteStatement
+    private let event: SQLiteStatement
+
+    init(path: String, codec: StoreCodec) throws(SQLiteError) {
+        db = try SQLiteDatabase(path: path, readOnly: true)
+        self.codec = codec
+        due = try db.prepare("""
+            SELECT id, event_seq, route, target, attempts, next_attempt_ms FROM deliveries
+            WHERE status = 'pending' AND next_attempt_ms <= ?1 AND (next_attempt_ms, id) > (?2, ?3)
+            ORDER BY next_attempt_ms, id LIMIT ?4
+            """)
+        event = try db.prepare("""
+            SELECT source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed
+            FROM events WHERE seq = ?1
+            """)
+    }
+
+    /// Pending deliveries due by `horizon`, after the (due, id) cursor, oldest first.
+    func dueDeliveries(by horizon: Int64, after cursor: (Int64, Int64), limit: Int) throws(SQLiteError) -> [QueuedDelivery] {
+        defer { due.reset() }
+        due.bind(1, horizon)
+        due.bind(2, cursor.0)
+        due.bind(3, cursor.1)
+        due.bind(4, limit)
+        var out: [QueuedDelivery] = []
+        while try due.step() {
+            out.append(QueuedDelivery(id: due.int64(0), eventSeq: due.int64(1), route: due.string(2), target: due.string(3),
+                                      attempts: due.int(4), dueMilliseconds: due.int64(5), event: nil))
+        }
+        return out
+    }
+
+    enum LoadError: Error, CustomStringConvertible {
+        case missing
+        case unsealable(UnsealError)
+        case store(SQLiteError)
+
+        var description: String {
+            switch self {
+            case .missing: return "the event is no longer in the store (purged by retention?)"
+            case .unsealable(let e): return e.description
+            case .store(let e): return e.description
+            }
+        }
+    }
+
+    /// The event as stored, opened when sealed.
+    func load(seq: Int64) throws(LoadError) -> StoredEvent {
+        defer { event.reset() }
+        event.bind(1, seq)
+        do {
+            guard try event.step() else { throw LoadError.missing }
+        } catch let e as SQLiteError {
+            throw .store(e)
+        } catch {
+            throw .missing
+        }
+        let source = event.string(0), id = event.string(1)
+        let sealed = event.int(9) == 1
+        do {
+            let headers = try codec.open(event.blob(6), sealed: sealed, source: source, eventID: id, part: "headers")
+            let attributes = try codec.open(event.blob(7), sealed: sealed, source: source, eventID: id, part: "attributes")
+            let body = try codec.open(event.blob(8), sealed: sealed, source: source, eventID: id, part: "body")
+            return StoredEvent(source: source, eventID: id, type: event.string(2), time: Timestamp(milliseconds: event.int64(3)),
+                               receivedAt: Timestamp(milliseconds: event.int64(4)), contentType: event.string(5),
+                               headers: StoreCodec.decodeHeaders(headers), attributes: StoreCodec.decodeAttributes(attributes),
+                               body: body, deliveries: [])
+        } catch {
+            throw .unsealable(error)
+        }
+    }
+}
+
+extension StoredEvent {
+    /// The normalised event again, for bodies and templates: the body is re-parsed (it was valid JSON
+    /// when accepted; a non-JSON body gives `null` data, and `raw` bodies do not need it).
+    var event: Event {
+        Event(id: eventID, source: source, type: type, time: time, receivedAt: receivedAt, headers: headers,
+              attributes: attributes, data: (try? JSONValue.parse(body)) ?? .null, body: body, contentType: contentType)
+    }
+}

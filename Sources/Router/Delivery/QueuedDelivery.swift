@@ -1,0 +1,52 @@
+import Synchronization
+import Rules
+
+/// A pending delivery the engine holds in memory until its attempt is recorded.
+struct QueuedDelivery: Sendable {
+    let id: Int64
+    let eventSeq: Int64
+    let route: String
+    let target: String
+    /// Attempts made so far.
+    let attempts: Int
+    /// Due time, wall-clock milliseconds.
+    let dueMilliseconds: Int64
+    /// The event, when it came straight from ingest (saves a read); nil means read it from the store.
+    let event: StoredEvent?
+}
+
+/// Handed from the store writer (new deliveries, settled attempts) and the CLI/admin side (rescan) to
+/// the engine thread, which it wakes.
+final class DeliveryInbox: Sendable {
+    private struct State {
+        var fresh: [QueuedDelivery] = []
+        var settled: [Int64] = []
+        var rescan = false
+        var wake: (@Sendable () -> Void)?
+    }
+
+    private let state = Mutex(State())
+
+    func setWake(_ wake: @escaping @Sendable () -> Void) { state.withLock { $0.wake = wake } }
+
+    func post(new deliveries: [QueuedDelivery] = [], settled ids: [Int64] = [], rescan: Bool = false) {
+        let wake = state.withLock { s in
+            s.fresh += deliveries
+            s.settled += ids
+            s.rescan = s.rescan || rescan
+            return s.wake
+        }
+        wake?()
+    }
+
+    func take() -> (fresh: [QueuedDelivery], settled: [Int64], rescan: Bool) {
+        state.withLock { s in
+            defer {
+                s.fresh.removeAll(keepingCapacity: true)
+                s.settled.removeAll(keepingCapacity: true)
+                s.rescan = false
+            }
+            return (s.fresh, s.settled, s.rescan)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import CCurl
+import Rules
+
+/// One HTTP request in flight on the libcurl multi handle, with the buffers libcurl points into.
+/// libcurl calls back with this object's pointer (`Unmanaged`) in the userdata slots.
+final class Transfer {
+    let easy: UnsafeMutableRawPointer
+    let delivery: QueuedDelivery
+    let attempt: Int
+    let startedAt: Timestamp
+    let startedMonotonic: Int64
+    /// The body libcurl reads from; owned here so it outlives every callback.
+    private let body: UnsafeMutableRawBufferPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// The first `responseLimit` bytes of the answer.
+    private(set) var response: [UInt8] = []
+    private(set) var retryAfter: String?
+    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+    static let responseLimit = 1024
+
+    init?(request: OutboundRequest, delivery: QueuedDelivery, attempt: Int, timeoutMilliseconds: Int64, now: Timestamp, monotonic: Int64) {
+        guard let easy = curl_easy_init() else { return nil }
+        self.easy = easy
+        self.delivery = delivery
+        self.attempt = attempt
+        self.startedAt = now
+        self.startedMonotonic = monotonic
+        body = UnsafeMutableRawBufferPointer.allocate(byteCount: max(request.body.count, 1), alignment: 1)
+        body.copyBytes(from: request.body)
+
+        for field in request.headers where !field.name.caseInsensitiveEquals("content-length") {
+            headerList = curl_slist_append(headerList, "\(field.name): \(field.value)")
+        }
+        // libcurl would otherwise ask large bodies to wait for `100 Continue`, a round trip for nothing.
+        headerList = curl_slist_append(headerList, "Expect:")
+
+        hr_curl_setopt_ptr(easy, CURLOPT_URL, request.url)
+        hr_curl_setopt_ptr(easy, CURLOPT_HTTPHEADER, headerList)
+        if request.method != "POST" { hr_curl_setopt_ptr(easy, CURLOPT_CUSTOMREQUEST, request.method) }
+        hr_curl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+        hr_curl_setopt_ptr(easy, CURLOPT_POSTFIELDS, body.baseAddress)
+        hr_curl_setopt_long(easy, CURLOPT_POST, 1)
+        hr_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(max(timeoutMilliseconds, 1)))
+        hr_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(min(max(timeoutMilliseconds, 1), 10_000)))
+        hr_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        hr_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)  // a redirect is the target's mistake to fix, not ours to follow
+        hr_curl_setopt_ptr(easy, CURLOPT_USERAGENT, "hookrouter/0.1")
+        errorBuffer.withUnsafeMutableBufferPointer { _ = hr_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        hr_curl_setopt_ptr(easy, CURLOPT_PRIVATE, me)
+        hr_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, me)
+        hr_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, me)
+        let write: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { data, size, count, user in
+            guard let user, let data else { return 0 }
+            let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+            let n = size * count
+            let room = Transfer.responseLimit - transfer.response.count
+            if room > 0 {
+                data.withMemoryRebound(to: UInt8.self, capacity: n) { transfer.response.append(contentsOf: UnsafeBufferPointer(start: $0, count: min(n, room))) }
+            }
+            return n  // read and drop the rest: the connection stays reusable
+        }
+        let header: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { data, size, count, user in
+            guard let user, let data else { return 0 }
+            let n = size * count
+            let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
+            if let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == "retry-after" {
+                Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().retryAfter = String(line[line.index(after: colon)...])
+            }
+            return n
+        }
+        hr_curl_setopt_ptr(easy, CURLOPT_WRITEFUNCTION, unsafeBitCast(write, to: UnsafeRawPointer.self))
+        hr_curl_setopt_ptr(easy, CURLOPT_HEADERFUNCTION, unsafeBitCast(header, to: UnsafeRawPointer.self))
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(headerList)
+        body.deallocate()
+    }
+
+    /// The attempt's result once libcurl says the transfer is done.
+    func result(_ code: CURLcode) -> AttemptResult {
+        guard code == CURLE_OK else {
+            let detail = String(cString: errorBuffer)
+            let text = String(cString: curl_easy_strerror(code))
+            return .failed(detail.isEmpty ? text : "\(text): \(detail)")
+        }
+        var status = 0
+        hr_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        return .answered(status: status, retryAfterMilliseconds: retryAfter.flatMap(RetryDecision.parseRetryAfter))
+    }
+}
