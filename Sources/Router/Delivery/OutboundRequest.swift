@@ -12,7 +12,8 @@ struct OutboundRequest: Sendable, Equatable {
     var headers: [HTTPField]
     var body: [UInt8]
 
-    /// Names hookrouter sets itself; a target's static `headers:` cannot replace them.
+    /// Names hookrouter sets itself. The compiler already refuses them in a target's `headers:`; the
+    /// builder skips them too, so a table built another way still cannot send two signatures.
     static let reservedHeaders = [
         "content-length", "x-hookrouter-event-id", "x-hookrouter-event-type", "x-hookrouter-delivery-id",
         "x-hookrouter-attempt", "x-webhook-signature", "webhook-id", "webhook-timestamp", "webhook-signature",

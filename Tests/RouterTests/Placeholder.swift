@@ -1,3 +1,0 @@
-import Testing
-@testable import Router
-@Test func placeholder() { #expect(true) }
