@@ -6,13 +6,6 @@ enum ServeCommand: Command {
     static func run(_ args: [String]) -> Int32 { pending(name) }
 }
 
-enum TestCommand: Command {
-    static let name = "test"
-    static let summary = "run the tests: cases declared in the route files"
-    static let usage = "Usage: hookrouter test [DIR]\n\nNot available yet in this build.\n"
-    static func run(_ args: [String]) -> Int32 { pending(name) }
-}
-
 enum ExplainCommand: Command {
     static let name = "explain"
     static let summary = "dry-run a payload through a source and the routes"
