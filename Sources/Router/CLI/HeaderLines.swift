@@ -19,9 +19,9 @@ enum HeaderLines {
     /// Every non-empty line of a `.headers` file (CRLF or LF); `#` starts a comment line.
     static func parse(file bytes: [UInt8]) throws(Malformed) -> [HTTPField] {
         var out: [HTTPField] = []
-        for raw in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true) {
-            var line = Substring(raw)
-            if line.hasSuffix("\r") { line = line.dropLast() }
+        // Split on bytes: to String, "\r\n" is one character and would not split on "\n".
+        for raw in bytes.split(separator: UInt8(ascii: "\n")) {
+            let line = Substring(String(decoding: raw.last == UInt8(ascii: "\r") ? raw.dropLast() : raw, as: UTF8.self))
             if trimmed(line).isEmpty || line.hasPrefix("#") { continue }
             out.append(try parse(String(line)))
         }
