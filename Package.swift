@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "hookrouter", targets: ["hookrouter"]),
+        .executable(name: "hookrouter-bench-adapters", targets: ["hookrouter-bench-adapters"]),
     ],
     targets: [
         .systemLibrary(name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
@@ -25,6 +26,7 @@ let package = Package(
         .target(name: "Router", dependencies: ["HTTPServer", "Rules", "Adapters", "CSQLite", "CCurl", "CCrypto", "CLinux"]),
         .executableTarget(name: "hookrouter", dependencies: ["Router"]),
         .executableTarget(name: "hookrouter-bench-match", dependencies: ["Rules"], path: "bench/match"),
+        .executableTarget(name: "hookrouter-bench-adapters", dependencies: ["Adapters", "Rules"], path: "bench/adapters"),
 
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Adapters"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "Rules"]),

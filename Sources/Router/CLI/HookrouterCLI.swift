@@ -2,7 +2,7 @@ import Rules
 
 /// The `hookrouter` entry point: dispatches to subcommands.
 public enum HookrouterCLI {
-    static let commands: [any Command.Type] = [
+    nonisolated(unsafe) static let commands: [any Command.Type] = [
         ServeCommand.self, CheckCommand.self, TestCommand.self, ExplainCommand.self, ReloadCommand.self,
         DeliveriesCommand.self, ReplayCommand.self, SendCommand.self,
     ]

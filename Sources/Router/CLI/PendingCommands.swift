@@ -1,18 +1,4 @@
 /// Commands whose issues have not landed yet: they say so and exit 2 rather than pretend.
-enum TestCommand: Command {
-    static let name = "test"
-    static let summary = "run the tests: cases declared in the route files"
-    static let usage = "Usage: hookrouter test [DIR]\n\nNot available yet in this build.\n"
-    static func run(_ args: [String]) -> Int32 { pending(name) }
-}
-
-enum ExplainCommand: Command {
-    static let name = "explain"
-    static let summary = "dry-run a payload through a source and the routes"
-    static let usage = "Usage: hookrouter explain [DIR] --source NAME [--header 'K: V']... FILE\n\nNot available yet in this build.\n"
-    static func run(_ args: [String]) -> Int32 { pending(name) }
-}
-
 enum ReloadCommand: Command {
     static let name = "reload"
     static let summary = "ask the running server to reload its routes"

@@ -1,6 +1,6 @@
 extension ConfigCompiler {
     static let testKeys = ["name", "source", "headers", "body", "body_file", "path_suffix", "expect"]
-    static let expectKeys = ["targets", "not_targets", "type", "rejected"]
+    static let expectKeys = ["targets", "not_targets", "type", "rejected", "status"]
 
     func compileTests(_ declarations: [Declaration], sources: [Source], targets: [Target], declared: Declarations) -> [TestCase] {
         let sourceIndex = Dictionary(sources.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a })
@@ -30,6 +30,7 @@ extension ConfigCompiler {
             var expectTargets: [String] = [], notTargets: [String] = []
             var expectType: String?
             var rejected = false
+        var status: Int?
             if let expect = reader.mapping("expect", subject: "'expect' of \(subject)") {
                 expect.checkKeys(Self.expectKeys)
                 for key in ["targets", "not_targets"] {
@@ -42,14 +43,15 @@ extension ConfigCompiler {
                     }
                 }
                 expectType = expect.string("type")
-                rejected = expect.bool("rejected") ?? false
+                status = expect.int("status", range: 400...599)
+                rejected = expect.bool("rejected") ?? (status != nil)
             } else {
                 context.error("missing-key", "\(subject) needs 'expect' with 'targets', 'not_targets', 'type' or 'rejected'", at: d.nameLocation)
             }
             guard let source, let body else { continue }
             tests.append(TestCase(name: d.name, source: source, headers: headers, body: body, pathSuffix: reader.string("path_suffix"),
                                   expectTargets: expectTargets, expectNotTargets: notTargets, expectType: expectType,
-                                  expectRejected: rejected, location: d.nameLocation))
+                                  expectRejected: rejected, expectStatus: status, location: d.nameLocation))
         }
         return tests
     }

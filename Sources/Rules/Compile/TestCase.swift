@@ -12,5 +12,7 @@ public struct TestCase: Sendable {
     public let expectType: String?
     /// The case expects the source to refuse the request.
     public let expectRejected: Bool
+    /// The status the refusal must carry (401, 422…), when given; implies `expectRejected`.
+    public let expectStatus: Int?
     public let location: SourceLocation
 }

@@ -146,7 +146,7 @@ struct JSONParser {
             let c = bytes[index]
             if c == 0x22 {
                 let run = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                guard let s = String(validating: run, as: UTF8.self) else { throw fail("invalid UTF-8 in string", at: start) }
+                guard let s = UTF8Validation.string(run) else { throw fail("invalid UTF-8 in string", at: start) }
                 index += 1
                 return s
             }
@@ -160,7 +160,8 @@ struct JSONParser {
             let c = bytes[index]
             if c == 0x22 {
                 index += 1
-                guard let s = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8 in string", at: start) }
+                let decoded = out.withUnsafeBufferPointer { UTF8Validation.string($0) }
+                guard let s = decoded else { throw fail("invalid UTF-8 in string", at: start) }
                 return s
             }
             if c < 0x20 { throw fail("control character in string") }

@@ -1,9 +1,9 @@
-import Rules
 #if canImport(Glibc)
 import Glibc
 #endif
+import Rules
 
-/// The wall clock, read in one place (Rules and Adapters take the time as a parameter).
+/// The one place the CLI reads the real-time clock; everything below it takes the time as a parameter.
 enum WallClock {
     static func now() -> Timestamp {
         var ts = timespec()
