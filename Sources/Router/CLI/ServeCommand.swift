@@ -79,15 +79,21 @@ enum ServeCommand: Command {
         defer { data.release() }
 
         let codec = StoreCodec(key: table.settings.storeKey.flatMap { AESGCMKey($0.bytes) })
+        let config = LiveConfig(table)
+        let inbox = DeliveryInbox()
         let store: SQLiteEventStore
+        let engine: DeliveryEngine
+        let deliveryMetrics = DeliveryMetrics()
         do {
-            store = try SQLiteEventStore(directory: data.path, codec: codec)
+            store = try SQLiteEventStore(directory: data.path, codec: codec) { fresh, settled in
+                inbox.post(new: fresh.map(QueuedDelivery.init(new:)), settled: settled)
+            }
+            engine = try DeliveryEngine(store: store, storePath: store.path, codec: codec, config: config, inbox: inbox, metrics: deliveryMetrics)
         } catch {
             Output.stderr("hookrouter serve: cannot open the store in '\(data.path)': \(error)\n")
             return ExitCode.failure
         }
 
-        let config = LiveConfig(table)
         let metrics = IngestMetrics()
         let handler = IngestHandler(config: config, store: store, metrics: metrics)
         let server = HTTPServer(handler: handler, limits: limits(table.settings))
@@ -98,6 +104,7 @@ enum ServeCommand: Command {
             Output.stderr("hookrouter serve: \(error)\n")
             return ExitCode.failure
         }
+        engine.start()
         let reloader = Reloader(directory: directory, config: config)
         server.watch(signalFD) {
             for signal in Signals.read(signalFD) {
@@ -113,6 +120,7 @@ enum ServeCommand: Command {
                                "sources": String(table.sources.count), "routes": String(table.routes.count),
                                "encrypted_at_rest": codec.seals ? "yes" : "no"])
         server.run()
+        engine.stop()  // before the store: its last attempts are written by the store's writer
         store.close()
         let counts = metrics.snapshot.map { "\($0.source) \($0.status): \($0.count)" }.joined(separator: ", ")
         Log.info("stopped", ["requests": counts])

@@ -15,6 +15,14 @@ struct QueuedDelivery: Sendable {
     let event: StoredEvent?
 }
 
+extension QueuedDelivery {
+    /// A delivery the store just created: due now, its event at hand.
+    init(new d: NewDelivery) {
+        self.init(id: d.id, eventSeq: d.eventSeq, route: d.route, target: d.target, attempts: 0,
+                  dueMilliseconds: d.event.receivedAt.milliseconds, event: d.event)
+    }
+}
+
 /// Handed from the store writer (new deliveries, settled attempts) and the CLI/admin side (rescan) to
 /// the engine thread, which it wakes.
 final class DeliveryInbox: Sendable {

@@ -15,7 +15,8 @@ final class Transfer {
     /// The first `responseLimit` bytes of the answer.
     private(set) var response: [UInt8] = []
     private(set) var retryAfter: String?
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// libcurl writes its detailed error text here.
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
     static let responseLimit = 1024
 
@@ -46,7 +47,8 @@ final class Transfer {
         hr_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         hr_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)  // a redirect is the target's mistake to fix, not ours to follow
         hr_curl_setopt_ptr(easy, CURLOPT_USERAGENT, "hookrouter/0.1")
-        errorBuffer.withUnsafeMutableBufferPointer { _ = hr_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        hr_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer)
 
         let me = Unmanaged.passUnretained(self).toOpaque()
         hr_curl_setopt_ptr(easy, CURLOPT_PRIVATE, me)
@@ -79,12 +81,13 @@ final class Transfer {
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
         body.deallocate()
+        errorBuffer.deallocate()
     }
 
     /// The attempt's result once libcurl says the transfer is done.
     func result(_ code: CURLcode) -> AttemptResult {
         guard code == CURLE_OK else {
-            let detail = String(cString: errorBuffer)
+            let detail = String(cString: UnsafePointer(errorBuffer))
             let text = String(cString: curl_easy_strerror(code))
             return .failed(detail.isEmpty ? text : "\(text): \(detail)")
         }
