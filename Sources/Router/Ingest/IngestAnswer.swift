@@ -15,5 +15,16 @@ enum IngestAnswer {
         .json(status, #"{"error":"# + json(code) + #","detail":"# + json(detail) + "}", headers: headers)
     }
 
+    /// A request refused before storing (SPEC §6); the detail never says which byte of a credential differed.
+    static func rejection(_ r: Reception.Rejection) -> HTTPResponse {
+        switch r {
+        case .forbiddenAddress: return error(403, "forbidden", "this address may not post to this source")
+        case .tooLarge(_, let limit): return error(413, "too_large", "the body is larger than this source's max_body of \(limit) bytes")
+        case .adapter(.unauthorized(let detail)): return error(401, "unauthorized", detail)
+        case .adapter(.badRequest(let detail)): return error(400, "bad_request", detail)
+        case .missingPaths(let paths): return error(422, "invalid", "missing " + paths.joined(separator: ", "))
+        }
+    }
+
     static func json(_ s: String) -> String { JSONValue.string(s).serialized }
 }

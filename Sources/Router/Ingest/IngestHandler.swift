@@ -11,7 +11,6 @@ final class IngestHandler: HTTPHandler {
     let store: EventStore
     let limiter = RateLimiter()
     let metrics: IngestMetrics
-    private var matches: [RouteTable.Match] = []
 
     init(config: LiveConfig, store: EventStore, metrics: IngestMetrics) {
         self.config = config
@@ -53,27 +52,18 @@ final class IngestHandler: HTTPHandler {
         let inbound = InboundRequest(method: request.head.method, path: request.head.path, pathSuffix: suffix,
                                      headers: request.head.headers.map { HTTPField($0.name, $0.value) },
                                      body: request.body, remoteAddress: request.remoteAddress)
-        let event: Event
-        do {
-            event = try source.adapter.receive(inbound, source: source.name, now: WallClock.now())
-        } catch {
-            switch error {
-            case .unauthorized(let detail):
-                Log.warn("webhook refused: not authentic", ["source": source.name, "remote": request.remoteAddress, "detail": detail])
-                return reject(source, 401, "unauthorized", detail)
-            case .badRequest(let detail):
-                Log.info("webhook refused: bad request", ["source": source.name, "remote": request.remoteAddress, "detail": detail])
-                return reject(source, 400, "bad_request", detail)
-            }
+        let accepted: Reception.Accepted
+        switch Reception.receive(inbound, at: source, in: table, now: WallClock.now()) {
+        case .success(let a):
+            accepted = a
+        case .failure(let rejection):
+            let fields: KeyValuePairs<String, String> = ["source": source.name, "remote": request.remoteAddress, "status": String(rejection.status), "detail": rejection.description]
+            if rejection.status == 401 { Log.warn("webhook refused", fields) } else { Log.info("webhook refused", fields) }
+            metrics.count(source: source.name, status: rejection.status)
+            return IngestAnswer.rejection(rejection)
         }
-        let missing = source.missingRequiredPaths(event)
-        if !missing.isEmpty {
-            let detail = "missing " + missing.map(\.description).joined(separator: ", ")
-            Log.info("webhook refused: required fields missing", ["source": source.name, "event_id": event.id, "type": event.type, "detail": detail])
-            return reject(source, 422, "invalid", detail)
-        }
-        matches.removeAll(keepingCapacity: true)
-        table.match(event, source: index, into: &matches)
+        let event = accepted.event
+        let matches = accepted.matches
         let planned = matches.map { PlannedDelivery(route: table.routes[$0.route].name, target: table.targets[$0.target].name) }
         let stored = StoredEvent(source: source.name, eventID: event.id, type: event.type, time: event.time, receivedAt: event.receivedAt,
                                  contentType: event.contentType, headers: event.headers, attributes: event.attributes,
