@@ -24,6 +24,15 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     public var keys: [String] { keysInOrder }
     public var isEmpty: Bool { keysInOrder.isEmpty }
 
+    /// Where `key` is, for lookups that read the value in place.
+    @inline(__always)
+    func index(forKey key: String) -> Int? {
+        keysInOrder.firstIndex(of: key)
+    }
+
+    @inline(__always)
+    func value(at i: Int) -> JSONValue { values[i] }
+
     public subscript(key: String) -> JSONValue? {
         get {
             guard let i = keysInOrder.firstIndex(of: key) else { return nil }

@@ -1,0 +1,141 @@
+/// Lays out compiled routes as a `MatchProgram`, interning paths, keys, strings and tests.
+struct MatchProgramBuilder {
+    var nodes: [MatchProgram.Node] = []
+    var tests: [MatchProgram.Test] = []
+    var paths: [MatchProgram.Path] = []
+    var steps: [MatchProgram.Step] = []
+    var operands: [MatchProgram.Operand] = []
+    var strings: [String] = []
+    var regexes: [CompiledRegex] = []
+    var bytes: [UInt8] = []
+    var routes: [MatchProgram.Route] = []
+    var patterns: [MatchProgram.Pattern] = []
+    var targets: [Int] = []
+    /// Candidate route lists (see `RouteTable.Candidates`), back to back.
+    var lists: [Int32] = []
+
+    private var testIndex: [MatchProgram.Test: Int32] = [:]
+    private var pathIndex: [EventPath: Int32] = [:]
+    private var stringIndex: [String: Int32] = [:]
+    /// Operand lists already laid out, by their serialised form.
+    private var operandIndex: [String: Int32] = [:]
+    private var regexIndex: [String: Int32] = [:]
+
+    init(routes: [Route]) {
+        for route in routes {
+            let condition = route.condition.map { add($0) } ?? -1
+            let patternStart = Int32(patterns.count)
+            for event in route.events {
+                patterns.append(.init(start: Int32(bytes.count), count: Int32(event.text.utf8.count), isGlob: event.isGlob))
+                bytes += event.text.utf8
+            }
+            let targetStart = Int32(targets.count)
+            targets += route.targets
+            self.routes.append(.init(condition: condition, patternStart: patternStart, patternEnd: Int32(patterns.count),
+                                     targetStart: targetStart, targetEnd: Int32(targets.count), final: route.final))
+        }
+    }
+
+    /// Appends the tree in prefix order; returns its first node.
+    private mutating func add(_ condition: Condition) -> Int32 {
+        let at = nodes.count
+        switch condition {
+        case .test(let path, let comparison):
+            nodes.append(.init(kind: .test, size: 1, test: test(path, comparison)))
+            return Int32(at)
+        case .all(let items), .any(let items):
+            let kind: MatchProgram.Node.Kind
+            if case .all = condition { kind = .all } else { kind = .any }
+            nodes.append(.init(kind: kind, size: 0, test: -1))
+            for item in items { _ = add(item) }
+            nodes[at] = .init(kind: kind, size: Int32(nodes.count - at), test: -1)
+        case .not(let inner):
+            nodes.append(.init(kind: .not, size: 0, test: -1))
+            _ = add(inner)
+            nodes[at] = .init(kind: .not, size: Int32(nodes.count - at), test: -1)
+        }
+        return Int32(at)
+    }
+
+    private mutating func test(_ path: EventPath, _ comparison: Comparison) -> Int32 {
+        let p = self.path(path)
+        let test: MatchProgram.Test
+        switch comparison {
+        case .eq(let v): test = .init(op: .eq, path: p, operand: operands([v]), operandCount: 1)
+        case .ne(let v): test = .init(op: .ne, path: p, operand: operands([v]), operandCount: 1)
+        case .oneOf(let vs): test = .init(op: .oneOf, path: p, operand: operands(vs), operandCount: Int32(vs.count))
+        case .noneOf(let vs): test = .init(op: .noneOf, path: p, operand: operands(vs), operandCount: Int32(vs.count))
+        case .greater(let v, let orEqual):
+            test = .init(op: orEqual ? .greaterOrEqual : .greater, path: p, operand: operands([v]), operandCount: 1)
+        case .less(let v, let orEqual):
+            test = .init(op: orEqual ? .lessOrEqual : .less, path: p, operand: operands([v]), operandCount: 1)
+        case .exists(let expected): test = .init(op: expected ? .exists : .notExists, path: p, operand: 0, operandCount: 0)
+        case .contains(let v): test = .init(op: .contains, path: p, operand: operands([v]), operandCount: 1)
+        case .matches(let regex):
+            let r: Int32
+            if let known = regexIndex[regex.pattern] {
+                r = known
+            } else {
+                r = Int32(regexes.count)
+                regexes.append(regex)
+                regexIndex[regex.pattern] = r
+            }
+            test = .init(op: .matches, path: p, operand: r, operandCount: 0)
+        }
+        if let known = testIndex[test] { return known }
+        let t = Int32(tests.count)
+        tests.append(test)
+        testIndex[test] = t
+        return t
+    }
+
+    private mutating func path(_ path: EventPath) -> Int32 {
+        if let known = pathIndex[path] { return known }
+        let start = Int32(steps.count)
+        for segment in path.path.segments.dropFirst() {
+            switch segment {
+            case .key(let k): steps.append(.init(kind: .key, value: string(k)))
+            case .index(let n): steps.append(.init(kind: .index, value: Int32(clamping: n)))
+            case .wildcard: steps.append(.init(kind: .wildcard, value: 0))
+            }
+        }
+        let p = Int32(paths.count)
+        paths.append(.init(root: path.root, stepStart: start, stepEnd: Int32(steps.count)))
+        pathIndex[path] = p
+        return p
+    }
+
+    private mutating func string(_ s: String) -> Int32 {
+        if let known = stringIndex[s] { return known }
+        let i = Int32(strings.count)
+        strings.append(s)
+        stringIndex[s] = i
+        return i
+    }
+
+    /// Lays out a list of scalar operands (or finds the same list laid out before).
+    private mutating func operands(_ values: [JSONValue]) -> Int32 {
+        let key = JSONValue.array(values).serialized
+        if let known = operandIndex[key] { return known }
+        let start = Int32(operands.count)
+        for v in values {
+            switch v {
+            case .null:
+                operands.append(.init(kind: .null, bool: false, string: -1, number: nil))
+            case .bool(let b):
+                operands.append(.init(kind: .bool, bool: b, string: -1, number: nil))
+            case .number(let n):
+                operands.append(.init(kind: .number, bool: false, string: -1, number: DecimalKey(n, pool: &bytes)))
+            case .string(let s):
+                // A string holding a number equals and orders against numbers by value ("229.60" == 229.6).
+                let number = JSONNumber(s).map { DecimalKey($0, pool: &bytes) }
+                operands.append(.init(kind: .string, bool: false, string: string(s), number: number))
+            case .array, .object:
+                // Operands are YAML scalars; nothing reaches here. Such an operand equals nothing.
+                operands.append(.init(kind: .null, bool: false, string: -1, number: nil))
+            }
+        }
+        operandIndex[key] = start
+        return start
+    }
+}
