@@ -52,6 +52,8 @@ struct MatchProgramTests {
         conditions.append("{ any: [{ path: data.v, eq: 1 }, { not: { path: data.w, exists: true } }] }")
         conditions.append("{ all: [{ path: data.v, exists: true }, { any: [{ path: data.v, lt: 0 }, { path: data.v, gt: 200 }] }] }")
         conditions.append("{ not: { all: [{ path: data.v, ne: paid }, { path: 'data.items[*].v', exists: false }] } }")
+        // Each condition twice, on routes far apart, so the per-event memo of shared tests is exercised.
+        conditions += conditions
         var routes = "routes:\n"
         for (i, c) in conditions.enumerated() { routes += "  - { name: r\(i), from: shop, when: [\(c)], to: [inventory] }\n" }
         let (table, diagnostics) = compile(["a.yaml": baseConfig + routes])
@@ -73,7 +75,7 @@ struct MatchProgramTests {
                 }
             }
         }
-        #expect(checked > 5_000)
+        #expect(checked > 10_000)
     }
 
     @Test func globsAndUnknownTypesUseTheCompiledPatterns() throws {

@@ -102,23 +102,27 @@ public final class RouteTable: Sendable {
     /// a matching `final` route ends the search.
     public func match(_ event: Event, source: Int, into out: inout [Match]) {
         let code = program.code
-        if let exact = candidates[source].byType[event.type] {
-            Self.run(code, exact, event, type: nil, into: &out)
-        } else {
-            let other = candidates[source].other
-            if other.isEmpty { return }
-            event.type.withUTF8Bytes { type in Self.run(code, other, event, type: type, into: &out) }
+        let exact = candidates[source].byType[event.type]
+        let list = exact ?? candidates[source].other
+        if list.isEmpty { return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(code.memoCount, 1)) { memo in
+            memo.initialize(repeating: 0)
+            if exact != nil {
+                Self.run(code, list, event, type: nil, memo: memo.baseAddress!, into: &out)
+            } else {
+                event.type.withUTF8Bytes { type in Self.run(code, list, event, type: type, memo: memo.baseAddress!, into: &out) }
+            }
         }
     }
 
     /// Evaluates the candidate routes at `list` of `code.lists`; `type` set when their events must be checked.
     private static func run(_ code: MatchProgram.Code, _ list: Range<Int>, _ event: Event,
-                            type: UnsafeBufferPointer<UInt8>?, into out: inout [Match]) {
+                            type: UnsafeBufferPointer<UInt8>?, memo: UnsafeMutablePointer<UInt8>, into out: inout [Match]) {
         for i in list {
             let r = Int(code.lists[i])
             if let type, !code.takes(route: r, type: type) { continue }
             let route = code.routes[r]
-            if route.condition >= 0, !code.holds(Int(route.condition), event) { continue }
+            if route.condition >= 0, !code.holds(Int(route.condition), event, memo) { continue }
             for t in Int(route.targetStart)..<Int(route.targetEnd) { out.append(Match(route: r, target: code.targets[t])) }
             if route.final { return }
         }

@@ -69,6 +69,10 @@ final class MatchProgram: @unchecked Sendable {
         let isGlob: Bool
     }
 
+    /// At most this many shared tests are remembered per event: the scratch is on the stack and
+    /// cleared for every match, so it must stay small whatever the size of the config.
+    static let maxMemoSlots = 512
+
     /// The raw views the evaluator reads; plain pointers, copied freely.
     struct Code {
         let nodes: UnsafeBufferPointer<Node>
@@ -83,6 +87,8 @@ final class MatchProgram: @unchecked Sendable {
         let patterns: UnsafeBufferPointer<Pattern>
         let targets: UnsafeBufferPointer<Int>
         let lists: UnsafeBufferPointer<Int32>
+        let memoSlots: UnsafeBufferPointer<Int32>
+        var memoCount: Int { Swift.min(memoSlots.count, MatchProgram.maxMemoSlots) }
     }
 
     let code: Code
@@ -91,13 +97,14 @@ final class MatchProgram: @unchecked Sendable {
         code = Code(nodes: Self.copy(b.nodes), tests: Self.copy(b.tests), paths: Self.copy(b.paths),
                     steps: Self.copy(b.steps), operands: Self.copy(b.operands), strings: Self.copy(b.strings),
                     regexes: Self.copy(b.regexes), bytes: Self.copy(b.bytes), routes: Self.copy(b.routes),
-                    patterns: Self.copy(b.patterns), targets: Self.copy(b.targets), lists: Self.copy(b.lists))
+                    patterns: Self.copy(b.patterns), targets: Self.copy(b.targets), lists: Self.copy(b.lists),
+                    memoSlots: Self.copy(b.memoSlots))
     }
 
     deinit {
         Self.free(code.nodes); Self.free(code.tests); Self.free(code.paths); Self.free(code.steps)
         Self.free(code.operands); Self.free(code.strings); Self.free(code.regexes); Self.free(code.bytes)
-        Self.free(code.routes); Self.free(code.patterns); Self.free(code.targets); Self.free(code.lists)
+        Self.free(code.routes); Self.free(code.patterns); Self.free(code.targets); Self.free(code.lists); Self.free(code.memoSlots)
     }
 
     private static func copy<T>(_ array: [T]) -> UnsafeBufferPointer<T> {
@@ -127,17 +134,25 @@ extension MatchProgram.Code {
         return false
     }
 
-    /// Whether the condition tree at `node` holds for `event`.
-    func holds(_ node: Int, _ event: Event) -> Bool {
+    /// Whether the condition tree at `node` holds for `event`; `memo` remembers shared tests for this
+    /// event (0 unknown, 1 false, 2 true).
+    func holds(_ node: Int, _ event: Event, _ memo: UnsafeMutablePointer<UInt8>) -> Bool {
         let n = nodes[node]
         switch n.kind {
         case .test:
-            return holds(test: Int(n.test), event)
+            let t = Int(n.test)
+            let slot = Int(memoSlots[t])
+            if slot < 0 { return holds(test: t, event) }
+            let known = memo[slot]
+            if known != 0 { return known == 2 }
+            let result = holds(test: t, event)
+            memo[slot] = result ? 2 : 1
+            return result
         case .all:
             var child = node + 1
             let end = node + Int(n.size)
             while child < end {
-                if !holds(child, event) { return false }
+                if !holds(child, event, memo) { return false }
                 child += Int(nodes[child].size)
             }
             return true
@@ -145,12 +160,12 @@ extension MatchProgram.Code {
             var child = node + 1
             let end = node + Int(n.size)
             while child < end {
-                if holds(child, event) { return true }
+                if holds(child, event, memo) { return true }
                 child += Int(nodes[child].size)
             }
             return false
         case .not:
-            return !holds(node + 1, event)
+            return !holds(node + 1, event, memo)
         }
     }
 
@@ -217,16 +232,18 @@ extension MatchProgram.Code {
             return visitObject(object, i, end, test, &reached)
         case .array(let items):
             let step = steps[i]
-            switch step.kind {
-            case .index:
-                let n = Int(step.value)
-                guard n < items.count else { return false }
-                return visit(items[n], i + 1, end, test, &reached)
-            case .wildcard:
-                for item in items where visit(item, i + 1, end, test, &reached) { return true }
-                return false
-            case .key:
-                return false
+            return items.withUnsafeBufferPointer { items in
+                switch step.kind {
+                case .index:
+                    let n = Int(step.value)
+                    guard n < items.count else { return false }
+                    return visit(items[n], i + 1, end, test, &reached)
+                case .wildcard:
+                    for k in 0..<items.count where visit(items[k], i + 1, end, test, &reached) { return true }
+                    return false
+                case .key:
+                    return false
+                }
             }
         default:
             return false
@@ -242,10 +259,12 @@ extension MatchProgram.Code {
         switch step.kind {
         case .key:
             guard let j = object.index(forKey: strings[Int(step.value)]) else { return false }
-            return visit(object.value(at: j), i + 1, end, test, &reached)
+            return object.withValues { visit($0[j], i + 1, end, test, &reached) }
         case .wildcard:
-            for j in 0..<object.count where visit(object.value(at: j), i + 1, end, test, &reached) { return true }
-            return false
+            return object.withValues { values in
+                for j in 0..<values.count where visit(values[j], i + 1, end, test, &reached) { return true }
+                return false
+            }
         case .index:
             return false
         }

@@ -11,6 +11,10 @@ struct MatchProgramBuilder {
     var routes: [MatchProgram.Route] = []
     var patterns: [MatchProgram.Pattern] = []
     var targets: [Int] = []
+    /// Per test: its slot in the per-event memo, or -1 (see `MatchProgram.maxMemoSlots`).
+    var memoSlots: [Int32] = []
+    /// Per test: how many condition nodes use it.
+    private var uses: [Int] = []
     /// Candidate route lists (see `RouteTable.Candidates`), back to back.
     var lists: [Int32] = []
 
@@ -34,6 +38,10 @@ struct MatchProgramBuilder {
             self.routes.append(.init(condition: condition, patternStart: patternStart, patternEnd: Int32(patterns.count),
                                      targetStart: targetStart, targetEnd: Int32(targets.count), final: route.final))
         }
+        // Tests used by several routes are worth remembering within one event; the most used get slots.
+        memoSlots = [Int32](repeating: -1, count: tests.count)
+        let shared = uses.indices.filter { uses[$0] > 1 }.sorted { uses[$0] > uses[$1] || (uses[$0] == uses[$1] && $0 < $1) }
+        for (slot, t) in shared.prefix(MatchProgram.maxMemoSlots).enumerated() { memoSlots[t] = Int32(slot) }
     }
 
     /// Appends the tree in prefix order; returns its first node.
@@ -82,9 +90,13 @@ struct MatchProgramBuilder {
             }
             test = .init(op: .matches, path: p, operand: r, operandCount: 0)
         }
-        if let known = testIndex[test] { return known }
+        if let known = testIndex[test] {
+            uses[Int(known)] += 1
+            return known
+        }
         let t = Int32(tests.count)
         tests.append(test)
+        uses.append(1)
         testIndex[test] = t
         return t
     }
