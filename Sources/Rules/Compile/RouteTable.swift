@@ -62,7 +62,9 @@ public final class RouteTable: Sendable {
             candidates[s].other = start..<builder.lists.count
             // An exact type must also see the glob routes that take it, in file order.
             for (type, exact) in exactBySource[s] {
-                let globs = other.filter { routes[$0].takes(type: type) }
+                let globs = type.withUTF8Bytes { type in
+                    builder.withCode { code in other.filter { code.takes(route: $0, type: type) } }
+                }
                 let merged = Self.mergeSorted(exact, globs)
                 let start = builder.lists.count
                 builder.lists += merged.map { Int32($0) }

@@ -125,6 +125,23 @@ struct MatchProgramBuilder {
         return i
     }
 
+    /// The routes, patterns and bytes laid out so far, read as the evaluator reads them (for building
+    /// candidate lists with the same glob code the matcher runs).
+    func withCode<R>(_ body: (MatchProgram.Code) -> R) -> R {
+        routes.withUnsafeBufferPointer { routes in
+            patterns.withUnsafeBufferPointer { patterns in
+                bytes.withUnsafeBufferPointer { bytes in
+                    body(MatchProgram.Code(nodes: .init(start: nil, count: 0), tests: .init(start: nil, count: 0),
+                                           paths: .init(start: nil, count: 0), steps: .init(start: nil, count: 0),
+                                           operands: .init(start: nil, count: 0), strings: .init(start: nil, count: 0),
+                                           regexes: .init(start: nil, count: 0), bytes: bytes, routes: routes,
+                                           patterns: patterns, targets: .init(start: nil, count: 0),
+                                           lists: .init(start: nil, count: 0), memoSlots: .init(start: nil, count: 0)))
+                }
+            }
+        }
+    }
+
     /// Lays out a list of scalar operands (or finds the same list laid out before).
     private mutating func operands(_ values: [JSONValue]) -> Int32 {
         let key = JSONValue.array(values).serialized
