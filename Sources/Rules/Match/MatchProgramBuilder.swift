@@ -21,8 +21,8 @@ struct MatchProgramBuilder {
     private var testIndex: [MatchProgram.Test: Int32] = [:]
     private var pathIndex: [EventPath: Int32] = [:]
     private var stringIndex: [String: Int32] = [:]
-    /// Operand lists already laid out, by their serialised form.
-    private var operandIndex: [String: Int32] = [:]
+    /// Operand lists already laid out.
+    private var operandIndex: [[JSONValue]: Int32] = [:]
     private var regexIndex: [String: Int32] = [:]
 
     init(routes: [Route]) {
@@ -144,8 +144,7 @@ struct MatchProgramBuilder {
 
     /// Lays out a list of scalar operands (or finds the same list laid out before).
     private mutating func operands(_ values: [JSONValue]) -> Int32 {
-        let key = JSONValue.array(values).serialized
-        if let known = operandIndex[key] { return known }
+        if let known = operandIndex[values] { return known }
         let start = Int32(operands.count)
         for v in values {
             switch v {
@@ -164,7 +163,7 @@ struct MatchProgramBuilder {
                 operands.append(.init(kind: .null, bool: false, string: -1, number: nil))
             }
         }
-        operandIndex[key] = start
+        operandIndex[values] = start
         return start
     }
 }
