@@ -37,7 +37,8 @@ struct MatchProgramTests {
     /// `any`/`all`/`not`: the compiled program agrees with `Condition.holds` on each pair.
     @Test func programAgreesWithConditions() throws {
         let operands = ["paid", "'229.60'", "229.6", "100", "'100'", "-5", "0", "1e2", "true", "false", "null", "'a'", "'10'", "820982911946154508"]
-        let paths = ["data.v", "'data.items[*].v'", "'data.items[1].v'", "attributes.v", "data.missing", "'data[\"k.e\"]'", "type", "id", "data"]
+        let paths = ["data.v", "'data.items[*].v'", "'data.items[1].v'", "attributes.v", "data.missing", "'data[\"k.e\"]'", "type", "id", "data",
+                     "source", "time", "received_at", "headers.x-a", "headers.x-missing", "headers", "attributes"]
         var conditions: [String] = []
         for path in paths {
             for op in ["eq", "ne", "gt", "gte", "lt", "lte", "contains"] {
@@ -66,7 +67,9 @@ struct MatchProgramTests {
             let data = #"{"v": \#(v), "items": [{"v": 1}, {"v": \#(v)}], "k.e": \#(v)}"#
             var attributes = JSONObject()
             attributes["v"] = try JSONValue.parse(v)
-            for e in [event(type: "orders/paid", data: data, attributes: attributes), event(type: "100", data: "{}")] {
+            // Header names repeat and differ in case; each value is one reached value.
+            let headers = [HTTPField("X-A", v), HTTPField("x-a", "paid")]
+            for e in [event(type: "orders/paid", data: data, headers: headers, attributes: attributes), event(type: "100", data: "{}")] {
                 let matched = Set(t.match(e, source: 0).map(\.route))
                 for route in t.routes {
                     let expected = route.condition!.holds(for: e)
