@@ -88,6 +88,8 @@ final class MatchProgram: @unchecked Sendable {
         let targets: UnsafeBufferPointer<Int>
         let lists: UnsafeBufferPointer<Int32>
         let memoSlots: UnsafeBufferPointer<Int32>
+        /// Per path, the general form, for roots walked the general way (headers, time).
+        let eventPaths: UnsafeBufferPointer<EventPath>
         var memoCount: Int { Swift.min(memoSlots.count, MatchProgram.maxMemoSlots) }
     }
 
@@ -98,13 +100,13 @@ final class MatchProgram: @unchecked Sendable {
                     steps: Self.copy(b.steps), operands: Self.copy(b.operands), strings: Self.copy(b.strings),
                     regexes: Self.copy(b.regexes), bytes: Self.copy(b.bytes), routes: Self.copy(b.routes),
                     patterns: Self.copy(b.patterns), targets: Self.copy(b.targets), lists: Self.copy(b.lists),
-                    memoSlots: Self.copy(b.memoSlots))
+                    memoSlots: Self.copy(b.memoSlots), eventPaths: Self.copy(b.eventPaths))
     }
 
     deinit {
         Self.free(code.nodes); Self.free(code.tests); Self.free(code.paths); Self.free(code.steps)
         Self.free(code.operands); Self.free(code.strings); Self.free(code.regexes); Self.free(code.bytes)
-        Self.free(code.routes); Self.free(code.patterns); Self.free(code.targets); Self.free(code.lists); Self.free(code.memoSlots)
+        Self.free(code.routes); Self.free(code.patterns); Self.free(code.targets); Self.free(code.lists); Self.free(code.memoSlots); Self.free(code.eventPaths)
     }
 
     private static func copy<T>(_ array: [T]) -> UnsafeBufferPointer<T> {
@@ -191,9 +193,8 @@ extension MatchProgram.Code {
             satisfied = apply(test, toString: event.id)
         case .time, .receivedAt, .headers:
             // Rare in conditions; the general walk (headers are case-insensitive and may repeat).
-            let general = EventPath(root: path.root, path: FieldPath(segments: segments(path)))
             var found = false
-            general.forEachValue(in: event) { value in
+            eventPaths[Int(test.path)].forEachValue(in: event) { value in
                 reached = true
                 if apply(test, to: value) { found = true; return false }
                 return true
@@ -205,20 +206,6 @@ extension MatchProgram.Code {
         case .ne, .noneOf, .notExists: return true
         default: return false
         }
-    }
-
-    /// The path's segments again (root first), for the general walk.
-    func segments(_ path: MatchProgram.Path) -> [FieldPath.Segment] {
-        var out: [FieldPath.Segment] = [.key(path.root.rawValue)]
-        for i in Int(path.stepStart)..<Int(path.stepEnd) {
-            let step = steps[i]
-            switch step.kind {
-            case .key: out.append(.key(strings[Int(step.value)]))
-            case .index: out.append(.index(Int(step.value)))
-            case .wildcard: out.append(.wildcard)
-            }
-        }
-        return out
     }
 
     /// Walks steps `i..<end` from `value`; true as soon as a reached value satisfies the test.

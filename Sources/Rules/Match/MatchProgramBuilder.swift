@@ -3,6 +3,7 @@ struct MatchProgramBuilder {
     var nodes: [MatchProgram.Node] = []
     var tests: [MatchProgram.Test] = []
     var paths: [MatchProgram.Path] = []
+    var eventPaths: [EventPath] = []
     var steps: [MatchProgram.Step] = []
     var operands: [MatchProgram.Operand] = []
     var strings: [String] = []
@@ -113,6 +114,7 @@ struct MatchProgramBuilder {
         }
         let p = Int32(paths.count)
         paths.append(.init(root: path.root, stepStart: start, stepEnd: Int32(steps.count)))
+        eventPaths.append(path)
         pathIndex[path] = p
         return p
     }
@@ -136,7 +138,8 @@ struct MatchProgramBuilder {
                                            operands: .init(start: nil, count: 0), strings: .init(start: nil, count: 0),
                                            regexes: .init(start: nil, count: 0), bytes: bytes, routes: routes,
                                            patterns: patterns, targets: .init(start: nil, count: 0),
-                                           lists: .init(start: nil, count: 0), memoSlots: .init(start: nil, count: 0)))
+                                           lists: .init(start: nil, count: 0), memoSlots: .init(start: nil, count: 0),
+                                           eventPaths: .init(start: nil, count: 0)))
                 }
             }
         }
