@@ -1,5 +1,7 @@
 // Compiles a generated config of 10,000 routes over 100 sources and matches events against it.
 // Run: swift run -c release hookrouter-bench-match
+// For profiling one phase alone: BENCH_PHASE=compile (20 compiles, no matching) or BENCH_PHASE=match
+// (one compile, 500 rounds of matching); BENCH_ROUNDS=N sets the rounds of matching. The figures in BENCHMARKS.md come from the default run.
 import Rules
 #if canImport(Glibc)
 import Glibc
@@ -78,9 +80,13 @@ let environment = ConfigEnvironment(variables: [:], readFile: { _ in nil })
 let catalog = AdapterCatalog([BenchKind()])
 let clock = ContinuousClock()
 
+let phase = getenv("BENCH_PHASE").map { String(cString: $0) } ?? ""
+let compileRuns = phase == "compile" ? 20 : phase == "match" ? 1 : 5
+let matchRounds = getenv("BENCH_ROUNDS").flatMap { Int(String(cString: $0)) } ?? (phase == "compile" ? 0 : phase == "match" ? 500 : 50)
+
 var compileTimes: [Double] = []
 var table: RouteTable?
-for _ in 0..<5 {
+for _ in 0..<compileRuns {
     let start = clock.now
     let (t, diagnostics) = ConfigCompiler.compile([file], catalog: catalog, environment: environment)
     compileTimes.append(nanos(clock.now - start) / 1e6)
@@ -111,7 +117,7 @@ var buffer: [RouteTable.Match] = []
 buffer.reserveCapacity(64)
 var matchTimes: [Double] = []
 var matched = 0
-for round in 0..<50 {
+for round in 0..<matchRounds {
     for (e, s) in events {
         buffer.removeAll(keepingCapacity: true)
         let start = clock.now
@@ -123,8 +129,9 @@ for round in 0..<50 {
 }
 matchTimes.sort()
 print("routes: \(t.routes.count), sources: \(t.sources.count), targets: \(t.targets.count), config bytes: \(yaml.utf8.count)")
-print("compile: median \(String(format2: compileTimes[2])) ms, min \(String(format2: compileTimes[0])) ms (5 runs)")
-print("match: median \(String(format2: percentile(matchTimes, 0.5) / 1000)) µs, p99 \(String(format2: percentile(matchTimes, 0.99) / 1000)) µs over \(matchTimes.count) matches; \(String(format2: Double(matched) / Double(50 * events.count))) deliveries per event")
+print("compile: median \(String(format2: compileTimes[compileRuns / 2])) ms, min \(String(format2: compileTimes[0])) ms (\(compileRuns) runs)")
+if matchRounds == 0 { exit(0) }
+print("match: median \(String(format2: percentile(matchTimes, 0.5) / 1000)) µs, p99 \(String(format2: percentile(matchTimes, 0.99) / 1000)) µs over \(matchTimes.count) matches; \(String(format2: Double(matched) / Double(matchRounds * events.count))) deliveries per event")
 
 extension String {
     init(format2 v: Double) {

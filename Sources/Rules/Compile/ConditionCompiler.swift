@@ -2,6 +2,9 @@
 struct ConditionCompiler {
     let context: ConfigContext
 
+    /// Keys a test condition may have (built once, not per condition).
+    static let testKeys = ["path"] + Comparison.operatorNames + ["any", "all", "not"]
+
     /// A list means "all must hold".
     func compileList(_ node: YAMLNode, subject: String) -> Condition? {
         let items = node.sequence ?? [node]
@@ -26,7 +29,7 @@ struct ConditionCompiler {
             reader.checkKeys(["not"])
             return compile(inner, subject: subject).map { .not($0) }
         }
-        reader.checkKeys(["path"] + Comparison.operatorNames + ["any", "all", "not"])
+        reader.checkKeys(Self.testKeys)
         guard let pathNode = reader.value("path") else {
             context.error("missing-key", "a condition of \(subject) needs 'path' and one operator (\(Comparison.operatorNames.joined(separator: ", "))), or any/all/not", at: node.location)
             return nil

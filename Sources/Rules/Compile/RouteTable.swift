@@ -13,21 +13,14 @@ public final class RouteTable: Sendable {
     private let targetIndexByName: [String: Int]
     private let sourceIndexByPath: [String: Int]
     private let candidates: [Candidates]
-    /// What matching needs of each route, flat, so the hot loop copies no `Route` (and retains nothing).
-    private let entries: [Entry]
-    private let flatTargets: [Int]
-
-    struct Entry: Sendable {
-        let condition: Condition?
-        let targets: Range<Int>
-        let final: Bool
-    }
+    /// Conditions, event patterns and targets of every route as flat plain data (see `MatchProgram`).
+    private let program: MatchProgram
 
     /// Per source: for each exact type the routes that may take it (exact and glob, in file order),
-    /// and for any other type the routes with globs or no `events`.
+    /// and for any other type the routes with globs or no `events`; as ranges of `MatchProgram.lists`.
     struct Candidates: Sendable {
-        var byType: [String: [Int]] = [:]
-        var other: [Int] = []
+        var byType: [String: Range<Int>] = [:]
+        var other: Range<Int> = 0..<0
     }
 
     /// One delivery a match asks for.
@@ -46,36 +39,53 @@ public final class RouteTable: Sendable {
         targetIndexByName = Dictionary(targets.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a })
         sourceIndexByPath = Dictionary(sources.map { ($0.path, $0.index) }, uniquingKeysWith: { a, _ in a })
 
-        var candidates = [Candidates](repeating: Candidates(), count: sources.count)
+        var exactBySource = [[String: [Int]]](repeating: [:], count: sources.count)
+        var otherBySource = [[Int]](repeating: [], count: sources.count)
         for route in routes {
             for s in route.sources {
                 if route.events.isEmpty || route.events.contains(where: \.isGlob) {
-                    candidates[s].other.append(route.index)
+                    otherBySource[s].append(route.index)
                 }
                 for pattern in route.events where !pattern.isGlob {
-                    if candidates[s].byType[pattern.text]?.last != route.index {
-                        candidates[s].byType[pattern.text, default: []].append(route.index)
+                    if exactBySource[s][pattern.text]?.last != route.index {
+                        exactBySource[s][pattern.text, default: []].append(route.index)
                     }
                 }
             }
         }
-        // An exact type must also see the glob routes that take it, in file order.
-        for s in candidates.indices {
-            for (type, exact) in candidates[s].byType {
-                let globs = candidates[s].other.filter { routes[$0].takes(type: type) }
-                candidates[s].byType[type] = Array(Set(exact + globs)).sorted()
+        var builder = MatchProgramBuilder(routes: routes)
+        var candidates = [Candidates](repeating: Candidates(), count: sources.count)
+        for s in sources.indices {
+            let other = otherBySource[s]
+            let start = builder.lists.count
+            builder.lists += other.map { Int32($0) }
+            candidates[s].other = start..<builder.lists.count
+            // An exact type must also see the glob routes that take it, in file order.
+            for (type, exact) in exactBySource[s] {
+                let globs = type.withUTF8Bytes { type in
+                    builder.withCode { code in other.filter { code.takes(route: $0, type: type) } }
+                }
+                let merged = Self.mergeSorted(exact, globs)
+                let start = builder.lists.count
+                builder.lists += merged.map { Int32($0) }
+                candidates[s].byType[type] = start..<builder.lists.count
             }
         }
         self.candidates = candidates
-        var flat: [Int] = []
-        var entries: [Entry] = []
-        for route in routes {
-            let start = flat.count
-            flat += route.targets
-            entries.append(Entry(condition: route.condition, targets: start..<flat.count, final: route.final))
+        self.program = MatchProgram(builder: builder)
+    }
+
+    /// Two ascending lists merged, without repeats.
+    private static func mergeSorted(_ a: [Int], _ b: [Int]) -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            let next: Int
+            if j == b.count || (i < a.count && a[i] <= b[j]) { next = a[i]; i += 1 } else { next = b[j]; j += 1 }
+            if out.last != next { out.append(next) }
         }
-        self.entries = entries
-        self.flatTargets = flat
+        return out
     }
 
     public func sourceIndex(named name: String) -> Int? { sourceIndexByName[name] }
@@ -93,17 +103,30 @@ public final class RouteTable: Sendable {
     /// Appends one `Match` per (route, target) the event must be delivered to, in file order;
     /// a matching `final` route ends the search.
     public func match(_ event: Event, source: Int, into out: inout [Match]) {
+        let code = program.code
         let exact = candidates[source].byType[event.type]
         let list = exact ?? candidates[source].other
-        entries.withUnsafeBufferPointer { entries in
-            flatTargets.withUnsafeBufferPointer { targets in
-                for r in list {
-                    if exact == nil, !routes[r].takes(type: event.type) { continue }
-                    if let condition = entries[r].condition, !condition.holds(for: event) { continue }
-                    for i in entries[r].targets { out.append(Match(route: r, target: targets[i])) }
-                    if entries[r].final { return }
-                }
+        if list.isEmpty { return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(code.memoCount, 1)) { memo in
+            memo.initialize(repeating: 0)
+            if exact != nil {
+                Self.run(code, list, event, type: nil, memo: memo.baseAddress!, into: &out)
+            } else {
+                event.type.withUTF8Bytes { type in Self.run(code, list, event, type: type, memo: memo.baseAddress!, into: &out) }
             }
+        }
+    }
+
+    /// Evaluates the candidate routes at `list` of `code.lists`; `type` set when their events must be checked.
+    private static func run(_ code: MatchProgram.Code, _ list: Range<Int>, _ event: Event,
+                            type: UnsafeBufferPointer<UInt8>?, memo: UnsafeMutablePointer<UInt8>, into out: inout [Match]) {
+        for i in list {
+            let r = Int(code.lists[i])
+            if let type, !code.takes(route: r, type: type) { continue }
+            let route = code.routes[r]
+            if route.condition >= 0, !code.holds(Int(route.condition), event, memo) { continue }
+            for t in Int(route.targetStart)..<Int(route.targetEnd) { out.append(Match(route: r, target: code.targets[t])) }
+            if route.final { return }
         }
     }
 

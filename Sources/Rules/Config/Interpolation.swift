@@ -13,7 +13,7 @@ public struct Interpolation: Sendable {
     }
 
     public func expand(_ text: String) -> Result<String, Failure> {
-        guard text.contains("${") else { return .success(text) }
+        guard Self.mayHoldReference(text) else { return .success(text) }
         var out = ""
         var rest = text[...]
         while let dollar = rest.firstIndex(of: "$") {
@@ -54,6 +54,17 @@ public struct Interpolation: Sendable {
         }
         out += rest
         return .success(out)
+    }
+
+    /// Whether `text` has a `${` at all: a byte scan, because nearly every config string has none and
+    /// `String.contains(String)` is a generic search that dominated compile time.
+    static func mayHoldReference(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for c in text.utf8 {
+            if c == 0x7B, previous == 0x24 { return true }
+            previous = c
+        }
+        return false
     }
 
     static func isName(_ s: Substring) -> Bool {

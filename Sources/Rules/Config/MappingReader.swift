@@ -54,9 +54,10 @@ public struct MappingReader {
     }
 
     /// Text of any scalar node with `${VAR}` expanded, or nil with a diagnostic.
-    public func text(of v: YAMLNode, what: String) -> String? {
+    /// `what` names the value in the message and is only built when there is one.
+    public func text(of v: YAMLNode, what: @autoclosure () -> String) -> String? {
         guard let s = v.scalar, !s.isNull || !s.isPlain else {
-            context.error("type", "\(what) must be text, found \(v.kindName)", at: v.location)
+            context.error("type", "\(what()) must be text, found \(v.kindName)", at: v.location)
             return nil
         }
         return context.expand(s.text, at: v.location)

@@ -95,7 +95,9 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
 
     /// The same, starting after the first `drop` segments (the event root already resolved).
     public func forEachValue(in root: JSONValue, droppingFirst drop: Int, _ body: (JSONValue) -> Bool) {
-        _ = Self.visit(root, segments[...].dropFirst(drop), body)
+        segments.withUnsafeBufferPointer { segments in
+            _ = Self.visit(root, segments, min(drop, segments.count), body)
+        }
     }
 
     public func firstValue(in root: JSONValue) -> JSONValue? {
@@ -104,27 +106,32 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
         return found
     }
 
-    /// Returns false when `body` asked to stop.
-    private static func visit(_ value: JSONValue, _ rest: ArraySlice<Segment>, _ body: (JSONValue) -> Bool) -> Bool {
-        guard let segment = rest.first else { return body(value) }
-        let tail = rest.dropFirst()
-        switch segment {
+    /// Returns false when `body` asked to stop. Segments and elements are read in place (no slices,
+    /// no copies of each element).
+    private static func visit(_ value: JSONValue, _ segments: UnsafeBufferPointer<Segment>, _ i: Int, _ body: (JSONValue) -> Bool) -> Bool {
+        guard i < segments.count else { return body(value) }
+        switch segments[i] {
         case .key(let k):
-            guard case .object(let o) = value, let next = o[k] else { return true }
-            return visit(next, tail, body)
+            guard case .object(let o) = value, let j = o.index(forKey: k) else { return true }
+            return o.withValues { visit($0[j], segments, i + 1, body) }
         case .index(let n):
             guard case .array(let a) = value, n < a.count else { return true }
-            return visit(a[n], tail, body)
+            return a.withUnsafeBufferPointer { visit($0[n], segments, i + 1, body) }
         case .wildcard:
             switch value {
             case .array(let a):
-                for item in a where !visit(item, tail, body) { return false }
+                return a.withUnsafeBufferPointer { items in
+                    for item in items.indices where !visit(items[item], segments, i + 1, body) { return false }
+                    return true
+                }
             case .object(let o):
-                for (_, item) in o where !visit(item, tail, body) { return false }
+                return o.withValues { items in
+                    for item in items.indices where !visit(items[item], segments, i + 1, body) { return false }
+                    return true
+                }
             default:
-                break
+                return true
             }
-            return true
         }
     }
 }

@@ -24,6 +24,27 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     public var keys: [String] { keysInOrder }
     public var isEmpty: Bool { keysInOrder.isEmpty }
 
+    /// Where `key` is, for lookups that read the value in place.
+    /// Compares lengths first: `count` of a native or small string is a field read, while `==` on
+    /// different strings is a call into the runtime.
+    @inline(__always)
+    func index(forKey key: String) -> Int? {
+        let length = key.utf8.count
+        return keysInOrder.withUnsafeBufferPointer { keys in
+            for i in 0..<keys.count where keys[i].utf8.count == length && keys[i] == key { return i }
+            return nil
+        }
+    }
+
+    @inline(__always)
+    func value(at i: Int) -> JSONValue { values[i] }
+
+    /// The values in order, read in place (no copy of each element).
+    @inline(__always)
+    func withValues<R>(_ body: (UnsafeBufferPointer<JSONValue>) -> R) -> R {
+        values.withUnsafeBufferPointer(body)
+    }
+
     public subscript(key: String) -> JSONValue? {
         get {
             guard let i = keysInOrder.firstIndex(of: key) else { return nil }

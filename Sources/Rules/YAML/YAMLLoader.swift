@@ -114,7 +114,7 @@ public struct YAMLLoader {
             return node
         case YAML_MAPPING_START_EVENT:
             var pairs: [YAMLPair] = []
-            var seen: [String: SourceLocation] = [:]
+            var seen = SeenKeys()
             while true {
                 guard let keyEvent = next(&events) else { return nil }
                 if keyEvent.type == YAML_MAPPING_END_EVENT { break }
@@ -128,12 +128,12 @@ public struct YAMLLoader {
                     mergeKeys(from: value, into: &pairs, seen: &seen)
                     continue
                 }
-                if let earlier = seen[key] {
+                if let earlier = seen.location(of: key, in: pairs) {
                     diagnostics.error("duplicate-key", "key '\(key)' appears twice in this mapping (first at \(earlier)); keep one", at: keyNode.location)
                     continue
                 }
-                seen[key] = keyNode.location
                 pairs.append(YAMLPair(key: key, keyLocation: keyNode.location, value: value))
+                seen.added(pairs)
             }
             let node = YAMLNode(.mapping(pairs), at: here)
             remember(node, anchor: event.anchor)
@@ -145,16 +145,16 @@ public struct YAMLLoader {
     }
 
     /// `<<: *defaults` merges keys the mapping does not set itself.
-    private mutating func mergeKeys(from value: YAMLNode, into pairs: inout [YAMLPair], seen: inout [String: SourceLocation]) {
+    private mutating func mergeKeys(from value: YAMLNode, into pairs: inout [YAMLPair], seen: inout SeenKeys) {
         let sources = value.sequence ?? [value]
         for source in sources {
             guard let merged = source.mapping else {
                 diagnostics.error("yaml", "'<<' merges mappings only, found \(source.kindName)", at: source.location)
                 continue
             }
-            for pair in merged where seen[pair.key] == nil {
-                seen[pair.key] = pair.keyLocation
+            for pair in merged where seen.location(of: pair.key, in: pairs) == nil {
                 pairs.append(pair)
+                seen.added(pairs)
             }
         }
     }
@@ -171,6 +171,31 @@ extension YAMLNode {
         case .scalar: return 1
         case .sequence(let items): return items.reduce(1) { $0 + $1.weight }
         case .mapping(let pairs): return pairs.reduce(1) { $0 + $1.value.weight + 1 }
+        }
+    }
+}
+
+/// The keys of a mapping being read, for duplicate checks: a scan of the pairs while the mapping is
+/// small (nearly always), a hash index once it grows, so neither small nor huge mappings pay much.
+struct SeenKeys {
+    static let scanLimit = 16
+    private var index: [String: SourceLocation]?
+
+    func location(of key: String, in pairs: [YAMLPair]) -> SourceLocation? {
+        if let index { return index[key] }
+        let length = key.utf8.count
+        for pair in pairs where pair.key.utf8.count == length && pair.key == key { return pair.keyLocation }
+        return nil
+    }
+
+    /// Call after appending to `pairs`.
+    mutating func added(_ pairs: [YAMLPair]) {
+        if index != nil {
+            index![pairs[pairs.count - 1].key] = pairs[pairs.count - 1].keyLocation
+        } else if pairs.count > Self.scanLimit {
+            var built: [String: SourceLocation] = [:]
+            for pair in pairs where built[pair.key] == nil { built[pair.key] = pair.keyLocation }
+            index = built
         }
     }
 }
