@@ -105,7 +105,13 @@ enum ServeCommand: Command {
             return ExitCode.failure
         }
         engine.start()
-        let reloader = Reloader(directory: directory, config: config)
+        let reloader = Reloader(directory: directory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName)
+        if let watcher = ConfigWatcher(directory: directory, onChange: { reloader.trigger(reason: "config directory changed") }) {
+            server.watch(watcher.fd) { watcher.readable(now: MonotonicClock.milliseconds()) }
+            server.onTurn = { watcher.tick(now: MonotonicClock.milliseconds()) }
+        } else {
+            Log.warn("cannot watch the config directory; reload with SIGHUP or 'hookrouter reload'", ["config": directory])
+        }
         server.watch(signalFD) {
             for signal in Signals.read(signalFD) {
                 if signal == SIGHUP {

@@ -3,41 +3,75 @@ import Synchronization
 
 /// Recompiles the config directory off the request path and swaps the table when it compiles clean;
 /// on any error the running table stays and the diagnostics are logged with their locations.
+///
+/// Each outcome is also written to `DATA/reload.json`, which `hookrouter reload` waits on.
 final class Reloader: Sendable {
     let directory: String
     let config: LiveConfig
-    private let running = Mutex(false)
+    let statusFile: String?
+    private let state = Mutex((busy: false, again: false, count: 0))
+    /// Compile-and-swap runs one at a time, whoever asked (signal, inotify, admin API).
+    private let serial = Mutex(())
 
-    init(directory: String, config: LiveConfig) {
+    init(directory: String, config: LiveConfig, statusFile: String? = nil) {
         self.directory = directory
         self.config = config
+        self.statusFile = statusFile
     }
 
-    /// Starts a reload on its own thread unless one is running (a burst of triggers makes one reload).
+    /// Reloads on its own thread. Triggers that arrive meanwhile make one more reload afterwards, so
+    /// a save made during a reload is never missed, and a burst costs at most two compiles.
     func trigger(reason: String) {
-        let start = running.withLock { busy in
-            if busy { return false }
-            busy = true
+        let start = state.withLock { s in
+            if s.busy {
+                s.again = true
+                return false
+            }
+            s.busy = true
             return true
         }
         guard start else { return }
         let this = self
         _ = OSThread(name: "reload") {
-            this.reload(reason: reason)
-            this.running.withLock { $0 = false }
+            var reason = reason
+            while true {
+                this.reload(reason: reason)
+                let more = this.state.withLock { s in
+                    if s.again {
+                        s.again = false
+                        return true
+                    }
+                    s.busy = false
+                    return false
+                }
+                guard more else { return }
+                reason = "changes during the last reload"
+            }
         }
     }
 
-    /// Compiles and swaps; returns the diagnostics and whether the new table was taken.
+    /// Compiles and swaps now, on the caller's thread; returns whether the new table was taken.
     @discardableResult
     func reload(reason: String) -> (taken: Bool, diagnostics: [Diagnostic]) {
+        serial.withLock { _ in
+            let outcome = compileAndSwap(reason: reason)
+            let count = state.withLock { s in
+                s.count += 1
+                return s.count
+            }
+            writeStatus(count: count, outcome)
+            return outcome
+        }
+    }
+
+    private func compileAndSwap(reason: String) -> (taken: Bool, diagnostics: [Diagnostic]) {
         let table: RouteTable?
         let diagnostics: Diagnostics
         do {
             (table, diagnostics) = try ConfigLoading.compile(directory: directory)
         } catch {
             Log.error("reload failed; keeping the running routes", ["reason": reason, "error": error.message])
-            return (false, [])
+            return (false, [Diagnostic(.error, "config-directory", error.message, at: nil)])
         }
         for d in diagnostics.sorted {
             Log.emit(d.severity == .error ? .error : .warn, "config: " + DiagnosticRenderer.text([d]).trimmingNewline, ["reason": reason])
@@ -50,6 +84,20 @@ final class Reloader: Sendable {
         Log.info("routes reloaded", ["reason": reason, "generation": String(generation), "sources": String(table.sources.count),
                                      "routes": String(table.routes.count), "targets": String(table.targets.count)])
         return (true, diagnostics.sorted)
+    }
+
+    /// `{"reloads":N,"taken":bool,"generation":G,"at":"…","diagnostics":[…]}`
+    private func writeStatus(count: Int, _ outcome: (taken: Bool, diagnostics: [Diagnostic])) {
+        guard let statusFile else { return }
+        var object = JSONObject()
+        object["reloads"] = .number(JSONNumber(count))
+        object["taken"] = .bool(outcome.taken)
+        object["generation"] = .number(JSONNumber(config.generation))
+        object["at"] = .string(WallClock.now().rfc3339)
+        object["diagnostics"] = (try? JSONValue.parse(Array(DiagnosticRenderer.json(outcome.diagnostics).utf8))) ?? .array([])
+        if !FileSystem.write(statusFile, Array((JSONValue.object(object).serialized + "\n").utf8)) {
+            Log.warn("cannot write the reload status file", ["path": statusFile])
+        }
     }
 }
 
