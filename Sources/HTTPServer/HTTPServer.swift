@@ -1,4 +1,5 @@
 import CLinux
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,6 +26,8 @@ public final class HTTPServer: @unchecked Sendable {
     private var drainStarted: Int64 = 0
     private var scratch = [UInt8](repeating: 0, count: 1 << 16)
     private var lastSweep: Int64 = 0
+    /// Set from any thread by `requestDrain()`; the loop starts draining on its next turn.
+    private let drainRequested = Atomic<Bool>(false)
     /// Called once per loop turn, after the events of that turn (for work the owner batches).
     public var onTurn: (() -> Void)?
 
@@ -72,6 +75,12 @@ public final class HTTPServer: @unchecked Sendable {
         for c in connections.compactMap({ $0 }) where c.isIdle { closeConnection(c) }
     }
 
+    /// `beginDrain()` from any thread: the loop picks it up within one turn.
+    public func requestDrain() {
+        drainRequested.store(true, ordering: .releasing)
+        mailbox.wake()
+    }
+
     /// Runs the loop until a drain completes.
     public func run() {
         var events = [epoll_event](repeating: epoll_event(), count: 256)
@@ -99,6 +108,7 @@ public final class HTTPServer: @unchecked Sendable {
                 }
             }
             onTurn?()
+            if !draining, drainRequested.load(ordering: .acquiring) { beginDrain() }
             let now = MonotonicClock.milliseconds()
             if now - lastSweep >= 250 {
                 lastSweep = now

@@ -81,6 +81,7 @@ class Router:
             f.write(config)
         self.data = data or os.path.join(self.dir, "data")
         self.port = free_port()
+        self.admin_port = free_port()
         self.proc = None
         self.log_path = os.path.join(self.dir, "stderr.log")
 
@@ -88,7 +89,8 @@ class Router:
         self.log = open(self.log_path, "ab")
         env = dict(os.environ, SWIFT_BACKTRACE="enable=no")
         self.proc = subprocess.Popen([BINARY, "serve", "--config", self.config_dir, "--data", self.data,
-                                      "--listen", "127.0.0.1:%d" % self.port], stderr=self.log, env=env)
+                                      "--listen", "127.0.0.1:%d" % self.port, "--admin", "127.0.0.1:%d" % self.admin_port],
+                                     stderr=self.log, env=env)
         deadline = time.time() + 15
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -112,6 +114,18 @@ class Router:
         self.proc = None
         self.log.close()
         return code
+
+    def admin(self, method, path, body=None, token=None):
+        """(status, headers, body bytes) of one admin API call."""
+        import http.client
+        c = http.client.HTTPConnection("127.0.0.1", self.admin_port, timeout=10)
+        headers = {"Authorization": "Bearer " + token} if token else {}
+        try:
+            c.request(method, path, body=body, headers=headers)
+            r = c.getresponse()
+            return r.status, dict(r.getheaders()), r.read()
+        finally:
+            c.close()
 
     def db(self):
         import sqlite3

@@ -69,6 +69,17 @@ enum ServeCommand: Command {
             return ExitCode.usage
         }
 
+        let adminText = parsed.value("--admin") ?? table.settings.adminListen ?? "127.0.0.1:9090"
+        guard let admin = ListenAddress(adminText) else {
+            Output.stderr("hookrouter serve: --admin must be HOST:PORT like 127.0.0.1:9090, not '\(adminText)'.\n")
+            return ExitCode.usage
+        }
+        let adminToken = table.settings.adminToken.flatMap { $0.isEmpty ? nil : $0 }
+        guard admin.isLoopback || adminToken != nil else {
+            Output.stderr("hookrouter serve: the admin listener \(admin) is not on loopback and has no token; set settings.admin.token (e.g. ${HOOKROUTER_ADMIN_TOKEN}) or listen on 127.0.0.1.\n")
+            return ExitCode.failure
+        }
+
         let data: DataDirectory
         do {
             data = try DataDirectory.prepare(parsed.value("--data") ?? "./data")
@@ -104,7 +115,6 @@ enum ServeCommand: Command {
             Output.stderr("hookrouter serve: \(error)\n")
             return ExitCode.failure
         }
-        engine.start()
         let reloader = Reloader(directory: directory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName)
         if let watcher = ConfigWatcher(directory: directory, onChange: { reloader.trigger(reason: "config directory changed") }) {
             server.watch(watcher.fd) { watcher.readable(now: MonotonicClock.milliseconds()) }
@@ -112,6 +122,17 @@ enum ServeCommand: Command {
         } else {
             Log.warn("cannot watch the config directory; reload with SIGHUP or 'hookrouter reload'", ["config": directory])
         }
+        let adminServer = HTTPServer(handler: AdminHandler(AdminHandler.Context(
+            config: config, reloader: reloader, store: store, ingestMetrics: metrics, deliveryMetrics: deliveryMetrics, token: adminToken)))
+        do {
+            try adminServer.bind(host: admin.host, port: admin.port)
+        } catch {
+            store.close()
+            Output.stderr("hookrouter serve: admin listener: \(error)\n")
+            return ExitCode.failure
+        }
+        engine.start()
+        let adminThread = OSThread(name: "admin") { adminServer.run() }
         server.watch(signalFD) {
             for signal in Signals.read(signalFD) {
                 if signal == SIGHUP {
@@ -119,17 +140,19 @@ enum ServeCommand: Command {
                 } else {
                     Log.info("shutting down: no new connections, finishing requests in flight", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
                     server.beginDrain()
+                    adminServer.requestDrain()
                 }
             }
         }
-        Log.info("listening", ["listen": "\(listen.host):\(server.port)", "config": directory, "data": data.path,
+        Log.info("listening", ["listen": "\(listen.host):\(server.port)", "admin": "\(admin.host):\(adminServer.port)", "config": directory, "data": data.path,
                                "sources": String(table.sources.count), "routes": String(table.routes.count),
                                "encrypted_at_rest": codec.seals ? "yes" : "no"])
         server.run()
+        adminServer.requestDrain()
+        adminThread.join()
         engine.stop()  // before the store: its last attempts are written by the store's writer
         store.close()
-        let counts = metrics.snapshot.map { "\($0.source) \($0.status): \($0.count)" }.joined(separator: ", ")
-        Log.info("stopped", ["requests": counts])
+        Log.info("stopped", ["requests": metrics.requestSummary])
         return ExitCode.ok
     }
 

@@ -78,6 +78,7 @@ final class DeliveryEngine: @unchecked Sendable {
             var running: Int32 = 0
             curl_multi_perform(multi, &running)
             collectFinished()
+            publishGauges(now: now)
             let wait = stopRequested.load(ordering: .acquiring) ? 100 : sleepMilliseconds(now: WallClock.now().milliseconds)
             curl_multi_poll(multi, nil, 0, Int32(wait), nil)
         }
@@ -170,7 +171,6 @@ final class DeliveryEngine: @unchecked Sendable {
         curl_multi_add_handle(multi, transfer.easy)
         transfers[ObjectIdentifier(transfer)] = transfer
         lane.inFlight += 1
-        metrics.started(target: lane.name)
     }
 
     private func route(named name: String, in table: RouteTable) -> Int? {
@@ -243,6 +243,18 @@ final class DeliveryEngine: @unchecked Sendable {
         Log.warn("delivery orphaned", ["delivery_id": String(d.id), "route": d.route, "target": d.target, "reason": why])
         metrics.orphaned(target: d.target)
         finish(d, attempt: d.attempts, result: nil, status: .orphaned, next: nil, error: why, startedAt: WallClock.now(), duration: 0)
+    }
+
+    private var lastPublished: Int64 = 0
+
+    /// Queue depth, requests in flight, circuit state and the oldest due delivery, for `/metrics`.
+    private func publishGauges(now: Int64) {
+        guard now - lastPublished >= 250 else { return }
+        lastPublished = now
+        var oldest = now
+        for lane in lanes.values { if let head = lane.queue.first { oldest = min(oldest, head.dueMilliseconds) } }
+        metrics.publish(lanes: lanes.values.map { ($0.name, $0.queue.count, $0.inFlight, $0.breaker.isOpen) },
+                        oldestDueSeconds: Double(max(0, now - oldest)) / 1000)
     }
 
     /// How long the loop may sleep: until the next due delivery that could start, at most a second.

@@ -74,6 +74,7 @@ final class IngestHandler: HTTPHandler {
             switch outcome {
             case .stored(_, let deliveries):
                 metrics.count(source: sourceName, status: 202)
+                metrics.stored(source: sourceName, type: type, deliveries: deliveries.count)
                 Log.debug("event accepted", ["source": sourceName, "event_id": eventID, "type": type, "deliveries": String(deliveries.count)])
                 responder.respond(IngestAnswer.accepted(eventID: eventID, deliveries: deliveries.count))
             case .duplicate:

@@ -9,7 +9,7 @@ final class Reloader: Sendable {
     let directory: String
     let config: LiveConfig
     let statusFile: String?
-    private let state = Mutex((busy: false, again: false, count: 0))
+    private let state = Mutex((busy: false, again: false, count: 0, taken: 0, rejected: 0))
     /// Compile-and-swap runs one at a time, whoever asked (signal, inotify, admin API).
     private let serial = Mutex(())
 
@@ -57,12 +57,16 @@ final class Reloader: Sendable {
             let outcome = compileAndSwap(reason: reason)
             let count = state.withLock { s in
                 s.count += 1
+                if outcome.taken { s.taken += 1 } else { s.rejected += 1 }
                 return s.count
             }
             writeStatus(count: count, outcome)
             return outcome
         }
     }
+
+    /// Reloads taken and rejected since start, for `/metrics`.
+    var counts: (taken: Int, rejected: Int) { state.withLock { ($0.taken, $0.rejected) } }
 
     private func compileAndSwap(reason: String) -> (taken: Bool, diagnostics: [Diagnostic]) {
         let table: RouteTable?

@@ -1,0 +1,117 @@
+import Adapters
+import HTTPServer
+import Rules
+
+/// The admin listener's API (SPEC §8): bearer-token auth, JSON everywhere, nothing secret.
+/// Runs on the admin server's own loop thread.
+final class AdminHandler: HTTPHandler {
+    struct Context {
+        let config: LiveConfig
+        let reloader: Reloader
+        let store: EventStore
+        let ingestMetrics: IngestMetrics
+        let deliveryMetrics: DeliveryMetrics
+        let token: Secret?
+    }
+
+    let context: Context
+
+    init(_ context: Context) {
+        self.context = context
+    }
+
+    func decide(_ head: HTTPRequestHead, remoteAddress: String) -> HeadDecision {
+        if let token = context.token, head.path != "/healthz" {
+            let given = head.header("authorization").flatMap { $0.hasPrefix("Bearer ") ? Array($0.utf8.dropFirst(7)) : nil } ?? []
+            guard ConstantTime.equals(given, token.bytes) else {
+                return .respond(AdminAnswer.error(401, "unauthorized", "send Authorization: Bearer <settings.admin.token>",
+                                                  headers: [HTTPHeader("WWW-Authenticate", "Bearer")]))
+            }
+        }
+        return .readBody(maxBody: 1 << 20)
+    }
+
+    func handle(_ request: HTTPRequest, responder: Responder) -> HTTPResponse? {
+        let method = request.head.method, path = request.head.path
+        let table = context.config.table
+        switch (method, path) {
+        case ("GET", "/healthz"):
+            return .json(200, #"{"status":"ok"}"#)
+        case ("GET", "/readyz"):
+            return .json(200, #"{"status":"ready","generation":\#(context.config.generation)}"#)
+        case ("GET", "/metrics"):
+            let text = MetricsExposition(ingest: context.ingestMetrics, delivery: context.deliveryMetrics, reloader: context.reloader,
+                                         config: context.config).render()
+            return HTTPResponse(status: 200, headers: [HTTPHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(text.utf8))
+        case ("GET", "/api/sources"):
+            return AdminAnswer.json(AdminViews.sources(table))
+        case ("GET", "/api/targets"):
+            return AdminAnswer.json(AdminViews.targets(table, metrics: context.deliveryMetrics.snapshot))
+        case ("GET", "/api/routes"):
+            return AdminAnswer.json(AdminViews.routes(table))
+        case ("GET", "/api/events"):
+            return AdminAnswer.json(AdminViews.eventTypes())
+        case ("POST", "/api/reload"):
+            let (taken, diagnostics) = context.reloader.reload(reason: "admin API")
+            if taken { return .json(200, #"{"reloaded":true}"#) }
+            return .json(200, #"{"reloaded":false,"diagnostics":"# + DiagnosticRenderer.json(diagnostics) + "}")
+        case ("POST", "/api/events"):
+            return inject(request.body, table: table, responder: responder)
+        default:
+            let known = ["/healthz", "/readyz", "/metrics", "/api/sources", "/api/targets", "/api/routes", "/api/events", "/api/reload"]
+            if known.contains(path) { return AdminAnswer.error(405, "method_not_allowed", "\(method) is not served at \(path)") }
+            return AdminAnswer.error(404, "not_found", "no admin endpoint at \(path)")
+        }
+    }
+
+    /// `POST /api/events {source?, type, data}`: stores an event by hand and routes it like a received one.
+    /// Without `source` it is routed as if every source had received it.
+    private func inject(_ body: [UInt8], table: RouteTable, responder: Responder) -> HTTPResponse? {
+        guard let request = try? JSONValue.parse(body), case .object(let o) = request else {
+            return AdminAnswer.error(400, "bad_request", "send a JSON object {\"source\"?: name, \"type\": text, \"data\": any}")
+        }
+        guard let type = o["type"]?.stringValue, !type.isEmpty else { return AdminAnswer.error(422, "invalid", "'type' is required and must be text") }
+        let data = o["data"] ?? .null
+        var sources = Array(table.sources.indices)
+        var sourceName = "api"
+        if let name = o["source"]?.stringValue {
+            guard let s = table.sourceIndex(named: name) else { return AdminAnswer.error(422, "invalid", "unknown source '\(name)'") }
+            sources = [s]
+            sourceName = name
+        }
+        let now = WallClock.now()
+        let id = "api-" + Hex.encode(SecureRandom.bytes(8))
+        let bytes = Array(data.serialized.utf8)
+        var event = Event(id: id, source: sourceName, type: type, time: now, receivedAt: now, headers: [], attributes: JSONObject(),
+                          data: data, body: bytes, contentType: "application/json")
+        var planned: [PlannedDelivery] = []
+        for s in sources {
+            event.source = table.sources[s].name
+            for m in table.match(event, source: s) {
+                let p = PlannedDelivery(route: table.routes[m.route].name, target: table.targets[m.target].name)
+                if !planned.contains(p) { planned.append(p) }
+            }
+        }
+        let stored = StoredEvent(source: sourceName, eventID: id, type: type, time: now, receivedAt: now, contentType: "application/json",
+                                 headers: [], attributes: JSONObject(), body: bytes, deliveries: planned)
+        context.store.submit(stored) { outcome in
+            switch outcome {
+            case .stored(_, let deliveries): responder.respond(IngestAnswer.accepted(eventID: id, deliveries: deliveries.count))
+            case .duplicate: responder.respond(IngestAnswer.duplicate(eventID: id))
+            case .unavailable(let why): responder.respond(AdminAnswer.error(503, "unavailable", why))
+            }
+        }
+        return nil
+    }
+}
+
+/// Admin answers share the ingest error shape.
+enum AdminAnswer {
+    static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [HTTPHeader("Content-Type", "application/json")], body: Array(value.serialized.utf8))
+    }
+
+    static func error(_ status: Int, _ code: String, _ detail: String, headers: [HTTPHeader] = []) -> HTTPResponse {
+        IngestAnswer.error(status, code, detail, headers: headers)
+    }
+}
