@@ -10,10 +10,3 @@ private func pending(_ name: String) -> Int32 {
     Output.stderr("hookrouter \(name): not implemented in this build yet (see the issue tracker); nothing was done.\n")
     return ExitCode.usage
 }
-
-enum SendCommand: Command {
-    static let name = "send"
-    static let summary = "send a test delivery to one target now"
-    static let usage = "Usage: hookrouter send --target T [--type TYPE] [FILE]\n\nNot available yet in this build.\n"
-    static func run(_ args: [String]) -> Int32 { pending(name) }
-}
