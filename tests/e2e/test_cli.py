@@ -124,7 +124,7 @@ class DeliveriesAndReplay(unittest.TestCase):
         # The receiver changed its mind: replay while the server runs.
         self.sink.answer("/gone", 200)
         _, out, _ = cli("replay", "--data", self.router.data, "--status", "dead", "--target", "gone", expect=0)
-        self.assertIn("replayed 2 deliveries", out)
+        self.assertIn("replayed 2 dead deliveries to target 'gone': ", out)
         self.assertIn("running server", out)
         got = self.sink.wait_for(4, "/gone")[2:]
         by_event = {r["headers"]["x-hookrouter-event-id"]: r for r in got}

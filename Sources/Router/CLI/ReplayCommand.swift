@@ -76,7 +76,7 @@ enum ReplayCommand: Command {
                 if replayed.isEmpty {
                     Output.stdout("no \(status.rawValue) deliveries\(which); nothing replayed\n")
                 } else {
-                    Output.stdout("replayed \(count(replayed.count)) \(status.rawValue)\(which): \(list(replayed)); \(pickup)\n")
+                    Output.stdout("replayed \(count(replayed.count, status.rawValue + " "))\(which): \(list(replayed)); \(pickup)\n")
                 }
                 return ExitCode.ok
             }
@@ -99,7 +99,8 @@ enum ReplayCommand: Command {
         }
     }
 
-    static func count(_ n: Int) -> String { n == 1 ? "1 delivery" : "\(n) deliveries" }
+    /// "1 delivery", "2 dead deliveries".
+    static func count(_ n: Int, _ adjective: String = "") -> String { n == 1 ? "1 \(adjective)delivery" : "\(n) \(adjective)deliveries" }
 
     static func list(_ ids: [Int64]) -> String {
         let shown = ids.prefix(listed).map(String.init).joined(separator: ", ")
