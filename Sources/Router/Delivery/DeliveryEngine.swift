@@ -208,7 +208,7 @@ final class DeliveryEngine: @unchecked Sendable {
             Log.warn("circuit opened: target is failing; deliveries wait for a probe", ["target": d.target])
         }
         let policy = config.table.targetIndex(named: d.target).map { config.table.targets[$0].retry } ?? .default
-        let next = RetryDecision.next(after: result, attempt: t.attempt, policy: policy, now: now)
+        let next = RetryDecision.next(after: result, attempt: d.attemptInBudget(t.attempt), policy: policy, now: now)
         var error: String?
         var statusCode: Int?
         switch result {
@@ -225,7 +225,7 @@ final class DeliveryEngine: @unchecked Sendable {
         if next.status == .pending, let at = next.nextAttemptAt, at.milliseconds <= now.milliseconds + Self.scanInterval {
             // Due soon: keep it in memory rather than wait for a scan. The body is dropped (read again).
             lane.queue.push(QueuedDelivery(id: d.id, eventSeq: d.eventSeq, route: d.route, target: d.target,
-                                           attempts: t.attempt, dueMilliseconds: at.milliseconds, event: nil))
+                                           attempts: t.attempt, dueMilliseconds: at.milliseconds, event: nil, attemptBase: d.attemptBase))
         }
     }
 

@@ -12,7 +12,7 @@ final class DeliveryReader {
         db = try SQLiteDatabase(path: path, readOnly: true)
         self.codec = codec
         due = try db.prepare("""
-            SELECT id, event_seq, route, target, attempts, next_attempt_ms FROM deliveries
+            SELECT id, event_seq, route, target, attempts, next_attempt_ms, attempt_base FROM deliveries
             WHERE status = 'pending' AND next_attempt_ms <= ?1 AND (next_attempt_ms, id) > (?2, ?3)
             ORDER BY next_attempt_ms, id LIMIT ?4
             """)
@@ -32,7 +32,7 @@ final class DeliveryReader {
         var out: [QueuedDelivery] = []
         while try due.step() {
             out.append(QueuedDelivery(id: due.int64(0), eventSeq: due.int64(1), route: due.string(2), target: due.string(3),
-                                      attempts: due.int(4), dueMilliseconds: due.int64(5), event: nil))
+                                      attempts: due.int(4), dueMilliseconds: due.int64(5), event: nil, attemptBase: due.int(6)))
         }
         return out
     }

@@ -20,9 +20,14 @@ struct OutboundRequest: Sendable, Equatable {
     ]
 
     init(event: Event, route: Route, target: Target, deliveryId: String, attempt: Int, now: Timestamp) {
-        let body = Self.body(for: route.body, event: event)
+        self.init(event: event, body: route.body, target: target, deliveryId: deliveryId, attempt: attempt, now: now)
+    }
+
+    /// The request for a body mode without a route (`hookrouter send` to a target no route sends to).
+    init(event: Event, body mode: BodyMode, target: Target, deliveryId: String, attempt: Int, now: Timestamp) {
+        let body = Self.body(for: mode, event: event)
         var headers: [HTTPField] = []
-        headers.append(HTTPField("Content-Type", Self.contentType(for: route.body, event: event)))
+        headers.append(HTTPField("Content-Type", Self.contentType(for: mode, event: event)))
         headers.append(HTTPField("Content-Length", String(body.count)))
         // Static headers may set their own Content-Type (an operator's explicit choice), nothing reserved.
         for field in target.headers where !Self.reservedHeaders.contains(field.name.lowercased()) {

@@ -13,6 +13,11 @@ struct QueuedDelivery: Sendable {
     let dueMilliseconds: Int64
     /// The event, when it came straight from ingest (saves a read); nil means read it from the store.
     let event: StoredEvent?
+    /// `attempts` when the delivery was last replayed (0 if never): the retry budget counts from here.
+    var attemptBase = 0
+
+    /// The number of `attempt` within the current retry budget (1 for the first after a replay).
+    func attemptInBudget(_ attempt: Int) -> Int { attempt - attemptBase }
 }
 
 extension QueuedDelivery {

@@ -44,6 +44,11 @@ enum Schema {
             PRIMARY KEY (delivery_id, attempt)
         ) WITHOUT ROWID;
         """,
+        // 2: a replay restarts the retry budget but keeps counting attempts (attempt rows are never
+        // overwritten): the engine's retry decision counts `attempts - attempt_base`.
+        """
+        ALTER TABLE deliveries ADD COLUMN attempt_base INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }

@@ -1,0 +1,172 @@
+import Adapters
+import CCurl
+import HTTPServer
+import Rules
+
+/// `hookrouter send`: the "test webhook" button. Builds a test event, renders and signs it exactly as
+/// a delivery to the target would be, sends it now and prints the outcome. Touches no store.
+enum SendCommand: Command {
+    static let name = "send"
+    static let summary = "send a test delivery to one target now"
+    static let usage = """
+        Usage: hookrouter send [--config DIR] --target T [--type TYPE] [--source NAME] [FILE]
+
+        Sends one test event to target T now, with the target's headers, signing and timeout, and
+        prints the status code, the time taken and the first 1 KiB of the answer. The body is
+        rendered by the first route that sends to T (preferring one that takes TYPE, from NAME when
+        given); when no route sends to T, the body is sent raw. Nothing is stored or retried.
+
+        The event: id 'test-<random>', type TYPE (default hookrouter.test), data FILE's bytes
+        (default {"test":true,...}).
+
+        Options:
+          --config DIR         route files (default ./routes.d)
+          --target T           the target to send to (required)
+          --type TYPE          the event type (default hookrouter.test)
+          --source NAME        the source the event claims to come from (default: the route's first)
+
+        Exit: 0 the target answered 2xx, 1 any other answer, no answer or a config error, 2 usage.
+
+        """
+
+    static let defaultType = "hookrouter.test"
+
+    static func run(_ args: [String]) -> Int32 {
+        let parsed: Arguments
+        do {
+            parsed = try Arguments(args, valued: ["--config", "--target", "--type", "--source"], flags: [])
+        } catch {
+            return usageError("\(error)")
+        }
+        guard let targetName = parsed.value("--target") else { return usageError("--target T is required") }
+        guard parsed.positionals.count <= 1 else { return usageError("takes at most one FILE, got \(parsed.positionals.count) arguments") }
+        let type = parsed.value("--type") ?? defaultType
+        guard !type.isEmpty else { return usageError("--type must not be empty") }
+        let directory = parsed.value("--config") ?? "./routes.d"
+
+        let table: RouteTable
+        do {
+            let (compiled, diagnostics) = try ConfigLoading.compile(directory: directory)
+            guard let compiled else {
+                Output.stderr(DiagnosticRenderer.text(diagnostics.sorted))
+                return failure("\(directory) does not compile; fix the errors above (see 'hookrouter check')")
+            }
+            table = compiled
+        } catch {
+            return failure(error.message)
+        }
+        guard let t = table.targetIndex(named: targetName) else {
+            let names = table.targets.map(\.name)
+            return usageError("unknown target '\(targetName)'\(Suggestion.hint(for: targetName, in: names)); targets are \(names.joined(separator: ", "))")
+        }
+        var sourceIndex: Int?
+        if let name = parsed.value("--source") {
+            guard let s = table.sourceIndex(named: name) else {
+                let names = table.sources.map(\.name)
+                return usageError("unknown source '\(name)'\(Suggestion.hint(for: name, in: names)); sources are \(names.joined(separator: ", "))")
+            }
+            sourceIndex = s
+        }
+        let route = TestDelivery.route(in: table, target: t, source: sourceIndex, type: type)
+        let source = sourceIndex ?? route.flatMap { table.routes[$0].sources.first }
+        let sourceName = source.map { table.sources[$0].name } ?? "hookrouter"
+
+        let now = WallClock.now()
+        let id = "test-" + Hex.encode(SecureRandom.bytes(8))
+        let body: [UInt8]
+        if let file = parsed.positionals.first {
+            guard FileSystem.isRegularFile(file), let bytes = FileSystem.read(file) else {
+                return failure("cannot read payload file '\(file)'; pass the path of the body to send")
+            }
+            body = bytes
+        } else {
+            body = TestDelivery.defaultBody(id: id, type: type, now: now)
+        }
+        let event = TestDelivery.event(id: id, source: sourceName, type: type, body: body, now: now)
+        let target = table.targets[t]
+        let mode = route.map { table.routes[$0].body } ?? .raw
+        let request = OutboundRequest(event: event, body: mode, target: target, deliveryId: id, attempt: 1, now: now)
+
+        let via = route.map { "route '\(table.routes[$0].name)'" } ?? "no route (none sends to '\(target.name)')"
+        Output.stdout("sending test event \(id) (type \(type), source \(sourceName)) to target '\(target.name)' via \(via), body \(mode.name)\n")
+        Output.stdout("\(request.method) \(request.url)\n")
+        let outcome = TestDelivery.send(request, target: target, now: now)
+        Output.stdout(outcome.report)
+        return outcome.succeeded ? ExitCode.ok : ExitCode.failure
+    }
+
+    private static func usageError(_ message: String) -> Int32 {
+        Output.stderr("hookrouter send: \(message); see 'hookrouter send --help'.\n")
+        return ExitCode.usage
+    }
+
+    private static func failure(_ message: String) -> Int32 {
+        Output.stderr("hookrouter send: \(message).\n")
+        return ExitCode.failure
+    }
+}
+
+/// The pieces of `hookrouter send`: which route renders the body, the test event, the synchronous send.
+enum TestDelivery {
+    /// The first route that sends to `target` (from `source`, when given), preferring one that takes `type`.
+    static func route(in table: RouteTable, target: Int, source: Int?, type: String) -> Int? {
+        let candidates = table.routes.filter { r in r.targets.contains(target) && (source.map { r.sources.contains($0) } ?? true) }
+        return (candidates.first { $0.takes(type: type) } ?? candidates.first)?.index
+    }
+
+    static func defaultBody(id: String, type: String, now: Timestamp) -> [UInt8] {
+        let value: JSONValue = .object(JSONObject([
+            ("test", .bool(true)), ("id", .string(id)), ("type", .string(type)), ("sent_at", .string(now.rfc3339)),
+            ("message", "test webhook sent by hookrouter send"),
+        ]))
+        return Array(value.serialized.utf8)
+    }
+
+    /// A normalised event as an adapter would make it; a body that is not JSON gives `null` data
+    /// and is sent as `application/octet-stream` by `body: raw`.
+    static func event(id: String, source: String, type: String, body: [UInt8], now: Timestamp) -> Event {
+        let data = try? JSONValue.parse(body)
+        return Event(id: id, source: source, type: type, time: now, receivedAt: now, headers: [],
+                     attributes: JSONObject([("test", .bool(true))]), data: data ?? .null, body: body,
+                     contentType: data == nil ? "application/octet-stream" : "application/json")
+    }
+
+    /// What the target answered, or why it did not.
+    struct Outcome {
+        let result: AttemptResult
+        let milliseconds: Int64
+        let response: [UInt8]
+
+        var succeeded: Bool { result.succeeded }
+
+        var report: String {
+            switch result {
+            case .answered(let status, _):
+                var s = "answered \(status) in \(milliseconds) ms"
+                s += response.isEmpty ? " (empty body)\n" : "; first \(response.count) bytes of the body:\n"
+                if !response.isEmpty {
+                    s += String(decoding: response, as: UTF8.self)
+                    if s.last != "\n" { s += "\n" }
+                }
+                return s
+            case .failed(let error):
+                return "no answer after \(milliseconds) ms: \(error)\n"
+            }
+        }
+    }
+
+    /// Sends with libcurl's easy interface, blocking for at most the target's timeout. The request is
+    /// set up by the engine's `Transfer`, so options, headers and limits are the engine's own.
+    static func send(_ request: OutboundRequest, target: Target, now: Timestamp) -> Outcome {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        let placeholder = QueuedDelivery(id: 0, eventSeq: 0, route: "", target: target.name, attempts: 0,
+                                         dueMilliseconds: now.milliseconds, event: nil)
+        let started = MonotonicClock.milliseconds()
+        guard let transfer = Transfer(request: request, delivery: placeholder, attempt: 1, timeoutMilliseconds: target.timeoutMilliseconds,
+                                      now: now, monotonic: started) else {
+            return Outcome(result: .failed("libcurl could not start a request"), milliseconds: 0, response: [])
+        }
+        let code = curl_easy_perform(transfer.easy)
+        return Outcome(result: transfer.result(code), milliseconds: MonotonicClock.milliseconds() - started, response: transfer.response)
+    }
+}

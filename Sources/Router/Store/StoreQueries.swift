@@ -1,0 +1,190 @@
+import Rules
+
+/// The CLI's view of the store: listing deliveries and putting them back in the queue.
+///
+/// Runs in another process than the server, on its own connection: WAL lets it read beside the
+/// writer, and `busy_timeout` makes its one short write transaction wait for the writer's batch.
+/// Never reads bodies or headers, so nothing here needs the store key or can leak a secret.
+struct StoreQueries {
+    /// The store cannot be opened: the message names the directory and what to do.
+    struct OpenError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let db: SQLiteDatabase
+
+    /// Opens `DIRECTORY/hookrouter.db` without creating it. `writable` also brings the schema up to
+    /// date (a replay needs `attempt_base`); listing works read-only on any schema this build knows.
+    init(directory: String, writable: Bool) throws(OpenError) {
+        let path = directory + "/" + SQLiteEventStore.fileName
+        guard FileSystem.isDirectory(directory) else {
+            throw OpenError(description: "data directory '\(directory)' does not exist; pass the --data directory 'hookrouter serve' uses")
+        }
+        guard FileSystem.isRegularFile(path) else {
+            throw OpenError(description: "no store in '\(directory)' (no \(SQLiteEventStore.fileName)); pass the --data directory 'hookrouter serve' uses")
+        }
+        do throws(SQLiteError) {
+            if writable {
+                db = try SQLiteEventStore.open(path: path)
+            } else {
+                db = try SQLiteDatabase(path: path, readOnly: true)
+                let version = try db.scalar("PRAGMA user_version")
+                guard version >= 1, version <= Schema.currentVersion else {
+                    throw SQLiteError(code: 0, message: version == 0
+                        ? "it holds no hookrouter tables"
+                        : "its schema version \(version) is newer than this hookrouter understands (\(Schema.currentVersion)); run a newer hookrouter")
+                }
+            }
+        } catch {
+            throw OpenError(description: "cannot open the store in '\(directory)': \(error.message); check the path and its permissions")
+        }
+    }
+
+    // MARK: - Listing
+
+    /// Which deliveries to list; nil matches all.
+    struct Filter {
+        var status: DeliveryStatus?
+        var target: String?
+        var eventID: String?
+        var limit = 50
+    }
+
+    /// One delivery with its event's identity and its last attempt: no body, no header values.
+    struct DeliveryRow: Equatable {
+        let id: Int64
+        let status: String
+        let route: String
+        let target: String
+        let source: String
+        let eventID: String
+        let type: String
+        let attempts: Int
+        let createdMilliseconds: Int64
+        let updatedMilliseconds: Int64
+        /// When a pending delivery is due.
+        let nextAttemptMilliseconds: Int64?
+        let lastStatusCode: Int?
+        /// The last attempt's error, or why the delivery ended (410, no attempts left, orphaned).
+        let lastError: String?
+        let lastAttemptMilliseconds: Int64?
+        let lastDurationMilliseconds: Int64?
+    }
+
+    /// Deliveries newest first.
+    func deliveries(_ filter: Filter) throws(SQLiteError) -> [DeliveryRow] {
+        let s = try db.prepare("""
+            SELECT d.id, d.status, d.route, d.target, e.source, e.event_id, e.type, d.attempts, d.created_ms, d.updated_ms,
+                   d.next_attempt_ms, d.last_status, d.last_error, a.started_ms, a.duration_ms
+            FROM deliveries d
+            JOIN events e ON e.seq = d.event_seq
+            LEFT JOIN attempts a ON a.delivery_id = d.id AND a.attempt = (SELECT max(attempt) FROM attempts WHERE delivery_id = d.id)
+            WHERE (?1 IS NULL OR d.status = ?1) AND (?2 IS NULL OR d.target = ?2) AND (?3 IS NULL OR e.event_id = ?3)
+            ORDER BY d.id DESC LIMIT ?4
+            """)
+        s.bind(1, filter.status?.rawValue)
+        s.bind(2, filter.target)
+        s.bind(3, filter.eventID)
+        s.bind(4, filter.limit)
+        var rows: [DeliveryRow] = []
+        while try s.step() {
+            let status = s.string(1)
+            rows.append(DeliveryRow(
+                id: s.int64(0), status: status, route: s.string(2), target: s.string(3), source: s.string(4),
+                eventID: s.string(5), type: s.string(6), attempts: s.int(7), createdMilliseconds: s.int64(8),
+                updatedMilliseconds: s.int64(9), nextAttemptMilliseconds: status == DeliveryStatus.pending.rawValue ? s.int64(10) : nil,
+                lastStatusCode: s.isNull(11) ? nil : s.int(11), lastError: s.optionalString(12),
+                lastAttemptMilliseconds: s.isNull(13) ? nil : s.int64(13), lastDurationMilliseconds: s.isNull(14) ? nil : s.int64(14)))
+        }
+        return rows
+    }
+
+    /// The distinct target names deliveries were made for (for "did you mean" when a filter finds nothing).
+    func targetNames() throws(SQLiteError) -> [String] {
+        let s = try db.prepare("SELECT DISTINCT target FROM deliveries")
+        var names: [String] = []
+        while try s.step() { names.append(s.string(0)) }
+        return names
+    }
+
+    // MARK: - Replay
+
+    /// What a replay did, id by id.
+    struct ReplayResult: Equatable {
+        /// Put back to pending, due now.
+        var replayed: [Int64] = []
+        /// Already pending: left as they are (they are in the queue).
+        var alreadyPending: [Int64] = []
+        /// Delivered, and `force` was not given.
+        var refusedDelivered: [Int64] = []
+        var unknown: [Int64] = []
+    }
+
+    /// Which statuses a replay takes: dead and orphaned, and delivered only when forced.
+    static func replayable(force: Bool) -> [DeliveryStatus] {
+        force ? [.dead, .orphaned, .delivered] : [.dead, .orphaned]
+    }
+
+    /// Puts the given deliveries back in the queue, due `now`, with a fresh retry budget.
+    func replay(ids: [Int64], force: Bool, now: Timestamp) throws(SQLiteError) -> ReplayResult {
+        var result = ReplayResult()
+        try transaction { () throws(SQLiteError) in
+            let find = try db.prepare("SELECT status FROM deliveries WHERE id = ?1")
+            for id in ids {
+                defer { find.reset() }
+                find.bind(1, id)
+                guard try find.step() else {
+                    result.unknown.append(id)
+                    continue
+                }
+                switch DeliveryStatus(rawValue: find.string(0)) {
+                case .pending: result.alreadyPending.append(id)
+                case .delivered where !force: result.refusedDelivered.append(id)
+                default:
+                    try requeue(id: id, now: now)
+                    result.replayed.append(id)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Puts every delivery in `status` (of `target`, when given) back in the queue, due `now`.
+    func replay(status: DeliveryStatus, target: String?, now: Timestamp) throws(SQLiteError) -> [Int64] {
+        var ids: [Int64] = []
+        try transaction { () throws(SQLiteError) in
+            let find = try db.prepare("SELECT id FROM deliveries WHERE status = ?1 AND (?2 IS NULL OR target = ?2) ORDER BY id")
+            find.bind(1, status.rawValue)
+            find.bind(2, target)
+            while try find.step() { ids.append(find.int64(0)) }
+            find.reset()
+            for id in ids { try requeue(id: id, now: now) }
+        }
+        return ids
+    }
+
+    /// Pending and due now; the attempt count is kept (attempt rows are never overwritten) and the
+    /// retry budget restarts from it (`attempt_base`).
+    private func requeue(id: Int64, now: Timestamp) throws(SQLiteError) {
+        let s = try db.prepare("""
+            UPDATE deliveries SET status = 'pending', next_attempt_ms = ?2, updated_ms = ?2, attempt_base = attempts
+            WHERE id = ?1 AND status != 'pending'
+            """)
+        s.bind(1, id)
+        s.bind(2, now.milliseconds)
+        try s.run()
+    }
+
+    /// One short write transaction; `BEGIN IMMEDIATE` takes the write lock up front (waiting out the
+    /// server's batch through busy_timeout) so the read-then-update cannot deadlock.
+    private func transaction(_ body: () throws(SQLiteError) -> Void) throws(SQLiteError) {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            try body()
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+}
