@@ -7,7 +7,7 @@ import time
 import unittest
 
 from harness import BINARY, CONFIG, Router, fiscal_body, sign, post, free_port
-from sink_server import Sink
+from sink import Sink
 
 TOKEN = "e2e-admin-token"
 
@@ -20,13 +20,13 @@ def config(sink):
 class Admin(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sink = Sink()
+        cls.sink = Sink().start()
         cls.router = Router(config=config(cls.sink)).start()
 
     @classmethod
     def tearDownClass(cls):
         cls.router.stop()
-        cls.sink.close()
+        cls.sink.stop()
 
     def get(self, path, token=TOKEN):
         status, headers, body = self.router.admin("GET", path, token=token)
@@ -62,8 +62,8 @@ class Admin(unittest.TestCase):
         answer = json.loads(answer)
         self.assertEqual((status, answer["status"], answer["deliveries"]), (202, "accepted", 2))
         got = self.sink.wait_for(1, "/acc")
-        self.assertEqual(json.loads(got[0][3]), {"dados": {"chave": "by-hand"}})
-        self.assertEqual(got[0][2]["x-hookrouter-event-id"], answer["event_id"])
+        self.assertEqual(json.loads(got[0]["body"]), {"dados": {"chave": "by-hand"}})
+        self.assertEqual(got[0]["headers"]["x-hookrouter-event-id"], answer["event_id"])
         self.assertEqual(self.router.admin("POST", "/api/events", body=b'{"type": 1}', token=TOKEN)[0], 422)
         self.assertEqual(self.router.admin("POST", "/api/events", body=b'{"source":"nope","type":"x"}', token=TOKEN)[0], 422)
 

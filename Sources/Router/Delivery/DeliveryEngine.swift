@@ -207,7 +207,8 @@ final class DeliveryEngine: @unchecked Sendable {
         } else if result.isTargetFailure, lane.breaker.recordFailure(now: now.milliseconds) {
             Log.warn("circuit opened: target is failing; deliveries wait for a probe", ["target": d.target])
         }
-        let policy = config.table.targetIndex(named: d.target).map { config.table.targets[$0].retry } ?? .default
+        let table = config.table
+        let policy = table.targetIndex(named: d.target).map { table.targets[$0].retry } ?? .default
         let next = RetryDecision.next(after: result, attempt: d.attemptInBudget(t.attempt), policy: policy, now: now)
         var error: String?
         var statusCode: Int?

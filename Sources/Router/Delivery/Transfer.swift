@@ -45,6 +45,7 @@ final class Transfer {
         hr_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(max(timeoutMilliseconds, 1)))
         hr_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(min(max(timeoutMilliseconds, 1), 10_000)))
         hr_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        hr_curl_setopt_ptr(easy, CURLOPT_PROTOCOLS_STR, "http,https")  // whatever a URL says, no file://, no gopher://
         hr_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)  // a redirect is the target's mistake to fix, not ours to follow
         hr_curl_setopt_ptr(easy, CURLOPT_USERAGENT, "hookrouter/0.1")
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -89,7 +90,7 @@ final class Transfer {
         guard code == CURLE_OK else {
             let detail = String(cString: UnsafePointer(errorBuffer))
             let text = String(cString: curl_easy_strerror(code))
-            return .failed(detail.isEmpty ? text : "\(text): \(detail)")
+            return .failed(detail.isEmpty ? text : detail)  // the buffer is the more precise of the two
         }
         var status = 0
         hr_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
