@@ -89,79 +89,15 @@ enum ServeCommand: Command {
         }
         defer { data.release() }
 
-        let codec = StoreCodec(key: table.settings.storeKey.flatMap { AESGCMKey($0.bytes) })
-        let config = LiveConfig(table)
-        let inbox = DeliveryInbox()
-        let store: SQLiteEventStore
-        let engine: DeliveryEngine
-        let deliveryMetrics = DeliveryMetrics()
+        let runtime: RouterRuntime
         do {
-            store = try SQLiteEventStore(directory: data.path, codec: codec) { fresh, settled in
-                inbox.post(new: fresh.map(QueuedDelivery.init(new:)), settled: settled)
-            }
-            engine = try DeliveryEngine(store: store, storePath: store.path, codec: codec, config: config, inbox: inbox, metrics: deliveryMetrics)
+            runtime = try RouterRuntime(table: table, configDirectory: directory, data: data, listen: listen, admin: admin,
+                                        adminToken: adminToken, signalFD: signalFD)
         } catch {
-            Output.stderr("hookrouter serve: cannot open the store in '\(data.path)': \(error)\n")
-            return ExitCode.failure
-        }
-
-        let metrics = IngestMetrics()
-        let handler = IngestHandler(config: config, store: store, metrics: metrics)
-        let server = HTTPServer(handler: handler, limits: limits(table.settings))
-        do {
-            try server.bind(host: listen.host, port: listen.port)
-        } catch {
-            store.close()
             Output.stderr("hookrouter serve: \(error)\n")
             return ExitCode.failure
         }
-        let reloader = Reloader(directory: directory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName)
-        if let watcher = ConfigWatcher(directory: directory, onChange: { reloader.trigger(reason: "config directory changed") }) {
-            server.watch(watcher.fd) { watcher.readable(now: MonotonicClock.milliseconds()) }
-            server.onTurn = { watcher.tick(now: MonotonicClock.milliseconds()) }
-        } else {
-            Log.warn("cannot watch the config directory; reload with SIGHUP or 'hookrouter reload'", ["config": directory])
-        }
-        let adminServer = HTTPServer(handler: AdminHandler(AdminHandler.Context(
-            config: config, reloader: reloader, store: store, ingestMetrics: metrics, deliveryMetrics: deliveryMetrics, token: adminToken)))
-        do {
-            try adminServer.bind(host: admin.host, port: admin.port)
-        } catch {
-            store.close()
-            Output.stderr("hookrouter serve: admin listener: \(error)\n")
-            return ExitCode.failure
-        }
-        engine.start()
-        let adminThread = OSThread(name: "admin") { adminServer.run() }
-        server.watch(signalFD) {
-            for signal in Signals.read(signalFD) {
-                if signal == SIGHUP {
-                    reloader.trigger(reason: "SIGHUP")
-                } else {
-                    Log.info("shutting down: no new connections, finishing requests in flight", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
-                    server.beginDrain()
-                    adminServer.requestDrain()
-                }
-            }
-        }
-        Log.info("listening", ["listen": "\(listen.host):\(server.port)", "admin": "\(admin.host):\(adminServer.port)", "config": directory, "data": data.path,
-                               "sources": String(table.sources.count), "routes": String(table.routes.count),
-                               "encrypted_at_rest": codec.seals ? "yes" : "no"])
-        server.run()
-        adminServer.requestDrain()
-        adminThread.join()
-        engine.stop()  // before the store: its last attempts are written by the store's writer
-        store.close()
-        Log.info("stopped", ["requests": metrics.requestSummary])
+        runtime.run()
         return ExitCode.ok
-    }
-
-    static func limits(_ settings: Settings) -> HTTPServerLimits {
-        var limits = HTTPServerLimits()
-        if let v = settings.headerTimeoutMilliseconds { limits.headerTimeoutMilliseconds = v }
-        if let v = settings.bodyTimeoutMilliseconds { limits.bodyTimeoutMilliseconds = v }
-        if let v = settings.keepAliveTimeoutMilliseconds { limits.keepAliveTimeoutMilliseconds = v }
-        if let v = settings.maxConnections { limits.maxConnections = v }
-        return limits
     }
 }

@@ -1,0 +1,106 @@
+import Adapters
+import HTTPServer
+import Rules
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The running router: the store and its writer, the delivery engine, the ingest and admin servers,
+/// reload (signals, inotify, API) and the order in which they start and stop.
+///
+/// Threads: the ingest loop runs on the caller's thread; the admin loop, the store writer and the
+/// delivery engine each have their own.
+final class RouterRuntime {
+    struct StartError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let config: LiveConfig
+    let store: SQLiteEventStore
+    let engine: DeliveryEngine
+    let server: HTTPServer
+    let adminServer: HTTPServer
+    let reloader: Reloader
+    let ingestMetrics = IngestMetrics()
+    let deliveryMetrics = DeliveryMetrics()
+    private let watcher: ConfigWatcher?
+    private let signalFD: Int32
+    private let codec: StoreCodec
+    private let data: DataDirectory
+
+    init(table: RouteTable, configDirectory: String, data: DataDirectory, listen: ListenAddress, admin: ListenAddress,
+         adminToken: Secret?, signalFD: Int32) throws(StartError) {
+        self.data = data
+        self.signalFD = signalFD
+        codec = StoreCodec(key: table.settings.storeKey.flatMap { AESGCMKey($0.bytes) })
+        config = LiveConfig(table)
+        let inbox = DeliveryInbox()
+        do {
+            store = try SQLiteEventStore(directory: data.path, codec: codec) { fresh, settled in
+                inbox.post(new: fresh.map(QueuedDelivery.init(new:)), settled: settled)
+            }
+            engine = try DeliveryEngine(store: store, storePath: store.path, codec: codec, config: config, inbox: inbox, metrics: deliveryMetrics)
+        } catch {
+            throw StartError(description: "cannot open the store in '\(data.path)': \(error)")
+        }
+
+        server = HTTPServer(handler: IngestHandler(config: config, store: store, metrics: ingestMetrics), limits: Self.limits(table.settings))
+        reloader = Reloader(directory: configDirectory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName)
+        adminServer = HTTPServer(handler: AdminHandler(AdminHandler.Context(
+            config: config, reloader: reloader, store: store, ingestMetrics: ingestMetrics, deliveryMetrics: deliveryMetrics, token: adminToken)))
+        do {
+            try server.bind(host: listen.host, port: listen.port)
+            try adminServer.bind(host: admin.host, port: admin.port)
+        } catch {
+            store.close()
+            throw StartError(description: error.description)
+        }
+
+        let reloader = self.reloader
+        watcher = ConfigWatcher(directory: configDirectory) { reloader.trigger(reason: "config directory changed") }
+        if watcher == nil {
+            Log.warn("cannot watch the config directory; reload with SIGHUP or 'hookrouter reload'", ["config": configDirectory])
+        }
+        Log.info("listening", ["listen": "\(listen.host):\(server.port)", "admin": "\(admin.host):\(adminServer.port)",
+                               "config": configDirectory, "data": data.path, "sources": String(table.sources.count),
+                               "routes": String(table.routes.count), "encrypted_at_rest": codec.seals ? "yes" : "no"])
+    }
+
+    /// Serves until SIGTERM/SIGINT, then drains in order: stop accepting and finish requests, stop the
+    /// admin API, let deliveries in flight finish (bounded), write what the store has queued.
+    func run() {
+        if let watcher {
+            server.watch(watcher.fd) { watcher.readable(now: MonotonicClock.milliseconds()) }
+            server.onTurn = { watcher.tick(now: MonotonicClock.milliseconds()) }
+        }
+        let signalFD = self.signalFD, server = self.server, adminServer = self.adminServer, reloader = self.reloader
+        server.watch(signalFD) {
+            for signal in Signals.read(signalFD) {
+                if signal == SIGHUP {
+                    reloader.trigger(reason: "SIGHUP")
+                } else {
+                    Log.info("shutting down: no new connections, finishing requests in flight", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
+                    server.beginDrain()
+                    adminServer.requestDrain()
+                }
+            }
+        }
+        engine.start()
+        let adminThread = OSThread(name: "admin") { adminServer.run() }
+        server.run()
+        adminServer.requestDrain()
+        adminThread.join()
+        engine.stop()  // before the store: its last attempts are written by the store's writer
+        store.close()
+        Log.info("stopped", ["requests": ingestMetrics.requestSummary])
+    }
+
+    static func limits(_ settings: Settings) -> HTTPServerLimits {
+        var limits = HTTPServerLimits()
+        if let v = settings.headerTimeoutMilliseconds { limits.headerTimeoutMilliseconds = v }
+        if let v = settings.bodyTimeoutMilliseconds { limits.bodyTimeoutMilliseconds = v }
+        if let v = settings.keepAliveTimeoutMilliseconds { limits.keepAliveTimeoutMilliseconds = v }
+        if let v = settings.maxConnections { limits.maxConnections = v }
+        return limits
+    }
+}
