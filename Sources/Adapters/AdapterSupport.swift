@@ -30,7 +30,7 @@ enum AdapterSupport {
         var out: [HTTPField] = []
         out.reserveCapacity(request.headers.count)
         for field in request.headers {
-            let name = field.name.lowercased()
+            let name = field.name.asciiLowercased
             if name == "authorization" || name == "cookie" || credentials.contains(name) { continue }
             out.append(HTTPField(name, field.value))
         }
@@ -76,5 +76,13 @@ enum AdapterSupport {
     static func epoch(_ v: JSONValue?, milliseconds: Bool) -> Timestamp? {
         guard let t = text(v), let n = Int64(t), n > 0 else { return nil }
         return milliseconds ? Timestamp(milliseconds: n) : Timestamp(seconds: n)
+    }
+}
+
+extension String {
+    /// Lower-cases ASCII letters only (header names are ASCII tokens); no allocation when already lower.
+    var asciiLowercased: String {
+        guard utf8.contains(where: { $0 >= 65 && $0 <= 90 }) else { return self }
+        return String(decoding: utf8.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }

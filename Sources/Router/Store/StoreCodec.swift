@@ -9,7 +9,18 @@ struct StoreCodec: Sendable {
 
     /// Headers as a JSON array of [name, value] pairs (order and repeats kept).
     static func encodeHeaders(_ headers: [HTTPField]) -> [UInt8] {
-        JSONValue.array(headers.map { .array([.string($0.name), .string($0.value)]) }).serialized.utf8.map { $0 }
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(headers.reduce(2) { $0 + $1.name.utf8.count + $1.value.utf8.count + 8 })
+        for (i, h) in headers.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            JSONValue.writeString(h.name, into: &out)
+            out.append(UInt8(ascii: ","))
+            JSONValue.writeString(h.value, into: &out)
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 
     static func decodeHeaders(_ bytes: [UInt8]) -> [HTTPField] {
