@@ -21,6 +21,8 @@ final class DeliveryEngine: @unchecked Sendable {
     private var known = Set<Int64>()
     private var transfers: [ObjectIdentifier: Transfer] = [:]
     private var nextScan: Int64 = 0
+    /// The last scan stopped at the memory cap: more due work waits in the store.
+    private var backlog = false
     private var thread: OSThread?
     private let stopRequested = Atomic<Bool>(false)
     /// Route name → index for the table last seen (rebuilt when a reload swaps the table).
@@ -72,7 +74,8 @@ final class DeliveryEngine: @unchecked Sendable {
                 if transfers.isEmpty || MonotonicClock.milliseconds() > drainDeadline! { break }
             } else {
                 takeInbox()
-                if now >= nextScan { scan(now: now) }
+                // With a backlog, refill as soon as half the memory is free instead of waiting a second.
+                if now >= nextScan || (backlog && known.count < Self.memoryCap / 2) { scan(now: now) }
                 dispatch(now: now)
             }
             var running: Int32 = 0
@@ -100,7 +103,12 @@ final class DeliveryEngine: @unchecked Sendable {
     private func scan(now: Int64) {
         nextScan = now + Self.scanInterval
         var cursor: (Int64, Int64) = (Int64.min, Int64.min)
-        while known.count < Self.memoryCap {
+        backlog = false
+        while true {
+            guard known.count < Self.memoryCap else {
+                backlog = true
+                return
+            }
             let page: [QueuedDelivery]
             do {
                 page = try reader.dueDeliveries(by: now, after: cursor, limit: Self.scanPage)
@@ -161,7 +169,10 @@ final class DeliveryEngine: @unchecked Sendable {
         }
         let attempt = d.attempts + 1
         let startedAt = WallClock.now()
-        let request = OutboundRequest(event: stored.event, route: table.routes[r], target: target,
+        let route = table.routes[r]
+        // A raw body is sent as stored: no need to parse it again.
+        let event = stored.event(parsingData: { if case .raw = route.body { return false } else { return true } }())
+        let request = OutboundRequest(event: event, route: route, target: target,
                                       deliveryId: String(d.id), attempt: attempt, now: startedAt)
         guard let transfer = Transfer(request: request, delivery: d, attempt: attempt, timeoutMilliseconds: target.timeoutMilliseconds,
                                       now: startedAt, monotonic: MonotonicClock.milliseconds()) else {

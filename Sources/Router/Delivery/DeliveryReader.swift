@@ -79,10 +79,10 @@ final class DeliveryReader {
 }
 
 extension StoredEvent {
-    /// The normalised event again, for bodies and templates: the body is re-parsed (it was valid JSON
-    /// when accepted; a non-JSON body gives `null` data, and `raw` bodies do not need it).
-    var event: Event {
-        Event(id: eventID, source: source, type: type, time: time, receivedAt: receivedAt, headers: headers,
-              attributes: attributes, data: (try? JSONValue.parse(body)) ?? .null, body: body, contentType: contentType)
+    /// The normalised event again, for bodies and templates: the body is re-parsed when asked (it was
+    /// valid JSON when accepted; a non-JSON body gives `null` data, and `raw` bodies do not need it).
+    func event(parsingData: Bool = true) -> Event {
+        Event(id: eventID, source: source, type: type, time: time, receivedAt: receivedAt, headers: headers, attributes: attributes,
+              data: parsingData ? ((try? JSONValue.parse(body)) ?? .null) : .null, body: body, contentType: contentType)
     }
 }

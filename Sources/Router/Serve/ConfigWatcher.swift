@@ -12,6 +12,9 @@ final class ConfigWatcher {
     private let debounceMilliseconds: Int64
     private let onChange: () -> Void
     private var dueAt: Int64?
+    /// When the first unhandled change was seen: a file rewritten without pause still reloads once a second.
+    private var firstChange: Int64?
+    static let maxWaitMilliseconds: Int64 = 1000
 
     static let mask = UInt32(IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)
 
@@ -40,7 +43,10 @@ final class ConfigWatcher {
                 let length = buffer.withUnsafeBytes { Int($0.load(fromByteOffset: offset + 12, as: UInt32.self)) }
                 let nameBytes = buffer[(offset + 16)..<min(offset + 16 + length, n)].prefix { $0 != 0 }
                 let name = String(decoding: nameBytes, as: UTF8.self)
-                if ConfigFile.isRouteFile(name) || name.hasPrefix("..data") { dueAt = now + debounceMilliseconds }
+                if ConfigFile.isRouteFile(name) || name.hasPrefix("..data") {
+                    if firstChange == nil { firstChange = now }
+                    dueAt = min(now + debounceMilliseconds, firstChange! + Self.maxWaitMilliseconds)
+                }
                 offset += 16 + length
             }
         }
@@ -49,6 +55,7 @@ final class ConfigWatcher {
     func tick(now: Int64) {
         guard let due = dueAt, now >= due else { return }
         dueAt = nil
+        firstChange = nil
         onChange()
     }
 }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Delivery benchmark.
+#  1. throughput: N events preloaded in the store, each with one pending delivery to nginx `return 200`
+#     on loopback; hookrouter (core 0) delivers them, timed from start to the last delivered row; against
+#     a plain libcurl multi loop (core 0) posting the same body N times to the same nginx (core 1).
+#  2. latency: events posted at 1,000/s; ingest -> target p50/p99 measured at a loopback sink.
+# Three alternating rounds. Usage: bench/delivery/run.sh [N] [CONCURRENCY]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+n=${1:-50000}; conc=${2:-64}
+work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+export SWIFT_BACKTRACE=enable=no
+swift build -c release --product hookrouter >/dev/null
+bin=.build/release/hookrouter
+cc -O2 -o "$work/curl_loop" bench/delivery/curl_loop.c -lcurl
+python3 -c "
+import json
+dados={'chave_acesso':'35261145678901000175550030000884171102938470','itens':[{'n':i,'codigo':'SKU-%04d'%i,'descricao':'Tecido de algodao cru 1,60 m','quantidade':'120.0000','valor':'107.28'} for i in range(11)]}
+open('$work/body.json','w').write(json.dumps({'evento':'nfe_importada','dados':dados},separators=(',',':')))"
+
+cat > "$work/nginx.conf" <<NGX
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path $work/nginx-body; client_body_buffer_size 64k;
+  server { listen 127.0.0.1:18091; keepalive_requests 1000000; location / { return 200 "ok"; } } }
+NGX
+taskset -c 1 nginx -c "$work/nginx.conf" -g "daemon off;" &
+mkdir -p "$work/routes.d"
+cat > "$work/routes.d/bench.yaml" <<YAML
+sources:
+  fiscal: { adapter: hmac, path: /in/fiscal, secret: bench-secret, type: evento, id: { header: X-Request-Id } }
+targets:
+  sink: { url: "http://127.0.0.1:18091/sink", concurrency: $conc, timeout: 10s }
+  latency-sink: { url: "http://127.0.0.1:18095/sink", concurrency: $conc }
+routes:
+  - { name: to-sink, from: fiscal, events: [preloaded], to: [sink] }
+  - { name: to-latency, from: fiscal, events: [nfe_importada], to: [latency-sink] }
+YAML
+sleep 0.5
+
+for round in 1 2 3; do
+  echo "== round $round"
+  taskset -c 0 "$work/curl_loop" http://127.0.0.1:18091/sink "$work/body.json" "$n" "$conc"
+
+  rm -rf "$work/data"
+  $bin serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:18092 --admin 127.0.0.1:18093 --log-level warn 2>>"$work/hr.log" & hr=$!
+  sleep 0.7; kill $hr; wait $hr || true
+  python3 bench/delivery/preload.py "$work/data/hookrouter.db" "$n" "$work/body.json"
+  start=$(date +%s.%N)
+  taskset -c 0 $bin serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:18092 --admin 127.0.0.1:18093 --log-level warn 2>>"$work/hr.log" & hr=$!
+  while :; do
+    left=$(python3 -c "import sqlite3; print(sqlite3.connect('file:$work/data/hookrouter.db?mode=ro', uri=True).execute(\"select count(*) from deliveries where status != 'delivered'\").fetchone()[0])" 2>/dev/null || echo "$n")
+    [ "$left" = 0 ] && break
+    sleep 0.05
+  done
+  end=$(date +%s.%N)
+  python3 -c "print('hookrouter %d deliveries in %.2f s: %.0f deliveries/s (peak RSS %s)' % ($n, $end - $start, $n / ($end - $start), open('/proc/$hr/status').read().split('VmHWM:')[1].split('\n')[0].strip()))"
+  kill $hr; wait $hr || true
+
+  rm -rf "$work/data"
+  taskset -c 0 $bin serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:18092 --admin 127.0.0.1:18093 --log-level warn 2>>"$work/hr.log" & hr=$!
+  sleep 0.7
+  taskset -c 1 python3 bench/delivery/latency.py 18092 18095 1000 10 "$work/body.json"
+  kill $hr; wait $hr || true
+done
