@@ -182,6 +182,8 @@ public final class HTTPServer: @unchecked Sendable {
             guard flush(c) else { return }
         }
         if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 {
+            // The peer finished sending: answer what is buffered, then close (reads may skip the EOF).
+            if flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 { c.peerClosed = true }
             c.readable = true
             drive(c)
         }
@@ -235,6 +237,9 @@ public final class HTTPServer: @unchecked Sendable {
         case .done(let n):
             if wasEmpty, case .head = c.phase { c.phaseStarted = MonotonicClock.milliseconds() }
             c.input.append(contentsOf: scratch[0..<n])
+            // A short read drained the socket; edge-triggered epoll reports the next bytes, so the
+            // read that would only say EAGAIN is skipped.
+            if n < scratch.count { c.readable = false }
             return true
         case .wouldBlock:
             c.readable = false

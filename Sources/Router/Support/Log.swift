@@ -11,13 +11,15 @@ enum Log {
 
     nonisolated(unsafe) static var minimum: Level = .info
 
-    static func debug(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { emit(.debug, message, fields) }
-    static func info(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { emit(.info, message, fields) }
-    static func warn(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { emit(.warn, message, fields) }
-    static func error(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { emit(.error, message, fields) }
+    static func debug(_ message: @autoclosure () -> String, _ fields: @autoclosure () -> KeyValuePairs<String, String> = [:]) { emit(.debug, message(), fields()) }
+    static func info(_ message: @autoclosure () -> String, _ fields: @autoclosure () -> KeyValuePairs<String, String> = [:]) { emit(.info, message(), fields()) }
+    static func warn(_ message: @autoclosure () -> String, _ fields: @autoclosure () -> KeyValuePairs<String, String> = [:]) { emit(.warn, message(), fields()) }
+    static func error(_ message: @autoclosure () -> String, _ fields: @autoclosure () -> KeyValuePairs<String, String> = [:]) { emit(.error, message(), fields()) }
 
-    static func emit(_ level: Level, _ message: String, _ fields: KeyValuePairs<String, String>) {
+    /// Builds and writes the line only when `level` is enabled (callers' arguments are autoclosures).
+    static func emit(_ level: Level, _ message: @autoclosure () -> String, _ fields: @autoclosure () -> KeyValuePairs<String, String>) {
         guard level >= minimum else { return }
+        let message = message(), fields = fields()
         var object = JSONObject()
         object["ts"] = .string(WallClock.now().rfc3339)
         object["level"] = .string(level.name)
