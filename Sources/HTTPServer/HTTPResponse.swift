@@ -19,8 +19,9 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: [HTTPHeader("Content-Type", "application/json")] + headers, body: Array(body.utf8), close: close)
     }
 
-    /// Head and body in one buffer, so one write sends it.
-    func serialized(keepAlive: Bool, into out: inout [UInt8]) {
+    /// Head and body in one buffer, so one write sends it. A HEAD request gets the head alone
+    /// (with the length the body would have).
+    func serialized(keepAlive: Bool, headOnly: Bool = false, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + 128 + body.count)
         out.append(contentsOf: "HTTP/1.1 \(status) \(Self.reason(status))\r\n".utf8)
         for h in headers {
@@ -31,7 +32,7 @@ public struct HTTPResponse: Sendable {
         }
         out.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8)
         out.append(contentsOf: keepAlive ? "\r\n".utf8 : "Connection: close\r\n\r\n".utf8)
-        out.append(contentsOf: body)
+        if !headOnly { out.append(contentsOf: body) }
     }
 
     static func reason(_ status: Int) -> String {

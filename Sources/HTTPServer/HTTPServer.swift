@@ -337,7 +337,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// Writes the answer to the request the connection waits on; then the next pipelined request may start.
     private func answer(_ c: Connection, head: HTTPRequestHead, _ response: HTTPResponse) {
         let keepAlive = head.keepAlive && !response.close && !draining && !c.peerClosed
-        response.serialized(keepAlive: keepAlive, into: &c.output)
+        response.serialized(keepAlive: keepAlive, headOnly: head.method == "HEAD", into: &c.output)
         c.phase = .head
         c.phaseStarted = MonotonicClock.milliseconds()
         if !keepAlive { c.closeAfterWrite = true }

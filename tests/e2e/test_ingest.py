@@ -113,6 +113,13 @@ class IngestAnswers(unittest.TestCase):
         c.close()
         self.assertEqual(answer, (200, b'{"status":"ok"}'))
 
+    def test_head_gets_no_body(self):
+        raw, _ = raw_exchange(self.router.port, b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        first, _, rest = raw.partition(b"\r\n\r\n")
+        self.assertIn(b"Content-Length: 15", first)
+        self.assertTrue(rest.startswith(b"HTTP/1.1 200 OK"), "the next answer follows the HEAD answer's head directly")
+        self.assertTrue(rest.endswith(b'{"status":"ok"}'))
+
     def test_curl_with_expect_100_continue(self):
         # curl sends Expect: 100-continue for bodies over 1 MiB... force it for a small one.
         body = fiscal_body("curl-1")
