@@ -35,11 +35,13 @@ final class RouterRuntime {
         codec = StoreCodec(key: table.settings.storeKey.flatMap { AESGCMKey($0.bytes) })
         config = LiveConfig(table)
         let inbox = DeliveryInbox()
+        let adminStore: AdminStore
         do {
             store = try SQLiteEventStore(directory: data.path, codec: codec) { fresh, settled in
                 inbox.post(new: fresh.map(QueuedDelivery.init(new:)), settled: settled)
             }
             engine = try DeliveryEngine(store: store, storePath: store.path, codec: codec, config: config, inbox: inbox, metrics: deliveryMetrics)
+            adminStore = try AdminStore(path: store.path, codec: codec)
         } catch {
             throw StartError(description: "cannot open the store in '\(data.path)': \(error)")
         }
@@ -47,7 +49,8 @@ final class RouterRuntime {
         server = HTTPServer(handler: IngestHandler(config: config, store: store, metrics: ingestMetrics), limits: Self.limits(table.settings))
         reloader = Reloader(directory: configDirectory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName)
         adminServer = HTTPServer(handler: AdminHandler(AdminHandler.Context(
-            config: config, reloader: reloader, store: store, ingestMetrics: ingestMetrics, deliveryMetrics: deliveryMetrics, token: adminToken)))
+            config: config, reloader: reloader, store: store, ingestMetrics: ingestMetrics, deliveryMetrics: deliveryMetrics, token: adminToken,
+            queries: adminStore, inbox: inbox)))
         do {
             try server.bind(host: listen.host, port: listen.port)
             try adminServer.bind(host: admin.host, port: admin.port)
