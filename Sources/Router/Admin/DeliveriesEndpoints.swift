@@ -65,7 +65,9 @@ extension AdminHandler {
                                                         ("detail", .string("delivery \(id) is pending already; it is in the queue"))])))
         }
         context.inbox.post(rescan: true)
-        Log.info("delivery replayed by the admin API", ["delivery_id": String(id), "force": force ? "yes" : "no"])
+        let row = try? store.reads.delivery(id: id)
+        Log.emit(.info, "delivery replayed by the admin API", [("source", row?.source ?? ""), ("route", row?.route ?? ""), ("target", row?.target ?? ""),
+                                                               ("event_id", row?.eventID ?? ""), ("delivery_id", String(id)), ("force", force ? "yes" : "no")])
         return AdminAnswer.json(.object(JSONObject([("id", .number(JSONNumber(Int(id)))), ("replayed", .bool(true)), ("status", "pending")])))
     }
 

@@ -21,6 +21,7 @@ final class RouterRuntime {
     let server: HTTPServer
     let adminServer: HTTPServer
     let reloader: Reloader
+    let retention: Retention
     let ingestMetrics = IngestMetrics()
     let deliveryMetrics = DeliveryMetrics()
     private let watcher: ConfigWatcher?
@@ -46,6 +47,7 @@ final class RouterRuntime {
             throw StartError(description: "cannot open the store in '\(data.path)': \(error)")
         }
 
+        retention = Retention(store: store, config: config)
         server = HTTPServer(handler: IngestHandler(config: config, store: store, metrics: ingestMetrics), limits: Self.limits(table.settings))
         reloader = Reloader(directory: configDirectory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName)
         adminServer = HTTPServer(handler: AdminHandler(AdminHandler.Context(
@@ -89,10 +91,12 @@ final class RouterRuntime {
             }
         }
         engine.start()
+        retention.start()
         let adminThread = OSThread(name: "admin") { adminServer.run() }
         server.run()
         adminServer.requestDrain()
         adminThread.join()
+        retention.stop()
         engine.stop()  // before the store: its last attempts are written by the store's writer
         store.close()
         Log.info("stopped", ["requests": ingestMetrics.requestSummary])

@@ -17,6 +17,11 @@ enum Log {
     static func error(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { emit(.error, message, fields) }
 
     static func emit(_ level: Level, _ message: String, _ fields: KeyValuePairs<String, String>) {
+        emit(level, message, fields.map { ($0.key, $0.value) })
+    }
+
+    /// Fields built at run time (a delivery's identity plus the line's own).
+    static func emit(_ level: Level, _ message: String, _ fields: [(String, String)]) {
         guard level >= minimum else { return }
         var object = JSONObject()
         object["ts"] = .string(WallClock.now().rfc3339)
