@@ -80,7 +80,7 @@ final class Purger {
 
 /// Purges what `settings.retention` lets go, in small batches through the store's writer, without
 /// holding ingest up: one batch (`batch` events and as many old attempts) per writer turn, a pause
-/// between batches, a pass every `interval(retention)`. Reads the retention from the live table, so
+/// between batches, a pass at start and every `interval(retention)`. Reads the retention from the live table, so
 /// a reload changes it.
 final class Retention: Sendable {
     static let batch = 500
@@ -114,8 +114,9 @@ final class Retention: Sendable {
         t?.join()
     }
 
+    /// A pass at start (a server that was down catches up at once), then one per interval.
     private func run() {
-        while sleep(Self.interval(config.table.settings.retentionMilliseconds)) {
+        repeat {
             var total = PurgeResult()
             while !stopRequested.load(ordering: .acquiring) {
                 let cutoff = WallClock.now().milliseconds - config.table.settings.retentionMilliseconds
@@ -128,7 +129,7 @@ final class Retention: Sendable {
                 Log.info("retention purged old events and attempts", ["events": String(total.events), "attempts": String(total.attempts),
                                                                       "retention_ms": String(config.table.settings.retentionMilliseconds)])
             }
-        }
+        } while sleep(Self.interval(config.table.settings.retentionMilliseconds))
     }
 
     /// Sleeps in slices of at most 100 ms; false as soon as a stop is requested.
