@@ -33,8 +33,9 @@ YAML
 fill() {  # a fresh store with $old finished events two days old
   rm -rf "$work/data"; mkdir -p "$work/data"
   write_config 3650d
-  $bin serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:18082 --admin 127.0.0.1:18083 2>/dev/null & local pid=$!
-  sleep 1; kill $pid; wait $pid 2>/dev/null || true
+  # the server creates the schema; its listen ports are not used
+  $bin serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:0 --admin 127.0.0.1:0 2>"$work/fill.log" & local pid=$!
+  sleep 1; kill $pid || cat "$work/fill.log" >&2; wait $pid 2>/dev/null || true
   python3 - "$work/data/hookrouter.db" "$old" <<'PY'
 import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1]); n = int(sys.argv[2]); t = int(time.time() * 1000) - 2 * 86_400_000
