@@ -6,7 +6,7 @@ import subprocess
 import time
 import unittest
 
-from harness import BINARY, CONFIG, Router, fiscal_body, sign, post, free_port
+from harness import BINARY, CONFIG, ODOO_KEY, Router, fiscal_body, sign, post, free_port
 from sink import Sink
 
 TOKEN = "e2e-admin-token"
@@ -61,9 +61,13 @@ class Admin(unittest.TestCase):
         status, _, answer = self.router.admin("POST", "/api/events", body=body, token=TOKEN)
         answer = json.loads(answer)
         self.assertEqual((status, answer["status"], answer["deliveries"]), (202, "accepted", 2))
-        got = self.sink.wait_for(1, "/acc")
+        deadline = time.time() + 10
+        got = []
+        while not got and time.time() < deadline:
+            got = [r for r in self.sink.received("/acc") if r["headers"]["x-hookrouter-event-id"] == answer["event_id"]]
+            time.sleep(0.05)
+        self.assertEqual(len(got), 1, "the injected event reaches the sink once (other tests share this sink)")
         self.assertEqual(json.loads(got[0]["body"]), {"dados": {"chave": "by-hand"}})
-        self.assertEqual(got[0]["headers"]["x-hookrouter-event-id"], answer["event_id"])
         self.assertEqual(self.router.admin("POST", "/api/events", body=b'{"type": 1}', token=TOKEN)[0], 422)
         self.assertEqual(self.router.admin("POST", "/api/events", body=b'{"source":"nope","type":"x"}', token=TOKEN)[0], 422)
 
@@ -105,6 +109,244 @@ class Admin(unittest.TestCase):
         self.assertEqual(families["hookrouter_circuit_open"].type, "gauge")
         self.assertIn("hookrouter_config_generation", families)
         self.assertIn("hookrouter_delivery_oldest_due_seconds", families)
+
+    def deliveries_of(self, event_id):
+        status, page = self.get("/api/deliveries?event=%s&limit=10" % event_id)
+        self.assertEqual(status, 200)
+        return page["items"]
+
+    def wait_status(self, event_id, target, status, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            rows = [d for d in self.deliveries_of(event_id) if d["target"] == target]
+            if rows and rows[0]["status"] == status:
+                return rows[0]
+            time.sleep(0.1)
+        self.fail("delivery of %s to %s never became %s: %s" % (event_id, target, status, self.deliveries_of(event_id)))
+
+    def test_new_endpoints_need_the_token(self):
+        for method, path in [("GET", "/api/deliveries"), ("GET", "/api/deliveries/1"), ("POST", "/api/deliveries/1/replay"),
+                             ("GET", "/api/targets/accounting/logs"), ("POST", "/api/targets/accounting/test"), ("GET", "/api/stats")]:
+            self.assertEqual(self.router.admin(method, path)[0], 401, path)
+            self.assertEqual(self.router.admin(method, path, token="wrong")[0], 401, path)
+        self.assertEqual(self.router.admin("DELETE", "/api/deliveries/1", token=TOKEN)[0], 405)
+        self.assertEqual(self.router.admin("GET", "/api/deliveries/x", token=TOKEN)[0], 404)
+        self.assertEqual(self.router.admin("GET", "/api/deliveries/999999", token=TOKEN)[0], 404)
+        self.assertEqual(self.router.admin("GET", "/api/deliveries?status=lost", token=TOKEN)[0], 400)
+        self.assertEqual(self.router.admin("GET", "/api/deliveries?limit=0", token=TOKEN)[0], 400)
+
+    def test_deliveries_paginate_without_gaps_or_repeats(self):
+        for i in range(3):
+            body = fiscal_body("page-%d" % i)
+            self.assertEqual(post(self.router.port, "/in/fiscal", body, {"X-Webhook-Signature": sign(body)})[0], 202)
+        status, everything = self.get("/api/deliveries?limit=500")
+        all_ids = [d["id"] for d in everything["items"]]
+        self.assertGreaterEqual(len(all_ids), 6)
+        self.assertIsNone(everything["next_cursor"])
+        seen, cursor = [], None
+        while True:
+            status, page = self.get("/api/deliveries?limit=2" + ("&cursor=%s" % cursor if cursor else ""))
+            self.assertEqual(status, 200)
+            self.assertLessEqual(len(page["items"]), 2)
+            seen += [d["id"] for d in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        self.assertEqual(seen, all_ids[:len(seen)])
+        self.assertEqual(len(seen), len(set(seen)))
+        self.assertGreaterEqual(len(seen), len(all_ids))
+        status, warehouse = self.get("/api/deliveries?target=warehouse&limit=500")
+        self.assertTrue(warehouse["items"] and all(d["target"] == "warehouse" for d in warehouse["items"]))
+        status, future = self.get("/api/deliveries?since=2200-01-01T00:00:00Z")
+        self.assertEqual((status, future["items"]), (200, []))
+        self.assertEqual(self.get("/api/deliveries?since=2999-01-01T00:00:00Z")[0], 400, "a time past 2262 is refused, not a crash")
+
+    def test_dead_delivery_detail_and_replay_through_the_api(self):
+        self.sink.answer("/acc", 410)
+        try:
+            body = fiscal_body("replay-by-api")
+            self.assertEqual(post(self.router.port, "/in/fiscal", body, {"X-Webhook-Signature": sign(body)})[0], 202)
+            dead = self.wait_status("replay-by-api", "accounting", "dead")
+        finally:
+            self.sink.answer("/acc", 200)
+        status, detail = self.get("/api/deliveries/%d" % dead["id"])
+        self.assertEqual(status, 200)
+        self.assertEqual(detail["status"], "dead")
+        self.assertEqual(len(detail["attempt_log"]), 1)
+        first = detail["attempt_log"][0]
+        self.assertEqual((first["attempt"], first["status"], first["response"]), (1, 410, '{"received":true}'))
+        self.assertIsInstance(first["duration_ms"], int)
+        before = len(self.sink.received("/acc"))
+        status, _, answer = self.router.admin("POST", "/api/deliveries/%d/replay" % dead["id"], token=TOKEN)
+        self.assertEqual((status, json.loads(answer)["replayed"]), (200, True))
+        got = self.sink.wait_for(before + 1, "/acc", timeout=5)[-1]
+        self.assertEqual(got["headers"]["x-hookrouter-delivery-id"], str(dead["id"]))
+        self.assertEqual(got["headers"]["x-hookrouter-attempt"], "2")
+        self.wait_status("replay-by-api", "accounting", "delivered")
+        status, detail = self.get("/api/deliveries/%d" % dead["id"])
+        self.assertEqual([a["status"] for a in detail["attempt_log"]], [410, 200])
+        self.assertEqual(self.router.admin("POST", "/api/deliveries/%d/replay" % dead["id"], token=TOKEN)[0], 409)
+        self.assertEqual(self.router.admin("POST", "/api/deliveries/999999/replay", token=TOKEN)[0], 404)
+        status, _, answer = self.router.admin("POST", "/api/deliveries/%d/replay?force=true" % dead["id"], token=TOKEN)
+        self.assertEqual((status, json.loads(answer)["replayed"]), (200, True))
+        self.assertEqual(self.sink.wait_for(before + 2, "/acc", timeout=5)[-1]["headers"]["x-hookrouter-attempt"], "3")
+
+    def test_target_logs_page_newest_first(self):
+        for i in range(3):
+            body = fiscal_body("logs-%d" % i)
+            post(self.router.port, "/in/fiscal", body, {"X-Webhook-Signature": sign(body)})
+        self.wait_status("logs-2", "accounting", "delivered")
+        items, cursor = [], None
+        for _ in range(3):
+            status, page = self.get("/api/targets/accounting/logs?limit=1" + ("&cursor=%s" % cursor if cursor else ""))
+            self.assertEqual(status, 200)
+            self.assertEqual(len(page["items"]), 1)
+            items += page["items"]
+            cursor = page["next_cursor"]
+            self.assertIsNotNone(cursor)
+        keys = [(a["started_at"], a["delivery_id"], a["attempt"]) for a in items]
+        self.assertEqual(keys, sorted(keys, reverse=True))
+        self.assertEqual(len(set(keys)), 3)
+        self.assertTrue(all(a["route"] == "nfe-to-accounting" and a["source"] == "fiscal" for a in items))
+        status, failing = self.get("/api/targets/warehouse/logs")
+        self.assertTrue(failing["items"])
+        self.assertIsNone(failing["items"][0]["status"])
+        self.assertIn("connect", failing["items"][0]["error"].lower())
+        self.assertEqual(self.router.admin("GET", "/api/targets/acounting/logs", token=TOKEN)[0], 404)
+        self.assertEqual(self.router.admin("GET", "/api/targets/accounting/logs?cursor=nonsense", token=TOKEN)[0], 400)
+
+    def test_test_send_reaches_the_target_now(self):
+        before = len(self.sink.received("/acc"))
+        status, _, answer = self.router.admin("POST", "/api/targets/accounting/test", body=b'{"type":"cte_importado","data":{"hello":1}}', token=TOKEN)
+        answer = json.loads(answer)
+        self.assertEqual((status, answer["succeeded"], answer["status"], answer["route"]), (200, True, 200, "nfe-to-accounting"))
+        self.assertEqual(answer["response"], '{"received":true}')
+        got = self.sink.wait_for(before + 1, "/acc")[-1]
+        self.assertEqual(got["headers"]["x-hookrouter-event-id"], answer["event_id"])
+        self.assertEqual(got["headers"]["x-hookrouter-event-type"], "cte_importado")
+        self.assertEqual(json.loads(got["body"]), {"hello": 1})
+        self.assertNotIn("target-secret-xyz", json.dumps(answer))
+        status, _, answer = self.router.admin("POST", "/api/targets/warehouse/test", token=TOKEN)
+        answer = json.loads(answer)
+        self.assertEqual((status, answer["succeeded"], answer["status"]), (200, False, None))
+        self.assertIn("connect", answer["error"].lower())
+        self.assertEqual(self.router.admin("POST", "/api/targets/nope/test", token=TOKEN)[0], 404)
+        self.assertEqual(self.router.admin("POST", "/api/targets/accounting/test", body=b"[1]", token=TOKEN)[0], 400)
+        self.assertEqual(len(self.sink.received("/acc")), before + 1, "refused test sends send nothing")
+
+
+class AdminStats(unittest.TestCase):
+    """Exact numbers: a router of its own, targets that answer at once and never retry within the test."""
+
+    def test_stats_match_what_was_sent(self):
+        sink = Sink().start()
+        sink.answer("/wh", 503)
+        cfg = config(sink).replace('warehouse: { url: "http://127.0.0.1:9/warehouse" }',
+                                   'warehouse: { url: "%s", retry: { schedule: [1h] } }' % sink.url("/wh")).replace(
+            'config-service: { url: "http://127.0.0.1:9/config" }', 'config-service: { url: "%s" }' % sink.url("/cfg"))
+        router = Router(config=cfg).start()
+        try:
+            for i in range(3):
+                body = fiscal_body("stats-%d" % i)
+                self.assertEqual(post(router.port, "/in/fiscal", body, {"X-Webhook-Signature": sign(body)})[0], 202)
+            body = b'{"event_type":"credentials_sync","account_id":7,"odoo_password":"pw-stats-1"}'
+            self.assertEqual(post(router.port, "/in/odoo", body, {"X-API-Key": ODOO_KEY, "Content-Type": "application/json"})[0], 202)
+            sink.wait_for(3, "/acc")
+            sink.wait_for(3, "/wh")
+            sink.wait_for(1, "/cfg")
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                stats = json.loads(router.admin("GET", "/api/stats", token=TOKEN)[2])
+                if stats["executions_24h"] >= 7:
+                    break
+                time.sleep(0.1)
+            self.assertEqual((stats["webhooks"], stats["active"], stats["executions_24h"], stats["delivered_24h"]), (3, 3, 7, 4))
+            self.assertEqual(stats["success_rate_24h"], 0.5714)
+            self.assertEqual(stats["totals"]["events"], 4)
+            self.assertEqual(stats["totals"]["deliveries"], {"pending": 3, "delivered": 4, "dead": 0, "orphaned": 0})
+            targets = {t["name"]: t for t in stats["targets"]}
+            self.assertEqual((targets["accounting"]["executions_24h"], targets["accounting"]["success_rate_24h"]), (3, 1.0))
+            self.assertEqual((targets["warehouse"]["executions_24h"], targets["warehouse"]["success_rate_24h"]), (3, 0.0))
+            self.assertEqual(targets["warehouse"]["deliveries_24h"]["pending"], 3)
+            sources = {s["name"]: s for s in stats["sources"]}
+            self.assertEqual((sources["fiscal"]["events_24h"], sources["odoo"]["events_24h"], sources["limited"]["events_24h"]), (3, 1, 0))
+            self.assertEqual(sources["fiscal"]["deliveries_24h"], {"pending": 3, "delivered": 3, "dead": 0, "orphaned": 0})
+            self.assertEqual(sources["odoo"]["deliveries_24h"]["delivered"], 1)
+        finally:
+            router.stop()
+            sink.stop()
+
+
+class Retention(unittest.TestCase):
+    """settings.retention: 1s — finished events and old attempt rows go; pending work and new events stay."""
+
+    def test_old_events_and_attempts_are_purged(self):
+        sink = Sink().start()
+        sink.answer("/wh", 503)
+        cfg = config(sink).replace("settings:\n", "settings:\n  retention: 1s\n").replace(
+            'warehouse: { url: "http://127.0.0.1:9/warehouse" }', 'warehouse: { url: "%s", retry: { schedule: [1h] } }' % sink.url("/wh"))
+        router = Router(config=cfg).start()
+        try:
+            old = fiscal_body("old-one", evento="cte_importado")       # accounting only: delivered, finished
+            pending = fiscal_body("pending-one")                         # warehouse fails: stays pending for 1 h
+            for body in (old, pending):
+                self.assertEqual(post(router.port, "/in/fiscal", body, {"X-Webhook-Signature": sign(body)})[0], 202)
+            sink.wait_for(2, "/acc")
+            sink.wait_for(1, "/wh")
+            db = router.db()
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                events = {r[0] for r in db.execute("SELECT event_id FROM events")}
+                attempts = db.execute("SELECT count(*) FROM attempts").fetchone()[0]
+                if "old-one" not in events and attempts == 0:
+                    break
+                time.sleep(0.2)
+            self.assertNotIn("old-one", events, "a finished event older than retention is purged")
+            self.assertIn("pending-one", events, "an event with a pending delivery stays")
+            self.assertEqual(attempts, 0, "attempt rows older than retention are purged, even of a pending delivery")
+            self.assertEqual(db.execute("SELECT status FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE e.event_id = 'pending-one' AND d.target = 'warehouse'").fetchone()[0], "pending")
+            self.assertEqual(db.execute("SELECT count(*) FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq WHERE e.seq IS NULL").fetchone()[0], 0,
+                             "no delivery outlives its event")
+            fresh = fiscal_body("fresh-one", evento="cte_importado")
+            self.assertEqual(post(router.port, "/in/fiscal", fresh, {"X-Webhook-Signature": sign(fresh)})[0], 202)
+            self.assertIn("fresh-one", {r[0] for r in db.execute("SELECT event_id FROM events")}, "a new event is kept")
+            # The dedup window is the retention: the purged id is a new event again.
+            status, _, answer = post(router.port, "/in/fiscal", old, {"X-Webhook-Signature": sign(old)})
+            self.assertEqual((status, answer["status"]), (202, "accepted"))
+            db.close()
+            self.assertIn("retention purged", router.logs())
+        finally:
+            router.stop()
+            sink.stop()
+
+
+class LogsHoldNoSecrets(unittest.TestCase):
+    def test_credentials_event_to_a_failing_target(self):
+        password = "Pa55-w0rd-never-logged-91"
+        router = Router(config=CONFIG.replace("settings:\n", "settings:\n  admin: { token: %s }\n" % TOKEN)).start()
+        try:
+            body = ('{"event_type":"credentials_sync","account_id":42,"odoo_username":"ops@example.com","odoo_password":"%s"}' % password).encode()
+            status, _, answer = post(router.port, "/in/odoo", body, {"X-API-Key": ODOO_KEY, "Content-Type": "application/json"})
+            self.assertEqual(status, 202)
+            wrong = post(router.port, "/in/odoo", body, {"X-API-Key": "wrong-key-also-secret", "Content-Type": "application/json"})
+            self.assertEqual(wrong[0], 401)
+            deadline = time.time() + 10
+            while time.time() < deadline and "delivery attempt failed" not in router.logs():
+                time.sleep(0.1)
+            ids = json.loads(router.admin("GET", "/api/deliveries?event=%s" % answer["event_id"], token=TOKEN)[2])["items"]
+            detail = router.admin("GET", "/api/deliveries/%d" % ids[0]["id"], token=TOKEN)[2].decode()
+            logs = router.admin("GET", "/api/targets/config-service/logs", token=TOKEN)[2].decode()
+        finally:
+            router.stop()
+        text = router.logs()
+        for secret in [password, ODOO_KEY, "wrong-key-also-secret"]:
+            self.assertNotIn(secret, text)
+            self.assertNotIn(secret, detail + logs)
+        failed = [json.loads(l) for l in text.splitlines() if '"delivery attempt failed"' in l]
+        self.assertTrue(failed)
+        for line in failed:
+            self.assertEqual((line["source"], line["route"], line["target"], line["event_id"]), ("odoo", "odoo-config", "config-service", answer["event_id"]))
+            self.assertTrue(line["delivery_id"].isdigit())
 
 
 class AdminRefusal(unittest.TestCase):

@@ -12,9 +12,14 @@ final class AdminHandler: HTTPHandler {
         let ingestMetrics: IngestMetrics
         let deliveryMetrics: DeliveryMetrics
         let token: Secret?
+        /// The admin thread's own store connections (reads, replays).
+        let queries: AdminStore
+        /// Where a replay nudges the delivery engine to rescan the store now.
+        let inbox: DeliveryInbox
     }
 
     let context: Context
+    let testSlots = TestSlots(limit: AdminHandler.maxTestsInFlight)
 
     init(_ context: Context) {
         self.context = context
@@ -58,10 +63,49 @@ final class AdminHandler: HTTPHandler {
         case ("POST", "/api/events"):
             return inject(request.body, table: table, responder: responder)
         default:
-            let known = ["/healthz", "/readyz", "/metrics", "/api/sources", "/api/targets", "/api/routes", "/api/events", "/api/reload"]
-            if known.contains(path) { return AdminAnswer.error(405, "method_not_allowed", "\(method) is not served at \(path)") }
-            return AdminAnswer.error(404, "not_found", "no admin endpoint at \(path)")
+            do {
+                return try store(request, table: table, responder: responder)
+            } catch {
+                return error.response
+            }
         }
+    }
+
+    /// The endpoints that read or replay from the store, and those with a name or id in their path.
+    private func store(_ request: HTTPRequest, table: RouteTable, responder: Responder) throws(AdminFailure) -> HTTPResponse? {
+        let method = request.head.method, path = request.head.path
+        let query = AdminQuery(request.head)
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map { AdminQuery.decode($0) }
+        // "/api/x/y" splits into ["", "api", "x", "y"].
+        func deliveryID(_ text: String) throws(AdminFailure) -> Int64 {
+            guard let id = Int64(text), id > 0 else { throw .notFound("delivery ids are positive numbers, not '\(text)'; list them with GET /api/deliveries") }
+            return id
+        }
+        switch (method, parts.count >= 3 ? Array(parts[1...]) : []) {
+        case ("GET", ["api", "deliveries"]):
+            return try listDeliveries(query, store: context.queries)
+        case ("GET", let p) where p.count == 3 && p[0] == "api" && p[1] == "deliveries":
+            return try showDelivery(try deliveryID(p[2]), store: context.queries, table: table)
+        case ("POST", let p) where p.count == 4 && p[0] == "api" && p[1] == "deliveries" && p[3] == "replay":
+            return try replayDelivery(try deliveryID(p[2]), query: query, store: context.queries)
+        case ("GET", let p) where p.count == 4 && p[0] == "api" && p[1] == "targets" && p[3] == "logs":
+            return try targetLog(p[2], query: query, store: context.queries, table: table)
+        case ("POST", let p) where p.count == 4 && p[0] == "api" && p[1] == "targets" && p[3] == "test":
+            return try testTarget(p[2], body: request.body, table: table, responder: responder)
+        case ("GET", ["api", "stats"]):
+            return try stats(store: context.queries, table: table)
+        default:
+            break
+        }
+        let known = ["/healthz", "/readyz", "/metrics", "/api/sources", "/api/targets", "/api/routes", "/api/events", "/api/reload",
+                     "/api/deliveries", "/api/stats"]
+        let dynamic = (parts.count == 4 && parts[1] == "api" && parts[2] == "deliveries")
+            || (parts.count == 5 && parts[1] == "api" && ((parts[2] == "deliveries" && parts[4] == "replay")
+                                                          || (parts[2] == "targets" && (parts[4] == "logs" || parts[4] == "test"))))
+        if known.contains(path) || dynamic {
+            return AdminAnswer.error(405, "method_not_allowed", "\(method) is not served at \(path)")
+        }
+        throw .notFound("no admin endpoint at \(path)")
     }
 
     /// `POST /api/events {source?, type, data}`: stores an event by hand and routes it like a received one.

@@ -67,30 +67,17 @@ enum SendCommand: Command {
             }
             sourceIndex = s
         }
-        let route = TestDelivery.route(in: table, target: t, source: sourceIndex, type: type)
-        let source = sourceIndex ?? route.flatMap { table.routes[$0].sources.first }
-        let sourceName = source.map { table.sources[$0].name } ?? "hookrouter"
-
-        let now = WallClock.now()
-        let id = "test-" + Hex.encode(SecureRandom.bytes(8))
-        let body: [UInt8]
+        var body: [UInt8]?
         if let file = parsed.positionals.first {
             guard FileSystem.isRegularFile(file), let bytes = FileSystem.read(file) else {
                 return failure("cannot read payload file '\(file)'; pass the path of the body to send")
             }
             body = bytes
-        } else {
-            body = TestDelivery.defaultBody(id: id, type: type, now: now)
         }
-        let event = TestDelivery.event(id: id, source: sourceName, type: type, body: body, now: now)
-        let target = table.targets[t]
-        let mode = route.map { table.routes[$0].body } ?? .raw
-        let request = OutboundRequest(event: event, body: mode, target: target, deliveryId: id, attempt: 1, now: now)
-
-        let via = route.map { "route '\(table.routes[$0].name)'" } ?? "no route (none sends to '\(target.name)')"
-        Output.stdout("sending test event \(id) (type \(type), source \(sourceName)) to target '\(target.name)' via \(via), body \(mode.name)\n")
-        Output.stdout("\(request.method) \(request.url)\n")
-        let outcome = TestDelivery.send(request, target: target, now: now)
+        let test = TestDelivery(table: table, target: t, source: sourceIndex, type: type, body: body, now: WallClock.now())
+        Output.stdout("sending test event \(test.id) (type \(type), source \(test.sourceName)) to target '\(test.target.name)' via \(test.via), body \(test.mode.name)\n")
+        Output.stdout("\(test.request.method) \(test.request.url)\n")
+        let outcome = test.send()
         Output.stdout(outcome.report)
         return outcome.succeeded ? ExitCode.ok : ExitCode.failure
     }
@@ -106,8 +93,43 @@ enum SendCommand: Command {
     }
 }
 
-/// The pieces of `hookrouter send`: which route renders the body, the test event, the synchronous send.
-enum TestDelivery {
+/// One test delivery, as `hookrouter send` and `POST /api/targets/{name}/test` make it: the test
+/// event, the route that renders its body, the signed request; `send()` sends it synchronously.
+struct TestDelivery: Sendable {
+    let id: String
+    let type: String
+    let sourceName: String
+    let target: Target
+    /// The route that renders the body; nil when no route sends to the target (`body: raw`).
+    let routeName: String?
+    let mode: BodyMode
+    let request: OutboundRequest
+    let now: Timestamp
+
+    /// How the body was chosen, for the report.
+    var via: String { routeName.map { "route '\($0)'" } ?? "no route (none sends to '\(target.name)')" }
+
+    /// Builds the test event and its request: id `test-<random>`, `body` (default `{"test":true,...}`),
+    /// rendered by the first route that sends to `target` (from `source` when given), preferring one that takes `type`.
+    init(table: RouteTable, target t: Int, source sourceIndex: Int?, type: String, body: [UInt8]?, now: Timestamp) {
+        let route = Self.route(in: table, target: t, source: sourceIndex, type: type)
+        let source = sourceIndex ?? route.flatMap { table.routes[$0].sources.first }
+        id = "test-" + Hex.encode(SecureRandom.bytes(8))
+        self.type = type
+        self.now = now
+        sourceName = source.map { table.sources[$0].name } ?? "hookrouter"
+        target = table.targets[t]
+        routeName = route.map { table.routes[$0].name }
+        mode = route.map { table.routes[$0].body } ?? .raw
+        let event = Self.event(id: id, source: sourceName, type: type, body: body ?? Self.defaultBody(id: id, type: type, now: now), now: now)
+        request = OutboundRequest(event: event, body: mode, target: target, deliveryId: id, attempt: 1, now: now)
+    }
+
+    /// Sends now and waits for the answer: blocks the caller for at most the target's timeout.
+    func send() -> Outcome {
+        Self.send(request, target: target, now: now)
+    }
+
     /// The first route that sends to `target` (from `source`, when given), preferring one that takes `type`.
     static func route(in table: RouteTable, target: Int, source: Int?, type: String) -> Int? {
         let candidates = table.routes.filter { r in r.targets.contains(target) && (source.map { r.sources.contains($0) } ?? true) }

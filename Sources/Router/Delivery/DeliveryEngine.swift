@@ -87,7 +87,7 @@ final class DeliveryEngine: @unchecked Sendable {
         }
         for transfer in transfers.values {
             curl_multi_remove_handle(multi, transfer.easy)
-            Log.warn("delivery abandoned at shutdown; it stays pending", ["delivery_id": String(transfer.delivery.id), "target": transfer.delivery.target])
+            Log.emit(.warn, "delivery abandoned at shutdown; it stays pending", transfer.delivery.logFields())
         }
         transfers.removeAll()
     }
@@ -163,6 +163,7 @@ final class DeliveryEngine: @unchecked Sendable {
             do {
                 stored = try reader.load(seq: d.eventSeq)
             } catch {
+                Log.emit(.error, "delivery dead: its event cannot be read from the store", d.logFields(["error": error.description]))
                 finish(d, attempt: d.attempts, result: nil, status: .dead, next: nil, error: error.description, startedAt: WallClock.now(), duration: 0)
                 return
             }
@@ -216,7 +217,7 @@ final class DeliveryEngine: @unchecked Sendable {
         if result.succeeded {
             lane.breaker.recordSuccess()
         } else if result.isTargetFailure, lane.breaker.recordFailure(now: now.milliseconds) {
-            Log.warn("circuit opened: target is failing; deliveries wait for a probe", ["target": d.target])
+            Log.emit(.warn, "circuit opened: target is failing; deliveries wait for a probe", d.logFields())
         }
         let table = config.table
         let policy = table.targetIndex(named: d.target).map { table.targets[$0].retry } ?? .default
@@ -228,16 +229,20 @@ final class DeliveryEngine: @unchecked Sendable {
         case .failed(let e): error = e
         }
         metrics.finished(target: d.target, result: result, milliseconds: duration, final: next.status)
-        let fields: KeyValuePairs<String, String> = ["target": d.target, "route": d.route, "delivery_id": String(d.id),
-                                                     "attempt": String(t.attempt), "status": statusCode.map(String.init) ?? "-",
-                                                     "error": error ?? "", "outcome": next.status.rawValue]
-        if result.succeeded { Log.debug("delivered", fields) } else { Log.warn(next.status == .dead ? "delivery dead" : "delivery attempt failed", fields) }
+        let fields = d.logFields(["attempt": String(t.attempt), "status": statusCode.map(String.init) ?? "-",
+                                  "error": error ?? "", "outcome": next.status.rawValue])
+        if result.succeeded {
+            Log.emit(.debug, "delivered", fields)
+        } else {
+            Log.emit(.warn, next.status == .dead ? "delivery dead" : "delivery attempt failed", fields)
+        }
         finish(d, attempt: t.attempt, result: statusCode, status: next.status, next: next.nextAttemptAt,
                error: error ?? next.reason, startedAt: t.startedAt, duration: duration, response: t.response)
         if next.status == .pending, let at = next.nextAttemptAt, at.milliseconds <= now.milliseconds + Self.scanInterval {
             // Due soon: keep it in memory rather than wait for a scan. The body is dropped (read again).
             lane.queue.push(QueuedDelivery(id: d.id, eventSeq: d.eventSeq, route: d.route, target: d.target,
-                                           attempts: t.attempt, dueMilliseconds: at.milliseconds, event: nil, attemptBase: d.attemptBase))
+                                           attempts: t.attempt, dueMilliseconds: at.milliseconds, event: nil, attemptBase: d.attemptBase,
+                                           source: d.source, eventID: d.eventID))
         }
     }
 
@@ -252,7 +257,7 @@ final class DeliveryEngine: @unchecked Sendable {
     }
 
     private func orphan(_ d: QueuedDelivery, why: String) {
-        Log.warn("delivery orphaned", ["delivery_id": String(d.id), "route": d.route, "target": d.target, "reason": why])
+        Log.emit(.warn, "delivery orphaned", d.logFields(["reason": why]))
         metrics.orphaned(target: d.target)
         finish(d, attempt: d.attempts, result: nil, status: .orphaned, next: nil, error: why, startedAt: WallClock.now(), duration: 0)
     }

@@ -12,9 +12,10 @@ final class DeliveryReader {
         db = try SQLiteDatabase(path: path, readOnly: true)
         self.codec = codec
         due = try db.prepare("""
-            SELECT id, event_seq, route, target, attempts, next_attempt_ms, attempt_base FROM deliveries
-            WHERE status = 'pending' AND next_attempt_ms <= ?1 AND (next_attempt_ms, id) > (?2, ?3)
-            ORDER BY next_attempt_ms, id LIMIT ?4
+            SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id
+            FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq
+            WHERE d.status = 'pending' AND d.next_attempt_ms <= ?1 AND (d.next_attempt_ms, d.id) > (?2, ?3)
+            ORDER BY d.next_attempt_ms, d.id LIMIT ?4
             """)
         event = try db.prepare("""
             SELECT source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed
@@ -32,7 +33,8 @@ final class DeliveryReader {
         var out: [QueuedDelivery] = []
         while try due.step() {
             out.append(QueuedDelivery(id: due.int64(0), eventSeq: due.int64(1), route: due.string(2), target: due.string(3),
-                                      attempts: due.int(4), dueMilliseconds: due.int64(5), event: nil, attemptBase: due.int(6)))
+                                      attempts: due.int(4), dueMilliseconds: due.int64(5), event: nil, attemptBase: due.int(6),
+                                      source: due.string(7), eventID: due.string(8)))
         }
         return out
     }

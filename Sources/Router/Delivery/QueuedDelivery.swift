@@ -15,6 +15,14 @@ struct QueuedDelivery: Sendable {
     let event: StoredEvent?
     /// `attempts` when the delivery was last replayed (0 if never): the retry budget counts from here.
     var attemptBase = 0
+    /// The event's source and id, for log lines (SPEC: every line about a delivery names them).
+    var source = ""
+    var eventID = ""
+
+    /// The fields every log line about this delivery carries.
+    func logFields(_ extra: KeyValuePairs<String, String> = [:]) -> [(String, String)] {
+        [("source", source), ("route", route), ("target", target), ("event_id", eventID), ("delivery_id", String(id))] + extra.map { ($0.key, $0.value) }
+    }
 
     /// The number of `attempt` within the current retry budget (1 for the first after a replay).
     func attemptInBudget(_ attempt: Int) -> Int { attempt - attemptBase }
@@ -24,7 +32,7 @@ extension QueuedDelivery {
     /// A delivery the store just created: due now, its event at hand.
     init(new d: NewDelivery) {
         self.init(id: d.id, eventSeq: d.eventSeq, route: d.route, target: d.target, attempts: 0,
-                  dueMilliseconds: d.event.receivedAt.milliseconds, event: d.event)
+                  dueMilliseconds: d.event.receivedAt.milliseconds, event: d.event, source: d.event.source, eventID: d.event.eventID)
     }
 }
 

@@ -21,6 +21,7 @@ final class RouterRuntime {
     let server: HTTPServer
     let adminServer: HTTPServer
     let reloader: Reloader
+    let retention: Retention
     let ingestMetrics = IngestMetrics()
     let deliveryMetrics = DeliveryMetrics()
     private let watcher: ConfigWatcher?
@@ -35,19 +36,23 @@ final class RouterRuntime {
         codec = StoreCodec(key: table.settings.storeKey.flatMap { AESGCMKey($0.bytes) })
         config = LiveConfig(table)
         let inbox = DeliveryInbox()
+        let adminStore: AdminStore
         do {
             store = try SQLiteEventStore(directory: data.path, codec: codec) { fresh, settled in
                 inbox.post(new: fresh.map(QueuedDelivery.init(new:)), settled: settled)
             }
             engine = try DeliveryEngine(store: store, storePath: store.path, codec: codec, config: config, inbox: inbox, metrics: deliveryMetrics)
+            adminStore = try AdminStore(path: store.path, codec: codec)
         } catch {
             throw StartError(description: "cannot open the store in '\(data.path)': \(error)")
         }
 
+        retention = Retention(store: store, config: config)
         server = HTTPServer(handler: IngestHandler(config: config, store: store, metrics: ingestMetrics), limits: Self.limits(table.settings))
         reloader = Reloader(directory: configDirectory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName)
         adminServer = HTTPServer(handler: AdminHandler(AdminHandler.Context(
-            config: config, reloader: reloader, store: store, ingestMetrics: ingestMetrics, deliveryMetrics: deliveryMetrics, token: adminToken)))
+            config: config, reloader: reloader, store: store, ingestMetrics: ingestMetrics, deliveryMetrics: deliveryMetrics, token: adminToken,
+            queries: adminStore, inbox: inbox)))
         do {
             try server.bind(host: listen.host, port: listen.port)
             try adminServer.bind(host: admin.host, port: admin.port)
@@ -86,10 +91,12 @@ final class RouterRuntime {
             }
         }
         engine.start()
+        retention.start()
         let adminThread = OSThread(name: "admin") { adminServer.run() }
         server.run()
         adminServer.requestDrain()
         adminThread.join()
+        retention.stop()
         engine.stop()  // before the store: its last attempts are written by the store's writer
         store.close()
         Log.info("stopped", ["requests": ingestMetrics.requestSummary])

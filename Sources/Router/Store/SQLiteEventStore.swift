@@ -13,6 +13,8 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
     enum Job {
         case ingest(StoredEvent, @Sendable (StoreOutcome) -> Void)
         case attempt(AttemptRecord)
+        /// Retention: one purge batch, in its own transaction after the batch it was queued with.
+        case purge(before: Int64, limit: Int, @Sendable (PurgeResult?) -> Void)
     }
 
     static let fileName = "hookrouter.db"
@@ -55,6 +57,14 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
     func record(_ attempt: AttemptRecord) {
         // After close the attempt is lost; the delivery stays pending and is tried again after a restart.
         queue.push(.attempt(attempt))
+    }
+
+    /// Runs one purge batch on the writer thread and waits for it; nil when the store is closing or the
+    /// purge failed (logged).
+    func purge(before cutoff: Int64, limit: Int) -> PurgeResult? {
+        let reply = BlockingQueue<PurgeResult?>()
+        guard queue.push(.purge(before: cutoff, limit: limit, { reply.push($0) })) else { return nil }
+        return reply.popBatch(max: 1)?.first ?? nil
     }
 
     func close() {

@@ -49,6 +49,14 @@ enum Schema {
         """
         ALTER TABLE deliveries ADD COLUMN attempt_base INTEGER NOT NULL DEFAULT 0;
         """,
+        // 3: retention and the admin API's windows: old events and attempts are found by time, an
+        // event's deliveries by its seq (the purge deletes them together), a target's by name.
+        """
+        CREATE INDEX events_received ON events (received_ms);
+        CREATE INDEX deliveries_event ON deliveries (event_seq);
+        CREATE INDEX deliveries_target ON deliveries (target, id);
+        CREATE INDEX attempts_started ON attempts (started_ms);
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }

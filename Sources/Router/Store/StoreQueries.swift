@@ -13,6 +13,11 @@ struct StoreQueries {
 
     let db: SQLiteDatabase
 
+    /// Wraps a connection the caller opened (the admin API's, inside the server).
+    init(db: SQLiteDatabase) {
+        self.db = db
+    }
+
     /// Opens `DIRECTORY/hookrouter.db` without creating it. `writable` also brings the schema up to
     /// date (a replay needs `attempt_base`); listing works read-only on any schema this build knows.
     init(directory: String, writable: Bool) throws(OpenError) {
@@ -48,6 +53,10 @@ struct StoreQueries {
         var target: String?
         var eventID: String?
         var limit = 50
+        /// Only deliveries created at or after this time.
+        var sinceMilliseconds: Int64?
+        /// Only deliveries with a smaller id (the admin API's page cursor).
+        var beforeID: Int64?
     }
 
     /// One delivery with its event's identity and its last attempt: no body, no header values.
@@ -80,12 +89,15 @@ struct StoreQueries {
             JOIN events e ON e.seq = d.event_seq
             LEFT JOIN attempts a ON a.delivery_id = d.id AND a.attempt = (SELECT max(attempt) FROM attempts WHERE delivery_id = d.id)
             WHERE (?1 IS NULL OR d.status = ?1) AND (?2 IS NULL OR d.target = ?2) AND (?3 IS NULL OR e.event_id = ?3)
+              AND (?5 IS NULL OR d.created_ms >= ?5) AND (?6 IS NULL OR d.id < ?6)
             ORDER BY d.id DESC LIMIT ?4
             """)
         s.bind(1, filter.status?.rawValue)
         s.bind(2, filter.target)
         s.bind(3, filter.eventID)
         s.bind(4, filter.limit)
+        if let v = filter.sinceMilliseconds { s.bind(5, v) } else { s.bindNull(5) }
+        if let v = filter.beforeID { s.bind(6, v) } else { s.bindNull(6) }
         var rows: [DeliveryRow] = []
         while try s.step() {
             let status = s.string(1)

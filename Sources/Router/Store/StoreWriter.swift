@@ -11,6 +11,7 @@ final class StoreWriter: @unchecked Sendable {
     private let insertAttempt: SQLiteStatement
     private let begin: SQLiteStatement
     private let commit: SQLiteStatement
+    private let purger: Purger
 
     init(db: SQLiteDatabase, codec: StoreCodec) throws(SQLiteError) {
         self.db = db
@@ -33,12 +34,30 @@ final class StoreWriter: @unchecked Sendable {
             """)
         begin = try db.prepare("BEGIN IMMEDIATE")
         commit = try db.prepare("COMMIT")
+        purger = try Purger(db: db)
     }
 
     /// Writes the batch in one transaction, then answers its ingest jobs. Returns the deliveries it
     /// created and the delivery ids whose attempts are settled (written, or lost with a failed batch:
     /// either way the store, not the engine's memory, now says what is due).
-    func write(_ jobs: [SQLiteEventStore.Job]) -> (fresh: [NewDelivery], settled: [Int64]) {
+    func write(_ batch: [SQLiteEventStore.Job]) -> (fresh: [NewDelivery], settled: [Int64]) {
+        var jobs: [SQLiteEventStore.Job] = []
+        var purges: [(Int64, Int, @Sendable (PurgeResult?) -> Void)] = []
+        for job in batch {
+            if case .purge(let cutoff, let limit, let done) = job { purges.append((cutoff, limit, done)) } else { jobs.append(job) }
+        }
+        defer {
+            // After the batch's commit (its answers are out), each purge batch in a transaction of its own.
+            for (cutoff, limit, done) in purges {
+                do {
+                    done(try purger.purge(before: cutoff, limit: limit))
+                } catch {
+                    Log.error("retention purge failed; retrying at the next pass", ["error": error.description])
+                    done(nil)
+                }
+            }
+        }
+        guard !jobs.isEmpty else { return ([], []) }
         let settled = jobs.compactMap { job -> Int64? in
             if case .attempt(let a) = job, a.forgetAfterCommit { return a.deliveryID }
             return nil
@@ -51,6 +70,7 @@ final class StoreWriter: @unchecked Sendable {
                 switch job {
                 case .ingest(let event, _): outcomes.append(try insert(event))
                 case .attempt(let a): try record(a)
+                case .purge: break
                 }
             }
             try commit.run()

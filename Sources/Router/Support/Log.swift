@@ -19,7 +19,12 @@ enum Log {
     /// Builds and writes the line only when `level` is enabled (callers' arguments are autoclosures).
     static func emit(_ level: Level, _ message: @autoclosure () -> String, _ fields: @autoclosure () -> KeyValuePairs<String, String>) {
         guard level >= minimum else { return }
-        let message = message(), fields = fields()
+        emit(level, message(), fields().map { ($0.key, $0.value) })
+    }
+
+    /// Fields built at run time (a delivery's identity plus the line's own).
+    static func emit(_ level: Level, _ message: String, _ fields: [(String, String)]) {
+        guard level >= minimum else { return }
         var object = JSONObject()
         object["ts"] = .string(WallClock.now().rfc3339)
         object["level"] = .string(level.name)

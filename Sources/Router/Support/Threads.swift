@@ -24,6 +24,12 @@ final class OSThread: @unchecked Sendable {
     }
 
     func join() { pthread_join(thread, nil) }
+
+    /// Starts a thread nobody joins: its resources go back to the system when `body` returns.
+    static func detached(name: String, _ body: @escaping @Sendable () -> Void) {
+        let t = OSThread(name: name, body)
+        pthread_detach(t.thread)
+    }
 }
 
 /// A FIFO that one thread drains in batches, blocking while it is empty (pthread mutex + condition).

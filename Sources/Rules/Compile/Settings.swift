@@ -3,7 +3,8 @@ public struct Settings: Sendable {
     public var listen: String?
     public var adminListen: String?
     public var adminToken: Secret?
-    /// Delivered events and attempt logs older than this are purged.
+    /// Finished events (and their deliveries and attempts) and attempt rows older than this are purged;
+    /// it is also the deduplication window, since an event's id goes with it.
     public var retentionMilliseconds: Int64 = 7 * 86_400_000
     /// 32 bytes; stored bodies and headers are encrypted with it when set.
     public var storeKey: Secret?

@@ -75,7 +75,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         guard i == b.count else { return nil }
         let days = Self.days(fromCivil: y, mo, d)
         let secs = days * 86_400 + h * 3600 + mi * 60 + s - offset
-        self.nanoseconds = secs * 1_000_000_000 + nanos
+        // Nanoseconds in an Int64 reach the year 2262: a later time is not a time we can hold (and
+        // must not trap on a provider's input).
+        let (scaled, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow, scaled <= Int64.max - nanos, scaled >= Int64.min + 1_000_000_000 else { return nil }
+        self.nanoseconds = scaled + nanos
     }
 
     private static func pad(_ v: Int64, _ width: Int) -> String {

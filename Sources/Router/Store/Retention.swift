@@ -1,0 +1,146 @@
+import Rules
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one purge batch removed; `more` says another batch would find work now.
+struct PurgeResult: Sendable, Equatable {
+    var events = 0
+    var attempts = 0
+    var more = false
+}
+
+/// The purge statements, run by the store's writer thread between its batches (`.purge` jobs), each
+/// batch in its own short transaction so ingest never waits behind a long delete.
+///
+/// What goes (`settings.retention`, SPEC §3): an event received before the cutoff whose deliveries
+/// are all finished (delivered, dead or orphaned) and none of them changed since the cutoff — so a
+/// dead letter stays replayable for a whole retention period after it died — with its deliveries and
+/// their attempts; and any attempt row started before the cutoff (a long-pending delivery keeps its
+/// state, not its old log). The dedup key goes with the event: the dedup window is the retention.
+final class Purger {
+    private let db: SQLiteDatabase
+    private let oldEvents: SQLiteStatement
+    private let deleteEventAttempts: SQLiteStatement
+    private let deleteDeliveries: SQLiteStatement
+    private let deleteEvent: SQLiteStatement
+    private let deleteOldAttempts: SQLiteStatement
+
+    init(db: SQLiteDatabase) throws(SQLiteError) {
+        self.db = db
+        oldEvents = try db.prepare("""
+            SELECT seq FROM events e WHERE received_ms < ?1
+              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND (d.status = 'pending' OR d.updated_ms >= ?1))
+            ORDER BY received_ms LIMIT ?2
+            """)
+        deleteEventAttempts = try db.prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq = ?1)")
+        deleteDeliveries = try db.prepare("DELETE FROM deliveries WHERE event_seq = ?1")
+        deleteEvent = try db.prepare("DELETE FROM events WHERE seq = ?1")
+        deleteOldAttempts = try db.prepare("""
+            DELETE FROM attempts WHERE (delivery_id, attempt) IN
+              (SELECT delivery_id, attempt FROM attempts WHERE started_ms < ?1 LIMIT ?2)
+            """)
+    }
+
+    /// Removes at most `limit` events (with their deliveries and attempts) and `limit` old attempt rows.
+    func purge(before cutoff: Int64, limit: Int) throws(SQLiteError) -> PurgeResult {
+        var result = PurgeResult()
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            var seqs: [Int64] = []
+            oldEvents.bind(1, cutoff)
+            oldEvents.bind(2, limit)
+            while try oldEvents.step() { seqs.append(oldEvents.int64(0)) }
+            oldEvents.reset()
+            for seq in seqs {
+                deleteEventAttempts.bind(1, seq)
+                try deleteEventAttempts.run()
+                result.attempts += db.changes
+                deleteDeliveries.bind(1, seq)
+                try deleteDeliveries.run()
+                deleteEvent.bind(1, seq)
+                try deleteEvent.run()
+            }
+            result.events = seqs.count
+            deleteOldAttempts.bind(1, cutoff)
+            deleteOldAttempts.bind(2, limit)
+            try deleteOldAttempts.run()
+            let old = db.changes
+            result.attempts += old
+            try db.execute("COMMIT")
+            result.more = seqs.count == limit || old == limit
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+        return result
+    }
+}
+
+/// Purges what `settings.retention` lets go, in small batches through the store's writer, without
+/// holding ingest up: one batch (`batch` events and as many old attempts) per writer turn, a pause
+/// between batches, a pass at start and every `interval(retention)`. Reads the retention from the live table, so
+/// a reload changes it.
+final class Retention: Sendable {
+    static let batch = 500
+    static let pauseMilliseconds: Int64 = 50
+
+    private let store: SQLiteEventStore
+    private let config: LiveConfig
+    private let stopRequested = Atomic<Bool>(false)
+    private let thread = Mutex<OSThread?>(nil)
+
+    init(store: SQLiteEventStore, config: LiveConfig) {
+        self.store = store
+        self.config = config
+    }
+
+    /// How often a pass runs: a quarter of the retention, between 250 ms and a minute.
+    static func interval(_ retention: Int64) -> Int64 { min(max(retention / 4, 250), 60_000) }
+
+    func start() {
+        let retention = self
+        thread.withLock { $0 = OSThread(name: "retention") { retention.run() } }
+    }
+
+    /// Stops between batches and returns when the thread is done; call before closing the store.
+    func stop() {
+        stopRequested.store(true, ordering: .releasing)
+        let t = thread.withLock { t in
+            defer { t = nil }
+            return t
+        }
+        t?.join()
+    }
+
+    /// A pass at start (a server that was down catches up at once), then one per interval.
+    private func run() {
+        repeat {
+            var total = PurgeResult()
+            while !stopRequested.load(ordering: .acquiring) {
+                let cutoff = WallClock.now().milliseconds - config.table.settings.retentionMilliseconds
+                guard let result = store.purge(before: cutoff, limit: Self.batch) else { return }
+                total.events += result.events
+                total.attempts += result.attempts
+                guard result.more, sleep(Self.pauseMilliseconds) else { break }
+            }
+            if total.events > 0 || total.attempts > 0 {
+                Log.info("retention purged old events and attempts", ["events": String(total.events), "attempts": String(total.attempts),
+                                                                      "retention_ms": String(config.table.settings.retentionMilliseconds)])
+            }
+        } while sleep(Self.interval(config.table.settings.retentionMilliseconds))
+    }
+
+    /// Sleeps in slices of at most 100 ms; false as soon as a stop is requested.
+    private func sleep(_ milliseconds: Int64) -> Bool {
+        var left = milliseconds
+        while left > 0 {
+            if stopRequested.load(ordering: .acquiring) { return false }
+            let slice = min(left, 100)
+            usleep(UInt32(slice * 1000))
+            left -= slice
+        }
+        return !stopRequested.load(ordering: .acquiring)
+    }
+}

@@ -1,0 +1,166 @@
+import Rules
+
+/// What the admin API reads beyond the CLI's listing: one delivery's attempts, a target's attempt
+/// log and the numbers of `/api/stats`. Like the rest of `StoreQueries`, never a body or a header.
+extension StoreQueries {
+    /// One attempt as logged: the first 1 KiB of the answer is kept by the engine.
+    struct AttemptRow: Equatable {
+        let deliveryID: Int64
+        let attempt: Int
+        let startedMilliseconds: Int64
+        let durationMilliseconds: Int64
+        let statusCode: Int?
+        let response: [UInt8]
+        let error: String?
+        /// Filled by `targetLog` (the delivery's identity); empty for `attempts(of:)`.
+        var route = ""
+        var source = ""
+        var eventID = ""
+    }
+
+    /// The delivery with this id, or nil.
+    func delivery(id: Int64) throws(SQLiteError) -> DeliveryRow? {
+        var filter = Filter()
+        filter.beforeID = id + 1
+        filter.limit = 1
+        return try deliveries(filter).first { $0.id == id }
+    }
+
+    /// Every attempt of a delivery, first to last.
+    func attempts(of deliveryID: Int64) throws(SQLiteError) -> [AttemptRow] {
+        let s = try db.prepare("""
+            SELECT delivery_id, attempt, started_ms, duration_ms, status, response, error FROM attempts
+            WHERE delivery_id = ?1 ORDER BY attempt
+            """)
+        defer { s.reset() }
+        s.bind(1, deliveryID)
+        var rows: [AttemptRow] = []
+        while try s.step() { rows.append(attemptRow(s)) }
+        return rows
+    }
+
+    /// Where a page of a target's attempt log ends: the next page starts after it.
+    struct LogCursor: Equatable {
+        let startedMilliseconds: Int64
+        let deliveryID: Int64
+        let attempt: Int
+
+        /// `started.delivery.attempt`, opaque to clients.
+        var text: String { "\(startedMilliseconds).\(deliveryID).\(attempt)" }
+
+        init(startedMilliseconds: Int64, deliveryID: Int64, attempt: Int) {
+            self.startedMilliseconds = startedMilliseconds
+            self.deliveryID = deliveryID
+            self.attempt = attempt
+        }
+
+        init?(_ text: String) {
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 3, let s = Int64(parts[0]), let d = Int64(parts[1]), let a = Int(parts[2]) else { return nil }
+            self.init(startedMilliseconds: s, deliveryID: d, attempt: a)
+        }
+    }
+
+    /// A target's attempts, newest first, after `cursor`.
+    func targetLog(target: String, after cursor: LogCursor?, limit: Int) throws(SQLiteError) -> [AttemptRow] {
+        let s = try db.prepare("""
+            SELECT a.delivery_id, a.attempt, a.started_ms, a.duration_ms, a.status, a.response, a.error, d.route, e.source, e.event_id
+            FROM attempts a
+            JOIN deliveries d ON d.id = a.delivery_id
+            JOIN events e ON e.seq = d.event_seq
+            WHERE d.target = ?1 AND (?2 IS NULL OR (a.started_ms, a.delivery_id, a.attempt) < (?2, ?3, ?4))
+            ORDER BY a.started_ms DESC, a.delivery_id DESC, a.attempt DESC LIMIT ?5
+            """)
+        defer { s.reset() }
+        s.bind(1, target)
+        if let cursor {
+            s.bind(2, cursor.startedMilliseconds)
+            s.bind(3, cursor.deliveryID)
+            s.bind(4, cursor.attempt)
+        } else {
+            s.bindNull(2)
+        }
+        s.bind(5, limit)
+        var rows: [AttemptRow] = []
+        while try s.step() {
+            var row = attemptRow(s)
+            row.route = s.string(7)
+            row.source = s.string(8)
+            row.eventID = s.string(9)
+            rows.append(row)
+        }
+        return rows
+    }
+
+    private func attemptRow(_ s: SQLiteStatement) -> AttemptRow {
+        AttemptRow(deliveryID: s.int64(0), attempt: s.int(1), startedMilliseconds: s.int64(2), durationMilliseconds: s.int64(3),
+                   statusCode: s.isNull(4) ? nil : s.int(4), response: s.blob(5), error: s.optionalString(6))
+    }
+
+    // MARK: - Statistics
+
+    /// Counts for `/api/stats`, keyed by name; `since` starts the window ("last 24 h").
+    struct StatsCounts {
+        /// Events stored, by source: all, and received in the window.
+        var events: [String: Int] = [:]
+        var eventsInWindow: [String: Int] = [:]
+        /// Deliveries by (target, status): all in the store, and of events received in the window.
+        var deliveries: [Pair: Int] = [:]
+        var deliveriesInWindow: [Pair: Int] = [:]
+        /// Deliveries of events received in the window, by (source, status).
+        var sourceDeliveriesInWindow: [Pair: Int] = [:]
+        /// Attempts started in the window, by target: all, and those answered 2xx.
+        var attemptsInWindow: [String: Int] = [:]
+        var deliveredAttemptsInWindow: [String: Int] = [:]
+
+        struct Pair: Hashable {
+            let name: String
+            let status: String
+        }
+    }
+
+    func stats(since: Int64) throws(SQLiteError) -> StatsCounts {
+        var c = StatsCounts()
+        try each("SELECT source, count(*) FROM events GROUP BY source", since: nil) { c.events[$0.string(0)] = $0.int(1) }
+        try each("SELECT source, count(*) FROM events WHERE received_ms >= ?1 GROUP BY source", since: since) {
+            c.eventsInWindow[$0.string(0)] = $0.int(1)
+        }
+        try each("SELECT target, status, count(*) FROM deliveries GROUP BY target, status", since: nil) {
+            c.deliveries[.init(name: $0.string(0), status: $0.string(1))] = $0.int(2)
+        }
+        try each("""
+            SELECT d.target, d.status, e.source, count(*) FROM events e JOIN deliveries d ON d.event_seq = e.seq
+            WHERE e.received_ms >= ?1 GROUP BY d.target, d.status, e.source
+            """, since: since) {
+            let n = $0.int(3)
+            c.deliveriesInWindow[.init(name: $0.string(0), status: $0.string(1)), default: 0] += n
+            c.sourceDeliveriesInWindow[.init(name: $0.string(2), status: $0.string(1)), default: 0] += n
+        }
+        try each("""
+            SELECT d.target, count(*), sum(a.status BETWEEN 200 AND 299) FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+            WHERE a.started_ms >= ?1 GROUP BY d.target
+            """, since: since) {
+            c.attemptsInWindow[$0.string(0)] = $0.int(1)
+            c.deliveredAttemptsInWindow[$0.string(0)] = $0.int(2)
+        }
+        return c
+    }
+
+    private func each(_ sql: String, since: Int64?, _ row: (SQLiteStatement) -> Void) throws(SQLiteError) {
+        let s = try db.prepare(sql)
+        defer { s.reset() }
+        if let since { s.bind(1, since) }
+        while try s.step() { row(s) }
+    }
+}
+
+extension StoreQueries {
+    /// The store's sequence number of an event (to read it back for redaction), or nil.
+    func eventSeq(source: String, eventID: String) throws(SQLiteError) -> Int64? {
+        let s = try db.prepare("SELECT seq FROM events WHERE source = ?1 AND event_id = ?2")
+        defer { s.reset() }
+        s.bind(1, source)
+        s.bind(2, eventID)
+        return try s.step() ? s.int64(0) : nil
+    }
+}
