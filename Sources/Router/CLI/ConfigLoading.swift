@@ -36,4 +36,22 @@ enum ConfigLoading {
         let files = try files(in: directory)
         return ConfigCompiler.compile(files, catalog: AdapterRegistry.catalog, environment: environment)
     }
+
+    /// The table for a command that needs one. Diagnostics go to stderr (warnings only when
+    /// `showWarnings`); nil, with a sentence saying what to do, when the directory does not compile.
+    static func table(directory: String, command: String, showWarnings: Bool = true) -> RouteTable? {
+        do {
+            let (compiled, diagnostics) = try compile(directory: directory)
+            if showWarnings || compiled == nil { Output.stderr(DiagnosticRenderer.text(diagnostics.sorted)) }
+            guard let compiled else {
+                let n = diagnostics.errors.count
+                Output.stderr("hookrouter \(command): \(directory) has \(n) error\(n == 1 ? "" : "s"); fix them (see 'hookrouter check \(directory)').\n")
+                return nil
+            }
+            return compiled
+        } catch {
+            Output.stderr("hookrouter \(command): \(error.message)\n")
+            return nil
+        }
+    }
 }

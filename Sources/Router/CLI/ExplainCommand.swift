@@ -69,17 +69,7 @@ enum ExplainCommand: Command {
             return failure("cannot read payload file '\(file)'; pass the path of the exact body bytes")
         }
 
-        let table: RouteTable
-        do {
-            let (compiled, diagnostics) = try ConfigLoading.compile(directory: directory)
-            guard let compiled else {
-                Output.stderr(DiagnosticRenderer.text(diagnostics.sorted))
-                return failure("\(directory) does not compile; fix the errors above (see 'hookrouter check')")
-            }
-            table = compiled
-        } catch {
-            return failure(error.message)
-        }
+        guard let table = ConfigLoading.table(directory: directory, command: "explain", showWarnings: false) else { return ExitCode.failure }
         guard let index = table.sourceIndex(named: sourceName) else {
             let hint = Suggestion.hint(for: sourceName, in: table.sources.map(\.name))
             return usageError("unknown source '\(sourceName)'\(hint); sources are \(table.sources.map(\.name).joined(separator: ", "))")

@@ -44,17 +44,7 @@ enum SendCommand: Command {
         guard !type.isEmpty else { return usageError("--type must not be empty") }
         let directory = parsed.value("--config") ?? "./routes.d"
 
-        let table: RouteTable
-        do {
-            let (compiled, diagnostics) = try ConfigLoading.compile(directory: directory)
-            guard let compiled else {
-                Output.stderr(DiagnosticRenderer.text(diagnostics.sorted))
-                return failure("\(directory) does not compile; fix the errors above (see 'hookrouter check')")
-            }
-            table = compiled
-        } catch {
-            return failure(error.message)
-        }
+        guard let table = ConfigLoading.table(directory: directory, command: "send", showWarnings: false) else { return ExitCode.failure }
         guard let t = table.targetIndex(named: targetName) else {
             let names = table.targets.map(\.name)
             return usageError("unknown target '\(targetName)'\(Suggestion.hint(for: targetName, in: names)); targets are \(names.joined(separator: ", "))")

@@ -50,19 +50,7 @@ enum ServeCommand: Command {
         let signalFD = Signals.block()
         let directory = parsed.value("--config") ?? "./routes.d"
 
-        let table: RouteTable
-        do {
-            let (compiled, diagnostics) = try ConfigLoading.compile(directory: directory)
-            Output.stderr(DiagnosticRenderer.text(diagnostics.sorted))
-            guard let compiled else {
-                Output.stderr("hookrouter serve: \(diagnostics.errors.count) error(s) in \(directory); fix them (see 'hookrouter check \(directory)') and start again.\n")
-                return ExitCode.failure
-            }
-            table = compiled
-        } catch {
-            Output.stderr("hookrouter serve: \(error.message)\n")
-            return ExitCode.failure
-        }
+        guard let table = ConfigLoading.table(directory: directory, command: "serve") else { return ExitCode.failure }
         let listenText = parsed.value("--listen") ?? table.settings.listen ?? "127.0.0.1:8080"
         guard let listen = ListenAddress(listenText) else {
             Output.stderr("hookrouter serve: --listen must be HOST:PORT like 127.0.0.1:8080, not '\(listenText)'.\n")

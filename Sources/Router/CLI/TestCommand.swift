@@ -31,19 +31,7 @@ enum TestCommand: Command {
             return ExitCode.usage
         }
         let directory = parsed.positionals.first ?? parsed.value("--config") ?? "./routes.d"
-        let table: RouteTable
-        do {
-            let (compiled, diagnostics) = try ConfigLoading.compile(directory: directory)
-            Output.stderr(DiagnosticRenderer.text(diagnostics.sorted))
-            guard let compiled else {
-                Output.stderr("hookrouter test: \(directory) does not compile; fix the errors above (see 'hookrouter check').\n")
-                return ExitCode.failure
-            }
-            table = compiled
-        } catch {
-            Output.stderr("hookrouter test: \(error.message)\n")
-            return ExitCode.failure
-        }
+        guard let table = ConfigLoading.table(directory: directory, command: "test") else { return ExitCode.failure }
 
         let now = WallClock.now()
         var passed = 0, failed = 0

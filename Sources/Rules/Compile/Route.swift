@@ -53,20 +53,7 @@ public struct EventPattern: Sendable, Hashable, CustomStringConvertible {
 /// Shell-style `*` and `?` over bytes; `*` crosses `/` and `.` (so `orders/*` and `*` are what they look like).
 public enum Glob {
     public static func matches(pattern: String, text: String) -> Bool {
-        let p = Array(pattern.utf8), t = Array(text.utf8)
-        var pi = 0, ti = 0, star = -1, mark = 0
-        while ti < t.count {
-            if pi < p.count, p[pi] == UInt8(ascii: "?") || p[pi] == t[ti] {
-                pi += 1; ti += 1
-            } else if pi < p.count, p[pi] == UInt8(ascii: "*") {
-                star = pi; mark = ti; pi += 1
-            } else if star >= 0 {
-                pi = star + 1; mark += 1; ti = mark
-            } else {
-                return false
-            }
-        }
-        while pi < p.count, p[pi] == UInt8(ascii: "*") { pi += 1 }
-        return pi == p.count
+        var p = pattern, t = text
+        return p.withUTF8 { pb in t.withUTF8 { tb in matches(pattern: pb, text: tb) } }
     }
 }
