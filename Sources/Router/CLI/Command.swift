@@ -9,6 +9,20 @@ protocol Command {
     static func run(_ args: [String]) -> Int32
 }
 
+extension Command {
+    /// One sentence on stderr naming what to fix, and the usage exit code.
+    static func usageError(_ message: String) -> Int32 {
+        Output.stderr("hookrouter \(name): \(message); see 'hookrouter \(name) --help'.\n")
+        return ExitCode.usage
+    }
+
+    /// One sentence on stderr, and the failure exit code.
+    static func failure(_ message: String) -> Int32 {
+        Output.stderr("hookrouter \(name): \(message).\n")
+        return ExitCode.failure
+    }
+}
+
 /// Exit codes shared by the subcommands (SPEC §1).
 enum ExitCode {
     static let ok: Int32 = 0

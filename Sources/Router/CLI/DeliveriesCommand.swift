@@ -112,14 +112,4 @@ enum DeliveriesCommand: Command {
     static func oneLine(_ s: String) -> String {
         String(s.map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 })
     }
-
-    private static func usageError(_ message: String) -> Int32 {
-        Output.stderr("hookrouter deliveries: \(message); see 'hookrouter deliveries --help'.\n")
-        return ExitCode.usage
-    }
-
-    private static func failure(_ message: String) -> Int32 {
-        Output.stderr("hookrouter deliveries: \(message).\n")
-        return ExitCode.failure
-    }
 }

@@ -96,14 +96,4 @@ enum ExplainCommand: Command {
         if let seconds = Int64(text) { return Timestamp(seconds: seconds) }
         return Timestamp(rfc3339: text)
     }
-
-    private static func usageError(_ message: String) -> Int32 {
-        Output.stderr("hookrouter explain: \(message); see 'hookrouter explain --help'.\n")
-        return ExitCode.usage
-    }
-
-    private static func failure(_ message: String) -> Int32 {
-        Output.stderr("hookrouter explain: \(message).\n")
-        return ExitCode.failure
-    }
 }

@@ -106,14 +106,4 @@ enum ReplayCommand: Command {
         let shown = ids.prefix(listed).map(String.init).joined(separator: ", ")
         return ids.count > listed ? shown + " and \(ids.count - listed) more" : shown
     }
-
-    private static func usageError(_ message: String) -> Int32 {
-        Output.stderr("hookrouter replay: \(message); see 'hookrouter replay --help'.\n")
-        return ExitCode.usage
-    }
-
-    private static func failure(_ message: String) -> Int32 {
-        Output.stderr("hookrouter replay: \(message).\n")
-        return ExitCode.failure
-    }
 }

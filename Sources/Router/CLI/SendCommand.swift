@@ -72,15 +72,7 @@ enum SendCommand: Command {
         return outcome.succeeded ? ExitCode.ok : ExitCode.failure
     }
 
-    private static func usageError(_ message: String) -> Int32 {
-        Output.stderr("hookrouter send: \(message); see 'hookrouter send --help'.\n")
-        return ExitCode.usage
-    }
 
-    private static func failure(_ message: String) -> Int32 {
-        Output.stderr("hookrouter send: \(message).\n")
-        return ExitCode.failure
-    }
 }
 
 /// One test delivery, as `hookrouter send` and `POST /api/targets/{name}/test` make it: the test
