@@ -204,7 +204,9 @@ class Admin(unittest.TestCase):
             items += page["items"]
             cursor = page["next_cursor"]
             self.assertIsNotNone(cursor)
-        keys = [(a["started_at"], a["delivery_id"], a["attempt"]) for a in items]
+        # RFC 3339 with as few fraction digits as needed does not sort as text ("…18.81Z" < "…18.815Z").
+        from datetime import datetime
+        keys = [(datetime.fromisoformat(a["started_at"].replace("Z", "+00:00")), a["delivery_id"], a["attempt"]) for a in items]
         self.assertEqual(keys, sorted(keys, reverse=True))
         self.assertEqual(len(set(keys)), 3)
         self.assertTrue(all(a["route"] == "nfe-to-accounting" and a["source"] == "fiscal" for a in items))
