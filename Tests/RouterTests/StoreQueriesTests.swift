@@ -80,7 +80,7 @@ struct StoreQueriesTests {
         #expect(try q.db.scalar("PRAGMA user_version") == Schema.currentVersion)
         #expect(try q.replay(ids: [1], force: false, now: Timestamp(seconds: 5)).replayed == [1])
         let reader = try DeliveryReader(path: dir + "/" + SQLiteEventStore.fileName, codec: StoreCodec(key: nil))
-        let due = try reader.dueDeliveries(by: 5000, after: (Int64.min, Int64.min), limit: 10)
+        let due = try reader.dueDeliveries(target: "t", by: 5000, limit: 10)
         #expect(due.map(\.attemptBase) == [8])
         #expect(due.first?.attemptInBudget(9) == 1)
     }
@@ -89,5 +89,31 @@ struct StoreQueriesTests {
         let dir = temporaryDirectory()
         #expect(throws: StoreQueries.OpenError.self) { try StoreQueries(directory: dir, writable: true) }
         #expect(!FileSystem.isRegularFile(dir + "/" + SQLiteEventStore.fileName))
+    }
+}
+
+/// The engine finds due work per target, so a backlog at one target never hides another's.
+struct DueScanTests {
+    @Test func eachTargetsDueWorkIsFoundWhateverTheOthersHold() throws {
+        let dir = temporaryDirectory()
+        let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
+        for i in 0..<50 {
+            var e = sampleEvent("backlog-\(i)")
+            e.deliveries = [PlannedDelivery(route: "a", target: "down")]
+            _ = submitAndWait(store, e)
+        }
+        var late = sampleEvent("late")
+        late.deliveries = [PlannedDelivery(route: "b", target: "healthy"), PlannedDelivery(route: "c", target: "removed")]
+        _ = submitAndWait(store, late)
+        store.close()
+        let reader = try DeliveryReader(path: dir + "/" + SQLiteEventStore.fileName, codec: StoreCodec(key: nil))
+        let horizon = Timestamp(seconds: 1_795_000_002).milliseconds
+        #expect(try reader.dueDeliveries(target: "down", by: horizon, limit: 10).count == 10)
+        let healthy = try reader.dueDeliveries(target: "healthy", by: horizon, limit: 10)
+        #expect(healthy.map(\.eventID) == ["late"])
+        #expect(healthy.first?.source == "fiscal")
+        #expect(try reader.dueDeliveries(target: "healthy", by: 0, limit: 10).isEmpty, "not due before its time")
+        let orphans = try reader.deliveries(notTo: ["down", "healthy"], limit: 10)
+        #expect(orphans.map(\.target) == ["removed"])
     }
 }

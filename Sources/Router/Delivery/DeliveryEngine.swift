@@ -21,8 +21,8 @@ final class DeliveryEngine: @unchecked Sendable {
     private var known = Set<Int64>()
     private var transfers: [ObjectIdentifier: Transfer] = [:]
     private var nextScan: Int64 = 0
-    /// The last scan stopped at the memory cap: more due work waits in the store.
-    private var backlog = false
+    /// The config generation whose removed targets were last looked for in the store.
+    private var orphansCheckedFor: Int?
     private var thread: OSThread?
     private let stopRequested = Atomic<Bool>(false)
     /// Route name → index for the table last seen (rebuilt when a reload swaps the table).
@@ -30,7 +30,8 @@ final class DeliveryEngine: @unchecked Sendable {
 
     /// Deliveries held in memory at most; more wait in the store until there is room.
     static let memoryCap = 20_000
-    static let scanPage = 1000
+    /// Deliveries one target's lane holds in memory at most; the rest wait in the store.
+    static let laneCap = 1000
     static let scanInterval: Int64 = 1000
     /// On shutdown, requests in flight get this long before they are abandoned (they stay pending).
     static let drainMilliseconds: Int64 = 10_000
@@ -74,8 +75,7 @@ final class DeliveryEngine: @unchecked Sendable {
                 if transfers.isEmpty || MonotonicClock.milliseconds() > drainDeadline! { break }
             } else {
                 takeInbox()
-                // With a backlog, refill as soon as half the memory is free instead of waiting a second.
-                if now >= nextScan || (backlog && known.count < Self.memoryCap / 2) { scan(now: now) }
+                if now >= nextScan || lanesWantRefill { scan(now: now) }
                 dispatch(now: now)
             }
             var running: Int32 = 0
@@ -99,27 +99,44 @@ final class DeliveryEngine: @unchecked Sendable {
         if rescan { nextScan = 0 }
     }
 
-    /// Loads due pending deliveries the engine does not hold yet, page by page, up to the memory cap.
+    /// Loads, target by target, due pending deliveries the engine does not hold yet, into lanes with
+    /// room (at most `laneCap` each), so one target's backlog never hides another's retries. Pending
+    /// deliveries to targets a reload removed are orphaned once per config generation.
     private func scan(now: Int64) {
         nextScan = now + Self.scanInterval
-        var cursor: (Int64, Int64) = (Int64.min, Int64.min)
-        backlog = false
-        while true {
-            guard known.count < Self.memoryCap else {
-                backlog = true
-                return
-            }
-            let page: [QueuedDelivery]
+        let table = config.table
+        for target in table.targets {
+            let lane = self.lane(target.name)
+            guard lane.queue.count <= Self.laneCap / 2, known.count < Self.memoryCap else { continue }
+            // Rows this lane holds or sends come first in the store's order too: ask for enough to pass them.
+            let limit = lane.queue.count + lane.inFlight + (Self.laneCap - lane.queue.count)
+            let rows: [QueuedDelivery]
             do {
-                page = try reader.dueDeliveries(by: now, after: cursor, limit: Self.scanPage)
+                rows = try reader.dueDeliveries(target: target.name, by: now, limit: limit)
             } catch {
-                Log.error("cannot read due deliveries; retrying in a second", ["error": error.description])
+                Log.error("cannot read due deliveries; retrying in a second", ["target": target.name, "error": error.description])
                 return
             }
-            for d in page where known.insert(d.id).inserted { lane(d.target).queue.push(d) }
-            guard page.count == Self.scanPage, let last = page.last else { return }
-            cursor = (last.dueMilliseconds, last.id)
+            for d in rows where lane.queue.count < Self.laneCap && known.insert(d.id).inserted { lane.queue.push(d) }
+            lane.backlog = rows.count == limit
         }
+        if orphansCheckedFor != config.generation {
+            orphansCheckedFor = config.generation
+            do {
+                for d in try reader.deliveries(notTo: table.targets.map(\.name), limit: Self.laneCap) where !known.contains(d.id) {
+                    known.insert(d.id)
+                    orphan(d, why: "target '\(d.target)' is no longer configured")
+                }
+            } catch {
+                Log.error("cannot look for orphaned deliveries", ["error": error.description])
+                orphansCheckedFor = nil
+            }
+        }
+    }
+
+    /// A lane that left work in the store and has room again refills now rather than at the next scan.
+    private var lanesWantRefill: Bool {
+        lanes.values.contains { $0.backlog && $0.queue.count <= Self.laneCap / 2 }
     }
 
     private func lane(_ name: String) -> TargetLane {

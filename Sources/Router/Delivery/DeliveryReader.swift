@@ -1,11 +1,12 @@
 import Rules
 
-/// The engine's read-only view of the store: due deliveries (paged) and events by seq.
+/// The engine's read-only view of the store: due deliveries per target, and events by seq.
 /// Its own connection, used by the engine thread only (WAL lets it read beside the writer).
 final class DeliveryReader {
     private let db: SQLiteDatabase
     private let codec: StoreCodec
     private let due: SQLiteStatement
+    private let unconfigured: SQLiteStatement
     private let event: SQLiteStatement
 
     init(path: String, codec: StoreCodec) throws(SQLiteError) {
@@ -14,8 +15,13 @@ final class DeliveryReader {
         due = try db.prepare("""
             SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id
             FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq
-            WHERE d.status = 'pending' AND d.next_attempt_ms <= ?1 AND (d.next_attempt_ms, d.id) > (?2, ?3)
-            ORDER BY d.next_attempt_ms, d.id LIMIT ?4
+            WHERE d.status = 'pending' AND d.target = ?1 AND d.next_attempt_ms <= ?2
+            ORDER BY d.next_attempt_ms, d.id LIMIT ?3
+            """)
+        unconfigured = try db.prepare("""
+            SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id
+            FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq
+            WHERE d.status = 'pending' AND d.target NOT IN (SELECT value FROM json_each(?1)) LIMIT ?2
             """)
         event = try db.prepare("""
             SELECT source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed
@@ -23,18 +29,29 @@ final class DeliveryReader {
             """)
     }
 
-    /// Pending deliveries due by `horizon`, after the (due, id) cursor, oldest first.
-    func dueDeliveries(by horizon: Int64, after cursor: (Int64, Int64), limit: Int) throws(SQLiteError) -> [QueuedDelivery] {
+    /// One target's pending deliveries due by `horizon`, oldest first.
+    func dueDeliveries(target: String, by horizon: Int64, limit: Int) throws(SQLiteError) -> [QueuedDelivery] {
         defer { due.reset() }
-        due.bind(1, horizon)
-        due.bind(2, cursor.0)
-        due.bind(3, cursor.1)
-        due.bind(4, limit)
+        due.bind(1, target)
+        due.bind(2, horizon)
+        due.bind(3, limit)
+        return try rows(due)
+    }
+
+    /// Pending deliveries whose target is none of `targets` (removed by a reload), due or not.
+    func deliveries(notTo targets: [String], limit: Int) throws(SQLiteError) -> [QueuedDelivery] {
+        defer { unconfigured.reset() }
+        unconfigured.bind(1, JSONValue.array(targets.map { .string($0) }).serialized)
+        unconfigured.bind(2, limit)
+        return try rows(unconfigured)
+    }
+
+    private func rows(_ s: SQLiteStatement) throws(SQLiteError) -> [QueuedDelivery] {
         var out: [QueuedDelivery] = []
-        while try due.step() {
-            out.append(QueuedDelivery(id: due.int64(0), eventSeq: due.int64(1), route: due.string(2), target: due.string(3),
-                                      attempts: due.int(4), dueMilliseconds: due.int64(5), event: nil, attemptBase: due.int(6),
-                                      source: due.string(7), eventID: due.string(8)))
+        while try s.step() {
+            out.append(QueuedDelivery(id: s.int64(0), eventSeq: s.int64(1), route: s.string(2), target: s.string(3),
+                                      attempts: s.int(4), dueMilliseconds: s.int64(5), event: nil, attemptBase: s.int(6),
+                                      source: s.string(7), eventID: s.string(8)))
         }
         return out
     }

@@ -6,6 +6,8 @@ final class TargetLane {
     let name: String
     var queue = MinHeap<QueuedDelivery> { $0.dueMilliseconds }
     var inFlight = 0
+    /// The last scan filled the lane: more due deliveries wait in the store.
+    var backlog = false
     var breaker: CircuitBreaker
     private var tokens: Double = -1
     private var tokensUpdated: Int64 = 0

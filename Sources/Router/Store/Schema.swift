@@ -57,6 +57,11 @@ enum Schema {
         CREATE INDEX deliveries_target ON deliveries (target, id);
         CREATE INDEX attempts_started ON attempts (started_ms);
         """,
+        // 4: due work is found per target, so one target's backlog never hides another's retries.
+        """
+        DROP INDEX deliveries_due;
+        CREATE INDEX deliveries_due ON deliveries (target, next_attempt_ms) WHERE status = 'pending';
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }
