@@ -75,6 +75,8 @@ enum AdapterSupport {
     /// Seconds or milliseconds since the epoch as a timestamp.
     static func epoch(_ v: JSONValue?, milliseconds: Bool) -> Timestamp? {
         guard let t = text(v), let n = Int64(t), n > 0 else { return nil }
+        // Past 2262 the nanoseconds would wrap to some other date: treat as absent (the time of receipt).
+        guard n <= Int64.max / (milliseconds ? 1_000_000 : 1_000_000_000) else { return nil }
         return milliseconds ? Timestamp(milliseconds: n) : Timestamp(seconds: n)
     }
 }

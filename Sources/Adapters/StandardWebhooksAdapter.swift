@@ -37,7 +37,7 @@ struct StandardWebhooksAdapter: WebhookAdapter {
               let signatures = request.header("webhook-signature") else {
             throw .unauthorized("missing webhook-id, webhook-timestamp or webhook-signature header")
         }
-        guard let seconds = Int64(ts), abs(seconds * 1000 - now.milliseconds) <= toleranceMilliseconds else {
+        guard let seconds = Int64(ts), Self.within(toleranceMilliseconds, seconds: seconds, of: now) else {
             throw .unauthorized("webhook-timestamp is outside the allowed tolerance")
         }
         let parts = [Array(id.utf8), Array(".\(ts).".utf8), request.body]
@@ -52,6 +52,14 @@ struct StandardWebhooksAdapter: WebhookAdapter {
         let type = typePath.firstValue(in: data)?.stringValue ?? source
         return AdapterSupport.event(request, source: source, type: type, id: id, time: Timestamp(seconds: seconds), now: now,
                                     attributes: JSONObject(), data: data, dropping: credentialHeaders)
+    }
+
+    /// Whether `seconds` (sender's clock) is within the tolerance of `now`. The header is the sender's text:
+    /// a value near Int64's limits must be refused, not overflow (found by fuzz/adapters).
+    static func within(_ toleranceMilliseconds: Int64, seconds: Int64, of now: Timestamp) -> Bool {
+        let (ms, o1) = seconds.multipliedReportingOverflow(by: 1000)
+        let (skew, o2) = ms.subtractingReportingOverflow(now.milliseconds)
+        return !o1 && !o2 && skew >= -toleranceMilliseconds && skew <= toleranceMilliseconds
     }
 
     func sign(_ request: inout InboundRequest, now: Timestamp) {

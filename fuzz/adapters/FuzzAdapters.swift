@@ -90,6 +90,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         check(!event.type.isEmpty, "accepted event without a type")
         check(!event.id.isEmpty, "accepted event without an id")
         check(event.body == body, "the event's raw body differs from the request's")
+        // Logs, explain and CloudEvents render the time: it must render and read back as the same instant.
+        for t in [event.time, event.receivedAt] {
+            check(Timestamp(rfc3339: t.rfc3339) == t, "time \(t.nanoseconds) ns renders as \(t.rfc3339), which reads back differently")
+        }
         for name in source.adapter.credentialHeaders {
             check(event.header(name) == nil, "credential header '\(name)' kept on the event")
         }
