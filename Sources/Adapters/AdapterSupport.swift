@@ -41,6 +41,12 @@ enum AdapterSupport {
     static func bodyHash(_ body: [UInt8]) -> String { "sha256:" + Digest.sha256Hex(body) }
 
     /// Text of a JSON scalar (numbers as written), for ids and attributes.
+    /// `s`, unless it is absent or empty: an empty id would make every such event a duplicate of the first.
+    static func nonEmpty(_ s: String?) -> String? {
+        guard let s, !s.isEmpty else { return nil }
+        return s
+    }
+
     static func text(_ v: JSONValue?) -> String? {
         switch v {
         case .string(let s)?: return s

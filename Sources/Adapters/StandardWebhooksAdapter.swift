@@ -33,7 +33,7 @@ struct StandardWebhooksAdapter: WebhookAdapter {
     let credentialFields: [FieldPath] = []
 
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
-        guard let id = request.header("webhook-id"), let ts = request.header("webhook-timestamp"),
+        guard let id = AdapterSupport.nonEmpty(request.header("webhook-id")), let ts = request.header("webhook-timestamp"),
               let signatures = request.header("webhook-signature") else {
             throw .unauthorized("missing webhook-id, webhook-timestamp or webhook-signature header")
         }
@@ -64,7 +64,7 @@ struct StandardWebhooksAdapter: WebhookAdapter {
 
     func sign(_ request: inout InboundRequest, now: Timestamp) {
         guard let key = keys.first else { return }
-        let id = request.header("webhook-id") ?? "msg_" + Hex.encode(Digest.sha256(request.body)).prefix(24)
+        let id = AdapterSupport.nonEmpty(request.header("webhook-id")) ?? "msg_" + Hex.encode(Digest.sha256(request.body)).prefix(24)
         let ts = String(now.seconds)
         request.setHeader("webhook-id", id)
         request.setHeader("webhook-timestamp", ts)

@@ -39,4 +39,30 @@ struct AdapterFuzzRegressionTests {
         let body = #"{"EventType":"messages","message":{"id":"X","messageTimestamp":9223372036854775},"token":"tok"}"#
         #expect(try a.receive(request(body), source: "s", now: now).time == now)
     }
+
+    /// An empty `webhook-id` (or id header, or id body field) made an event with id "": every later such
+    /// event would then be dropped as its duplicate. Empty counts as absent.
+    @Test func emptyIdsAreAbsent() throws {
+        let (sw, _) = try makeAdapter("sources:\n  s:\n    adapter: standard-webhooks\n    path: /in/s\n    secret: whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYX\n")
+        var r = request("{}", [("webhook-id", "")])
+        sw.sign(&r, now: now)
+        #expect(try sw.receive(r, source: "s", now: now).id.hasPrefix("msg_"), "sign fills an empty id in")
+        r.setHeader("webhook-id", "")
+        #expect(isUnauthorized(sw, r), "an empty webhook-id is a missing one")
+
+        let (h, _) = try makeAdapter("sources:\n  s:\n    adapter: hmac\n    path: /in/s\n    secret: k\n    id: { header: X-Id }\n")
+        var hr = request("{}", [("X-Id", "")])
+        h.sign(&hr, now: now)
+        #expect(try h.receive(hr, source: "s", now: now).id == AdapterSupport.bodyHash(hr.body))
+
+        let (p, _) = try makeAdapter("sources:\n  s:\n    adapter: hmac\n    path: /in/s\n    secret: k\n    id: { path: ref }\n")
+        var pr = request(#"{"ref":""}"#)
+        p.sign(&pr, now: now)
+        #expect(try p.receive(pr, source: "s", now: now).id == AdapterSupport.bodyHash(pr.body))
+
+        let (shop, _) = try makeAdapter("sources:\n  s:\n    adapter: shopify\n    path: /in/s\n    secret: k\n")
+        var sr = request("{}", [("X-Shopify-Topic", "orders/paid"), ("X-Shopify-Webhook-Id", "")])
+        shop.sign(&sr, now: now)
+        #expect(try shop.receive(sr, source: "s", now: now).id == AdapterSupport.bodyHash(sr.body))
+    }
 }
