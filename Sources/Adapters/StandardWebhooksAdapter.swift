@@ -49,7 +49,8 @@ struct StandardWebhooksAdapter: WebhookAdapter {
         }
         guard ok else { throw .unauthorized("signature does not match") }
         let data = try AdapterSupport.parse(request.body)
-        let type = typePath.firstValue(in: data)?.stringValue ?? source
+        // An empty type is absent, as in the hmac and odoo adapters (a CloudEvent's type must not be empty).
+        let type = AdapterSupport.nonEmpty(typePath.firstValue(in: data)?.stringValue) ?? source
         return AdapterSupport.event(request, source: source, type: type, id: id, time: Timestamp(seconds: seconds), now: now,
                                     attributes: JSONObject(), data: data, dropping: credentialHeaders)
     }

@@ -65,4 +65,16 @@ struct AdapterFuzzRegressionTests {
         shop.sign(&sr, now: now)
         #expect(try shop.receive(sr, source: "s", now: now).id == AdapterSupport.bodyHash(sr.body))
     }
+
+    /// `{"type":""}` gave an event of type "" (a CloudEvent's type must not be empty); empty is absent,
+    /// as the hmac and odoo adapters already had it.
+    @Test func emptyTypeFallsBackToTheSourceName() throws {
+        let (sw, _) = try makeAdapter("sources:\n  s:\n    adapter: standard-webhooks\n    path: /in/s\n    secret: whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYX\n")
+        var r = request(#"{"type":""}"#)
+        sw.sign(&r, now: now)
+        #expect(try sw.receive(r, source: "s", now: now).type == "s")
+        let (open, _) = try makeAdapter("sources:\n  s:\n    adapter: none\n    path: /in/s\n    type: kind\n")
+        #expect(try open.receive(request(#"{"kind":""}"#), source: "s", now: now).type == "s")
+        #expect(try open.receive(request(#"{"kind":"k"}"#), source: "s", now: now).type == "k")
+    }
 }
