@@ -41,6 +41,12 @@ enum AdapterSupport {
     static func bodyHash(_ body: [UInt8]) -> String { "sha256:" + Digest.sha256Hex(body) }
 
     /// Text of a JSON scalar (numbers as written), for ids and attributes.
+    /// `s`, unless it is absent or empty: an empty id would make every such event a duplicate of the first.
+    static func nonEmpty(_ s: String?) -> String? {
+        guard let s, !s.isEmpty else { return nil }
+        return s
+    }
+
     static func text(_ v: JSONValue?) -> String? {
         switch v {
         case .string(let s)?: return s
@@ -75,6 +81,8 @@ enum AdapterSupport {
     /// Seconds or milliseconds since the epoch as a timestamp.
     static func epoch(_ v: JSONValue?, milliseconds: Bool) -> Timestamp? {
         guard let t = text(v), let n = Int64(t), n > 0 else { return nil }
+        // Past 2262 the nanoseconds would wrap to some other date: treat as absent (the time of receipt).
+        guard n <= Int64.max / (milliseconds ? 1_000_000 : 1_000_000_000) else { return nil }
         return milliseconds ? Timestamp(milliseconds: n) : Timestamp(seconds: n)
     }
 }

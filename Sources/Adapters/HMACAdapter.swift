@@ -44,8 +44,8 @@ enum IDSource: Sendable {
 
     func id(_ request: InboundRequest, _ data: JSONValue) -> String {
         switch self {
-        case .header(let name): return request.header(name) ?? AdapterSupport.bodyHash(request.body)
-        case .path(let path): return AdapterSupport.text(path.firstValue(in: data)) ?? AdapterSupport.bodyHash(request.body)
+        case .header(let name): return AdapterSupport.nonEmpty(request.header(name)) ?? AdapterSupport.bodyHash(request.body)
+        case .path(let path): return AdapterSupport.nonEmpty(AdapterSupport.text(path.firstValue(in: data))) ?? AdapterSupport.bodyHash(request.body)
         case .bodyHash: return AdapterSupport.bodyHash(request.body)
         }
     }

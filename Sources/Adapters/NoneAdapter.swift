@@ -21,7 +21,7 @@ struct NoneAdapter: WebhookAdapter {
 
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
         let data = try AdapterSupport.parse(request.body)
-        let type = typePath.flatMap { $0.firstValue(in: data)?.stringValue } ?? source
+        let type = AdapterSupport.nonEmpty(typePath.flatMap { $0.firstValue(in: data)?.stringValue }) ?? source
         return AdapterSupport.event(request, source: source, type: type, id: AdapterSupport.bodyHash(request.body), time: nil, now: now,
                                     attributes: JSONObject(), data: data, dropping: [])
     }

@@ -56,7 +56,7 @@ struct ShopifyAdapter: WebhookAdapter {
         if let v = Self.header(request, "api-version") { attributes["api_version"] = .string(v) }
         if let v = Self.header(request, "event-id") { attributes["event_id"] = .string(v) }
         // One id per delivery attempt series; the event id is shared by every webhook of one merchant action.
-        let id = Self.header(request, "webhook-id") ?? AdapterSupport.bodyHash(request.body)
+        let id = AdapterSupport.nonEmpty(Self.header(request, "webhook-id")) ?? AdapterSupport.bodyHash(request.body)
         let time = Self.header(request, "triggered-at").flatMap { Timestamp(rfc3339: $0) }
         return AdapterSupport.event(request, source: source, type: topic, id: id, time: time, now: now,
                                     attributes: attributes, data: data, dropping: credentialHeaders)

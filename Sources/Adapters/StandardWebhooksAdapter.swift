@@ -33,11 +33,11 @@ struct StandardWebhooksAdapter: WebhookAdapter {
     let credentialFields: [FieldPath] = []
 
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
-        guard let id = request.header("webhook-id"), let ts = request.header("webhook-timestamp"),
+        guard let id = AdapterSupport.nonEmpty(request.header("webhook-id")), let ts = request.header("webhook-timestamp"),
               let signatures = request.header("webhook-signature") else {
             throw .unauthorized("missing webhook-id, webhook-timestamp or webhook-signature header")
         }
-        guard let seconds = Int64(ts), abs(seconds * 1000 - now.milliseconds) <= toleranceMilliseconds else {
+        guard let seconds = Int64(ts), Self.within(toleranceMilliseconds, seconds: seconds, of: now) else {
             throw .unauthorized("webhook-timestamp is outside the allowed tolerance")
         }
         let parts = [Array(id.utf8), Array(".\(ts).".utf8), request.body]
@@ -49,14 +49,23 @@ struct StandardWebhooksAdapter: WebhookAdapter {
         }
         guard ok else { throw .unauthorized("signature does not match") }
         let data = try AdapterSupport.parse(request.body)
-        let type = typePath.firstValue(in: data)?.stringValue ?? source
+        // An empty type is absent, as in the hmac and odoo adapters (a CloudEvent's type must not be empty).
+        let type = AdapterSupport.nonEmpty(typePath.firstValue(in: data)?.stringValue) ?? source
         return AdapterSupport.event(request, source: source, type: type, id: id, time: Timestamp(seconds: seconds), now: now,
                                     attributes: JSONObject(), data: data, dropping: credentialHeaders)
     }
 
+    /// Whether `seconds` (sender's clock) is within the tolerance of `now`. The header is the sender's text:
+    /// a value near Int64's limits must be refused, not overflow (found by fuzz/adapters).
+    static func within(_ toleranceMilliseconds: Int64, seconds: Int64, of now: Timestamp) -> Bool {
+        let (ms, o1) = seconds.multipliedReportingOverflow(by: 1000)
+        let (skew, o2) = ms.subtractingReportingOverflow(now.milliseconds)
+        return !o1 && !o2 && skew >= -toleranceMilliseconds && skew <= toleranceMilliseconds
+    }
+
     func sign(_ request: inout InboundRequest, now: Timestamp) {
         guard let key = keys.first else { return }
-        let id = request.header("webhook-id") ?? "msg_" + Hex.encode(Digest.sha256(request.body)).prefix(24)
+        let id = AdapterSupport.nonEmpty(request.header("webhook-id")) ?? "msg_" + Hex.encode(Digest.sha256(request.body)).prefix(24)
         let ts = String(now.seconds)
         request.setHeader("webhook-id", id)
         request.setHeader("webhook-timestamp", ts)

@@ -53,6 +53,20 @@ struct UnitsTests {
         #expect(Timestamp(rfc3339: "2025-07-11 15:42:07")?.rfc3339 == "2025-07-11T15:42:07Z")
         #expect(Timestamp(rfc3339: "2025-13-11T15:42:07Z") == nil)
         #expect(Timestamp(rfc3339: "yesterday") == nil)
+        // Outside what Int64 nanoseconds hold (1677-09-21…2262-04-11): nil, not an overflow trap (fuzz/adapters).
+        #expect(Timestamp(rfc3339: "1013-11-18T08:51:19-03:00") == nil)
+        #expect(Timestamp(rfc3339: "9999-12-31T23:59:59Z") == nil)
+        #expect(Timestamp(rfc3339: "1677-09-21T00:12:43Z") == nil)
+        #expect(Timestamp(rfc3339: "1677-09-21T00:12:44Z")?.rfc3339 == "1677-09-21T00:12:44Z")
+        #expect(Timestamp(rfc3339: "2262-04-11T23:47:16.854775807Z")?.nanoseconds == .max)
+        #expect(Timestamp(rfc3339: "2262-04-11T23:47:16.854775808Z") == nil)
+        // The extremes render (and read back) without overflowing in `seconds` or the fraction.
+        #expect(Timestamp(nanoseconds: .min).rfc3339 == "1677-09-21T00:12:43.145224192Z")
+        #expect(Timestamp(nanoseconds: .max).rfc3339 == "2262-04-11T23:47:16.854775807Z")
+        #expect(Timestamp(nanoseconds: -1).seconds == -1)
+        #expect(Timestamp(nanoseconds: -1_000_000_000).seconds == -1)
+        #expect(Timestamp(nanoseconds: -1_000_000_001).seconds == -2)
+        #expect(Timestamp(nanoseconds: -1).rfc3339 == "1969-12-31T23:59:59.999999999Z")
     }
 
     @Test func routeFileNames() {

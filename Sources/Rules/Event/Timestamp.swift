@@ -6,7 +6,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     public init(seconds: Int64) { self.nanoseconds = seconds &* 1_000_000_000 }
     public init(milliseconds: Int64) { self.nanoseconds = milliseconds &* 1_000_000 }
 
-    public var seconds: Int64 { nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000 }
+    /// Whole seconds, rounded down (floor) so times before 1970 keep a non-negative fraction.
+    /// Written without `nanoseconds - 999_999_999`, which overflowed for the earliest representable times.
+    public var seconds: Int64 {
+        let (q, r) = nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+        return r < 0 ? q - 1 : q
+    }
     public var milliseconds: Int64 { nanoseconds / 1_000_000 }
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.nanoseconds < b.nanoseconds }
@@ -18,7 +23,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// `2026-11-22T10:30:00Z`, with as many fractional digits as needed (up to 9).
     public var rfc3339: String {
         let secs = seconds
-        var frac = nanoseconds - secs * 1_000_000_000
+        var frac = nanoseconds % 1_000_000_000
+        if frac < 0 { frac += 1_000_000_000 }
         let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
         let rem = secs - days * 86_400
         let (y, m, d) = Self.civil(fromDays: days)
@@ -75,11 +81,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         guard i == b.count else { return nil }
         let days = Self.days(fromCivil: y, mo, d)
         let secs = days * 86_400 + h * 3600 + mi * 60 + s - offset
-        // Nanoseconds in an Int64 reach the year 2262: a later time is not a time we can hold (and
-        // must not trap on a provider's input).
-        let (scaled, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow, scaled <= Int64.max - nanos, scaled >= Int64.min + 1_000_000_000 else { return nil }
-        self.nanoseconds = scaled + nanos
+        // Nanoseconds in an Int64 span 1677-09-21…2262-04-11: a date outside is not a time we can hold.
+        let (whole, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflow2) = whole.addingReportingOverflow(nanos)
+        guard !overflow, !overflow2 else { return nil }
+        self.nanoseconds = total
     }
 
     private static func pad(_ v: Int64, _ width: Int) -> String {

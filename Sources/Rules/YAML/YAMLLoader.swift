@@ -7,10 +7,15 @@ import CYAML
 public struct YAMLLoader {
     /// Expanded nodes allowed per file; far above any real route file.
     public static let maxNodes = 200_000
+    /// Nesting allowed per file, aliases included; real route files nest under 20. Deeper input would
+    /// overflow the stack of this recursive loader (and of everything that walks the tree after it).
+    public static let maxDepth = 128
 
     let file: String
     var diagnostics = Diagnostics()
     private var anchors: [String: YAMLNode] = [:]
+    /// Height of each anchored node, so an alias is charged for the nesting it brings.
+    private var anchorHeights: [String: Int] = [:]
     private var nodeCount = 0
 
     public init(file: String) {
@@ -53,7 +58,8 @@ public struct YAMLLoader {
             case YAML_DOCUMENT_START_EVENT:
                 documents += 1
                 anchors = [:]
-                guard let node = parseNode(&events, first: nil) else { return nil }
+                anchorHeights = [:]
+                guard let node = parseNode(&events, first: nil, depth: 1) else { return nil }
                 if documents == 1 {
                     root = node
                 } else {
@@ -77,7 +83,8 @@ public struct YAMLLoader {
         }
     }
 
-    private mutating func parseNode(_ events: inout EventReader, first: YAMLEvent?) -> YAMLNode? {
+    /// `depth` is the nesting of the node to read, the document's root being 1.
+    private mutating func parseNode(_ events: inout EventReader, first: YAMLEvent?, depth: Int) -> YAMLNode? {
         guard let event = first ?? next(&events) else { return nil }
         nodeCount += 1
         if nodeCount > Self.maxNodes {
@@ -85,11 +92,19 @@ public struct YAMLLoader {
             return nil
         }
         let here = location(event.start)
+        if depth > Self.maxDepth {
+            diagnostics.error("yaml", "the file nests deeper than \(Self.maxDepth) levels; flatten it", at: here)
+            return nil
+        }
         switch event.type {
         case YAML_ALIAS_EVENT:
             guard let node = anchors[event.anchor ?? ""] else {
                 diagnostics.error("yaml", "unknown alias '*\(event.anchor ?? "")'; define the anchor '&\(event.anchor ?? "")' before using it", at: here)
                 return YAMLNode(.scalar(YAMLScalar(text: "", isPlain: true)), at: here)
+            }
+            if depth - 1 + (anchorHeights[event.anchor ?? ""] ?? 1) > Self.maxDepth {
+                diagnostics.error("yaml", "the file nests deeper than \(Self.maxDepth) levels once alias '*\(event.anchor ?? "")' is expanded; flatten it", at: here)
+                return nil
             }
             nodeCount += node.weight
             if nodeCount > Self.maxNodes {
@@ -106,7 +121,7 @@ public struct YAMLLoader {
             while true {
                 guard let item = next(&events) else { return nil }
                 if item.type == YAML_SEQUENCE_END_EVENT { break }
-                guard let node = parseNode(&events, first: item) else { return nil }
+                guard let node = parseNode(&events, first: item, depth: depth + 1) else { return nil }
                 items.append(node)
             }
             let node = YAMLNode(.sequence(items), at: here)
@@ -118,8 +133,8 @@ public struct YAMLLoader {
             while true {
                 guard let keyEvent = next(&events) else { return nil }
                 if keyEvent.type == YAML_MAPPING_END_EVENT { break }
-                guard let keyNode = parseNode(&events, first: keyEvent) else { return nil }
-                guard let value = parseNode(&events, first: nil) else { return nil }
+                guard let keyNode = parseNode(&events, first: keyEvent, depth: depth + 1) else { return nil }
+                guard let value = parseNode(&events, first: nil, depth: depth + 1) else { return nil }
                 guard let key = keyNode.scalar?.text else {
                     diagnostics.error("yaml", "mapping keys must be plain text, not \(keyNode.kindName)", at: keyNode.location)
                     continue
@@ -160,11 +175,22 @@ public struct YAMLLoader {
     }
 
     private mutating func remember(_ node: YAMLNode, anchor: String?) {
-        if let anchor { anchors[anchor] = node }
+        guard let anchor else { return }
+        anchors[anchor] = node
+        anchorHeights[anchor] = node.height
     }
 }
 
 extension YAMLNode {
+    /// Levels of nesting, 1 for a scalar; bounded by `YAMLLoader.maxDepth` for loaded nodes.
+    var height: Int {
+        switch kind {
+        case .scalar: return 1
+        case .sequence(let items): return 1 + items.reduce(0) { max($0, $1.height) }
+        case .mapping(let pairs): return 1 + pairs.reduce(0) { max($0, $1.value.height) }
+        }
+    }
+
     /// Node count, so alias expansion is charged for what it copies.
     var weight: Int {
         switch kind {
