@@ -32,7 +32,7 @@ final class Reloader: Sendable {
         }
         guard start else { return }
         let this = self
-        _ = OSThread(name: "reload") {
+        OSThread.detached(name: "reload") {
             var reason = reason
             while true {
                 this.reload(reason: reason)
