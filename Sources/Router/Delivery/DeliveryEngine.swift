@@ -28,6 +28,8 @@ final class DeliveryEngine: @unchecked Sendable {
 
     /// Deliveries held in memory at most; more wait in the store until there is room.
     static let memoryCap = 20_000
+    /// New deliveries (with their event) a lane takes straight from ingest at most; more are read by a scan.
+    static let freshPerLane = 1000
     static let scanPage = 1000
     static let scanInterval: Int64 = 1000
     /// On shutdown, requests in flight get this long before they are abandoned (they stay pending).
@@ -92,7 +94,15 @@ final class DeliveryEngine: @unchecked Sendable {
     private func takeInbox() {
         let (fresh, settled, rescan) = inbox.take()
         for id in settled { known.remove(id) }
-        for d in fresh where known.insert(d.id).inserted { lane(d.target).queue.push(d) }
+        // A lane already holding `freshPerLane` deliveries takes no more from ingest: the new one stays
+        // pending in the store (due now) and a scan loads it, without its body, when there is room.
+        // Without this, a target that is down while events keep coming made the engine hold every new
+        // delivery, event body included, without bound. Per lane, so a healthy target is never starved.
+        for d in fresh {
+            let lane = self.lane(d.target)
+            guard lane.queue.count < Self.freshPerLane else { continue }
+            if known.insert(d.id).inserted { lane.queue.push(d) }
+        }
         if rescan { nextScan = 0 }
     }
 
@@ -261,11 +271,15 @@ final class DeliveryEngine: @unchecked Sendable {
     /// How long the loop may sleep: until the next due delivery that could start, at most a second.
     private func sleepMilliseconds(now: Int64) -> Int {
         var until = min(nextScan, now + 1000)
+        let table = config.table
         for lane in lanes.values {
             guard let head = lane.queue.first else { continue }
-            var at = head.dueMilliseconds
-            if let reopen = lane.breaker.reopensAt { at = max(at, reopen) }
-            until = min(until, at)
+            guard let t = table.targetIndex(named: lane.name) else {
+                until = min(until, head.dueMilliseconds)  // orphaned by a reload: dispatch settles it at once
+                continue
+            }
+            let target = table.targets[t]
+            if let at = lane.wakeAt(concurrency: target.concurrency, rate: target.rateLimit, now: now) { until = min(until, at) }
         }
         return Int(max(0, min(until - now, 1000)))
     }
