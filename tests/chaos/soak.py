@@ -2,7 +2,8 @@
 
 Load: valid signed events (answered 202, or 200 for the re-sent duplicates mixed in), bad signatures
 (401), malformed JSON (400) and raw smuggling shapes (400), over keep-alive connections. Targets: a
-healthy sink and one answering 500 (with retries). Every 3 s a second route file is rewritten; every
+healthy sink and a flaky one (every other answer 500, so deliveries retry and then succeed; a target
+failing forever is badtargets.py's: its backlog grows by design, bounded by the engine's memory cap). Every 3 s a second route file is rewritten; every
 fourth rewrite is invalid (the running table must be kept). Checked: no valid request fails (never a
 non-2xx because of a reload), every acknowledged event reaches the healthy target, RSS after warm-up
 grows by at most 10% by the end, and open fds do not grow.
@@ -33,7 +34,16 @@ def arg(name, default):
 def main():
     seconds = int(arg("--seconds", 600 if LONG else 60))
     sink = quiet_sink()
-    sink.answer("/fail", 500)
+    flaky = [0]
+    plain = sink._next_answer
+
+    def next_answer(path):
+        if path != "/fail":
+            return plain(path)
+        flaky[0] += 1
+        return (500 if flaky[0] % 2 else 200), {}
+
+    sink._next_answer = next_answer
     router = Router(config=config({
         "healthy": '{ url: "%s" }' % sink.url("/healthy"),
         "failing": '{ url: "%s", retry: { attempts: 5, backoff: 1s, max: 4s } }' % sink.url("/fail"),
@@ -128,10 +138,14 @@ def main():
                     reloads["valid"] += 1
             os.rename(tmp, path)  # the way editors save
 
+    def queued():
+        _, _, text = router.admin("GET", "/metrics")
+        return sum(int(float(l.split()[-1])) for l in text.decode().splitlines() if l.startswith("hookrouter_delivery_queue_depth{"))
+
     def sampler():
         t0 = time.time()
         while not stop.is_set():
-            samples.append((time.time() - t0, rss_kib(pid), open_fds(pid)))
+            samples.append((time.time() - t0, rss_kib(pid), open_fds(pid), queued()))
             stop.wait(5)
 
     threads = [threading.Thread(target=poster, args=(n,), daemon=True) for n in range(3)]
@@ -156,6 +170,7 @@ def main():
     warm_end = max(20.0, seconds * 0.2)
     after_warm = [s for s in samples if s[0] >= warm_end] or samples
     rss_warm, fds_warm = after_warm[0][1], max(s[2] for s in samples if s[0] <= warm_end)
+    queue_warm, queue_end = after_warm[0][3], samples[-1][3]
     rss_end, fds_end = samples[-1][1], samples[-1][2]
     growth = (rss_end - rss_warm) / float(rss_warm)
     errors = list(failures[:10])
@@ -179,9 +194,10 @@ def main():
     ok = report("soak", not errors,
                 "%ds (%.0fs wall), %d acknowledged, %d missing; answers %s; reloads %d valid + %d invalid; "
                 "RSS start %d KiB, after warm-up (%.0fs) %d KiB, end %d KiB (%+.1f%%), idle at end %d KiB; "
-                "fds start %d, max in warm-up %d, end %d, idle at end %d; exit %s"
+                "fds start %d, max in warm-up %d, end %d, idle at end %d; deliveries held in memory after warm-up %d, at the end %d; "
+                "flaky target answered %d requests; exit %s"
                 % (seconds, time.time() - started, len(acked), len(missing), summary, reloads["valid"], reloads["invalid"],
-                   samples[0][1], warm_end, rss_warm, rss_end, growth * 100, idle[0], samples[0][2], fds_warm, fds_end, idle[1], code))
+                   samples[0][1], warm_end, rss_warm, rss_end, growth * 100, idle[0], samples[0][2], fds_warm, fds_end, idle[1], queue_warm, queue_end, flaky[0], code))
     print("  " + "; ".join(reload_lines))
     for e in errors:
         print("  " + e)
