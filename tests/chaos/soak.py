@@ -199,6 +199,8 @@ def main():
                 % (seconds, time.time() - started, len(acked), len(missing), summary, reloads["valid"], reloads["invalid"],
                    samples[0][1], warm_end, rss_warm, rss_end, growth * 100, idle[0], samples[0][2], fds_warm, fds_end, idle[1], queue_warm, queue_end, flaky[0], code))
     print("  " + "; ".join(reload_lines))
+    if "--trace" in sys.argv:  # the RSS curve: a leak climbs steadily, a cache filling up flattens out
+        print("  samples (s, RSS KiB, fds, held): " + " ".join("%d:%d/%d/%d" % s for s in samples[::6]))
     for e in errors:
         print("  " + e)
     return 0 if ok else 1
