@@ -125,7 +125,8 @@ def main():
     def reloader():
         k = 0
         path = os.path.join(router.config_dir, "extra.yaml")
-        while not stop.wait(3):
+        every = float(arg("--reload-every", 3))
+        while every > 0 and not stop.wait(every):
             k += 1
             tmp = path + ".tmp"
             with open(tmp, "w") as f:
