@@ -23,8 +23,10 @@ final class DeliveryEngine: @unchecked Sendable {
     private var nextScan: Int64 = 0
     private var thread: OSThread?
     private let stopRequested = Atomic<Bool>(false)
-    /// Route name → index for the table last seen (rebuilt when a reload swaps the table).
-    private var routeIndex: (table: ObjectIdentifier, byName: [String: Int])?
+    /// Route name → index for the table last seen (rebuilt when a reload swaps the table). Holds the
+    /// table itself: an ObjectIdentifier of a freed table can be reused by the next one at the same
+    /// address, and a stale index would then point past the new table's routes.
+    private var routeIndex: (table: RouteTable, byName: [String: Int])?
 
     /// Deliveries held in memory at most; more wait in the store until there is room.
     static let memoryCap = 20_000
@@ -184,8 +186,8 @@ final class DeliveryEngine: @unchecked Sendable {
     }
 
     private func route(named name: String, in table: RouteTable) -> Int? {
-        if routeIndex?.table != ObjectIdentifier(table) {
-            routeIndex = (ObjectIdentifier(table), Dictionary(table.routes.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a }))
+        if routeIndex?.table !== table {
+            routeIndex = (table, Dictionary(table.routes.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a }))
         }
         return routeIndex?.byName[name]
     }
