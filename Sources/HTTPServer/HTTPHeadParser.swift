@@ -163,7 +163,16 @@ public enum HTTPHeadParser {
         if let te = transferEncoding {
             guard contentLength == nil else { return .badRequest("both Content-Length and Transfer-Encoding") }
             guard head.versionMinor == 1 else { return .badRequest("Transfer-Encoding in an HTTP/1.0 request") }
-            guard asciiCaseInsensitiveEquals(te, "chunked") else { return .notImplemented("transfer coding '\(te.prefix(32))' is not supported; send chunked or Content-Length") }
+            guard asciiCaseInsensitiveEquals(te, "chunked") else {
+                // RFC 9112 §6.3: chunked present but not the final coding is a framing error (a smuggling
+                // shape some proxies read as chunked): 400, then close. Other codings are 501.
+                let codings = te.split(separator: ",").map { $0.trimmingSpaces }
+                if codings.dropLast().contains(where: { asciiCaseInsensitiveEquals($0, "chunked") }),
+                   let last = codings.last, !asciiCaseInsensitiveEquals(last, "chunked") {
+                    return .badRequest("chunked is not the final transfer coding in '\(te.prefix(32))'")
+                }
+                return .notImplemented("transfer coding '\(te.prefix(32))' is not supported; send chunked or Content-Length")
+            }
             head.framing = .chunked
         } else if let cl = contentLength {
             head.framing = cl > 0 ? .contentLength(cl) : .none

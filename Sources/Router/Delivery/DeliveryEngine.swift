@@ -25,8 +25,10 @@ final class DeliveryEngine: @unchecked Sendable {
     private var orphansCheckedFor: Int?
     private var thread: OSThread?
     private let stopRequested = Atomic<Bool>(false)
-    /// Route name → index for the table last seen (rebuilt when a reload swaps the table).
-    private var routeIndex: (table: ObjectIdentifier, byName: [String: Int])?
+    /// Route name → index for the table last seen (rebuilt when a reload swaps the table). Holds the
+    /// table itself: an ObjectIdentifier of a freed table can be reused by the next one at the same
+    /// address, and a stale index would then point past the new table's routes.
+    private var routeIndex: (table: RouteTable, byName: [String: Int])?
 
     /// Deliveries held in memory at most; more wait in the store until there is room.
     static let memoryCap = 20_000
@@ -95,7 +97,18 @@ final class DeliveryEngine: @unchecked Sendable {
     private func takeInbox() {
         let (fresh, settled, rescan) = inbox.take()
         for id in settled { known.remove(id) }
-        for d in fresh where known.insert(d.id).inserted { lane(d.target).queue.push(d) }
+        // A lane already holding `laneCap` deliveries takes no more from ingest: the new one stays
+        // pending in the store (due now) and a scan loads it, without its body, when there is room.
+        // Without this, a target that is down while events keep coming made the engine hold every new
+        // delivery, event body included, without bound. Per lane, so a healthy target is never starved.
+        for d in fresh {
+            let lane = self.lane(d.target)
+            guard lane.queue.count < Self.laneCap else {
+                lane.backlog = true
+                continue
+            }
+            if known.insert(d.id).inserted { lane.queue.push(d) }
+        }
         if rescan { nextScan = 0 }
     }
 
@@ -203,8 +216,8 @@ final class DeliveryEngine: @unchecked Sendable {
     }
 
     private func route(named name: String, in table: RouteTable) -> Int? {
-        if routeIndex?.table != ObjectIdentifier(table) {
-            routeIndex = (ObjectIdentifier(table), Dictionary(table.routes.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a }))
+        if routeIndex?.table !== table {
+            routeIndex = (table, Dictionary(table.routes.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a }))
         }
         return routeIndex?.byName[name]
     }
@@ -294,11 +307,15 @@ final class DeliveryEngine: @unchecked Sendable {
     /// How long the loop may sleep: until the next due delivery that could start, at most a second.
     private func sleepMilliseconds(now: Int64) -> Int {
         var until = min(nextScan, now + 1000)
+        let table = config.table
         for lane in lanes.values {
             guard let head = lane.queue.first else { continue }
-            var at = head.dueMilliseconds
-            if let reopen = lane.breaker.reopensAt { at = max(at, reopen) }
-            until = min(until, at)
+            guard let t = table.targetIndex(named: lane.name) else {
+                until = min(until, head.dueMilliseconds)  // orphaned by a reload: dispatch settles it at once
+                continue
+            }
+            let target = table.targets[t]
+            if let at = lane.wakeAt(concurrency: target.concurrency, rate: target.rateLimit, now: now) { until = min(until, at) }
         }
         return Int(max(0, min(until - now, 1000)))
     }

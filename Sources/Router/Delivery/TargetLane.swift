@@ -29,9 +29,22 @@ final class TargetLane {
         return true
     }
 
-    /// When the next token arrives (for the engine's sleep).
+    /// When the next token arrives (for the engine's sleep), counted from the bucket's last update.
     func nextTokenAt(rate: Rate?, now: Int64) -> Int64 {
-        guard let rate, tokens < 1 else { return now }
-        return now + Int64(((1 - tokens) * Double(rate.perMilliseconds) / Double(rate.count)).rounded(.up))
+        guard let rate, tokens >= 0, tokens < 1 else { return now }
+        return max(now, tokensUpdated + Int64(((1 - tokens) * Double(rate.perMilliseconds) / Double(rate.count)).rounded(.up)))
+    }
+
+    /// When this lane could start its next delivery, for the engine's sleep; nil when only a transfer's
+    /// completion can unblock it (at its concurrency limit, or a circuit probe in flight), which wakes
+    /// the loop anyway. Without this, a due delivery held back by the limit made the loop spin.
+    func wakeAt(concurrency: Int, rate: Rate?, now: Int64) -> Int64? {
+        guard let head = queue.first else { return nil }
+        if inFlight >= concurrency { return nil }
+        switch breaker.state {
+        case .probing: return nil
+        case .open(let until): return max(head.dueMilliseconds, until)
+        case .closed: return max(head.dueMilliseconds, nextTokenAt(rate: rate, now: now))
+        }
     }
 }

@@ -1,0 +1,47 @@
+import Testing
+@testable import Router
+@testable import Rules
+
+/// The engine sleeps until a lane could start its next delivery; a lane blocked by its own limits must
+/// not ask to be woken "now" over and over (the delivery thread spun at 100% CPU behind a hanging target).
+@Suite struct TargetLaneTests {
+    func lane(dueAt due: Int64) -> TargetLane {
+        let lane = TargetLane(name: "t", breaker: CircuitBreaker(threshold: 1, openMilliseconds: 5_000))
+        lane.queue.push(QueuedDelivery(id: 1, eventSeq: 1, route: "r", target: "t", attempts: 0, dueMilliseconds: due, event: nil))
+        return lane
+    }
+
+    @Test func emptyLaneNeedsNoWakeUp() {
+        let lane = TargetLane(name: "t", breaker: CircuitBreaker())
+        #expect(lane.wakeAt(concurrency: 8, rate: nil, now: 1_000) == nil)
+    }
+
+    @Test func dueDeliveryWithRoomWakesAtItsDueTime() {
+        #expect(lane(dueAt: 900).wakeAt(concurrency: 8, rate: nil, now: 1_000) == 1_000)  // overdue: now
+        #expect(lane(dueAt: 1_500).wakeAt(concurrency: 8, rate: nil, now: 1_000) == 1_500)
+    }
+
+    @Test func laneAtItsConcurrencyLimitWaitsForACompletion() {
+        let l = lane(dueAt: 900)
+        l.inFlight = 8
+        #expect(l.wakeAt(concurrency: 8, rate: nil, now: 1_000) == nil)
+    }
+
+    @Test func openCircuitWakesWhenItLetsAProbeThrough() {
+        let l = lane(dueAt: 900)
+        l.breaker.recordFailure(now: 1_000)
+        #expect(l.wakeAt(concurrency: 8, rate: nil, now: 1_000) == 6_000)
+        let probe = l.breaker.allowsRequest(now: 6_000)  // the probe goes out
+        #expect(probe)
+        #expect(l.wakeAt(concurrency: 8, rate: nil, now: 6_000) == nil)
+    }
+
+    @Test func rateLimitedLaneWakesAtTheNextToken() {
+        let l = lane(dueAt: 900)
+        let rate = Rate(count: 1, perMilliseconds: 1_000)
+        #expect(l.takeToken(rate: rate, now: 1_000))
+        #expect(!l.takeToken(rate: rate, now: 1_000))
+        #expect(l.wakeAt(concurrency: 8, rate: rate, now: 1_000) == 2_000)
+        #expect(l.wakeAt(concurrency: 8, rate: rate, now: 1_400) == 2_000)
+    }
+}

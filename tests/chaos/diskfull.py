@@ -1,0 +1,178 @@
+"""Disk full: the data directory is a small tmpfs that fills up under load.
+
+Checked: once full, every answer is 503 (never a 2xx for an event not stored), answers keep coming
+(the store's writer does not wedge), every 2xx'd event id is in the database (read with Python's
+sqlite3 after a SIGKILL, so only what was committed counts) with its deliveries, and after space is
+freed — first by deleting a filler file, then by remounting the tmpfs bigger — the same process
+accepts again and delivers every acknowledged event. Needs root (mount); skipped otherwise."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import Load, Router, config, event_id, fiscal_body, kill9, post, quiet_sink, report, signed_headers, wait_until
+
+MOUNT_SIZE = "3m"
+PAD = 2000  # bytes of padding per event, so a few hundred events fill what is left
+
+
+def free_bytes(path):
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+def probe(router, chave):
+    body = fiscal_body(chave)
+    t0 = time.time()
+    try:
+        status, _, answer = post(router.port, "/in/fiscal", body, signed_headers(body))
+    except OSError as e:
+        return None, time.time() - t0, str(e)
+    return status, time.time() - t0, answer
+
+
+def fill(router, prefix, errors):
+    """Posts until the store has answered 503 for a while; returns the Load (its acked ids and statuses)."""
+    load = Load(lambda: router.port, prefix, threads=4, body_pad=PAD, timeout=15).start()
+    first_503 = [None]
+
+    def full_for_a_while():
+        n = load.statuses.get(503, 0)
+        if n and first_503[0] is None:
+            first_503[0] = time.time()
+        return n >= 300 and time.time() - first_503[0] > 3
+
+    filled = wait_until(full_for_a_while, timeout=120, step=0.05)
+    load.stop()
+    if not filled:
+        errors.append("%s: never got 300 answers of 503 in 120s (statuses %s)" % (prefix, load.statuses))
+    odd = {s: n for s, n in load.statuses.items() if s not in (202, 503)}
+    if odd:
+        errors.append("%s: answers other than 202/503 while filling: %s" % (prefix, odd))
+    if load.slow_answers:
+        errors.append("%s: %d requests got no answer within 15s (a wedged writer?)" % (prefix, load.slow_answers))
+    return load
+
+
+def still_full(router, prefix, errors):
+    """While full: a new event gets 503 promptly, every time."""
+    for i in range(5):
+        status, took, answer = probe(router, "%s-probe-%d" % (prefix, i))
+        if status != 503:
+            errors.append("%s: an event posted while the disk is full got %s (%s), not 503" % (prefix, status, answer))
+        if took > 5:
+            errors.append("%s: a 503 took %.1fs" % (prefix, took))
+
+
+def accepts_again(router, prefix, errors, burst):
+    """After space is freed: the same process answers 202 within 10 s; then `burst` seconds of load
+    (or, with burst 0, 30 sequential events) are all 202. The burst is kept small after deleting the
+    filler: SQLite's WAL grows to ~4 MiB before its first checkpoint, more than this tmpfs holds."""
+    t0 = time.time()
+    n = [0]
+
+    def one():
+        n[0] += 1
+        status, _, _ = probe(router, "%s-after-%d" % (prefix, n[0]))
+        return status == 202
+
+    if not wait_until(one, timeout=10, step=0.1):
+        errors.append("%s: still no 202 10s after space was freed" % prefix)
+        return None, []
+    recovered = time.time() - t0
+    acked = ["%s-after-%d" % (prefix, n[0])]
+    if burst:
+        load = Load(lambda: router.port, prefix + "-again", threads=4, body_pad=200).start()
+        time.sleep(burst)
+        load.stop()
+        if set(load.statuses) != {202}:
+            errors.append("%s: after freeing space, answers were %s" % (prefix, load.statuses))
+        return recovered, acked + load.acked
+    answers = {}
+    for i in range(30):
+        status, _, _ = probe(router, "%s-seq-%d" % (prefix, i))
+        answers[status] = answers.get(status, 0) + 1
+        if status == 202:
+            acked.append("%s-seq-%d" % (prefix, i))
+    if set(answers) != {202}:
+        errors.append("%s: after freeing space, answers were %s" % (prefix, answers))
+    return recovered, acked
+
+
+def main():
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        print("SKIP diskfull: needs root to mount a tmpfs")
+        return 0
+    base = tempfile.mkdtemp(prefix="hookrouter-diskfull-")
+    data = os.path.join(base, "data")
+    os.mkdir(data)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0700" % MOUNT_SIZE, "tmpfs", data],
+                             stderr=subprocess.PIPE, text=True)
+    if mounted.returncode != 0:
+        shutil.rmtree(base, ignore_errors=True)
+        print("SKIP diskfull: cannot mount a tmpfs here (%s)" % mounted.stderr.strip())
+        return 0
+    sink = quiet_sink()
+    errors = []
+    router = None
+    try:
+        router = Router(config=config(
+            {"ledger": '{ url: "%s", retry: { attempts: 30, backoff: 200ms, max: 1s } }' % sink.url("/ledger")},
+            "  - { name: all-to-ledger, from: fiscal, to: [ledger] }"), data=data).start()
+        # Round 1: a filler file takes all but ~600 KiB; the store fills the rest; the filler is deleted.
+        filler = os.path.join(data, "filler")
+        with open(filler, "wb") as f:
+            f.write(b"\0" * max(0, free_bytes(data) - 600 * 1024))
+        one = fill(router, "full1", errors)
+        still_full(router, "full1", errors)
+        os.unlink(filler)
+        rec1, after1 = accepts_again(router, "full1", errors, burst=0)
+        # Round 2: no filler; the database itself fills the tmpfs; then the tmpfs is remounted bigger.
+        two = fill(router, "full2", errors)
+        still_full(router, "full2", errors)
+        subprocess.run(["mount", "-o", "remount,size=16m", data], check=True)
+        rec2, after2 = accepts_again(router, "full2", errors, burst=1.5)
+
+        acked = set(one.acked) | set(two.acked) | set(after1) | set(after2)
+        delivered_all = wait_until(lambda: acked <= {event_id(r) for r in sink.received("/ledger")}, timeout=60, step=0.5)
+        undelivered = acked - {event_id(r) for r in sink.received("/ledger")}
+        pid = router.proc.pid
+        kill9(router)
+        db = router.db()
+        stored = {row[0] for row in db.execute("select event_id from events")}
+        without_deliveries = db.execute(
+            "select count(*) from events e where not exists (select 1 from deliveries d where d.event_seq = e.seq)").fetchone()[0]
+        integrity = db.execute("pragma integrity_check").fetchone()[0]
+        db.close()
+        missing = acked - stored
+        if missing:
+            errors.append("%d events answered 2xx are not in the database: %s" % (len(missing), sorted(missing)[:10]))
+        if without_deliveries:
+            errors.append("%d stored events have no delivery rows" % without_deliveries)
+        if integrity != "ok":
+            errors.append("integrity_check: %s" % integrity)
+        if not delivered_all:
+            errors.append("%d acknowledged events not delivered 60s after space was freed" % len(undelivered))
+        ok = report("diskfull", not errors,
+                    "tmpfs %s; round 1 (filler deleted): %d x 202 then %d x 503, accepting again after %ss; "
+                    "round 2 (remount 16m): %d x 202 then %d x 503, accepting again after %ss; "
+                    "%d acknowledged in all, %d missing from the db, %d undelivered, integrity %s, max answer while full %.2fs; pid %d"
+                    % (MOUNT_SIZE, one.statuses.get(202, 0), one.statuses.get(503, 0), rec1 and "%.2f" % rec1,
+                       two.statuses.get(202, 0), two.statuses.get(503, 0), rec2 and "%.2f" % rec2,
+                       len(acked), len(missing), len(undelivered), integrity,
+                       max(one.latencies + two.latencies or [0]), pid))
+        for e in errors:
+            print("  " + e)
+        return 0 if ok else 1
+    finally:
+        if router and router.proc:
+            router.stop()
+        sink.stop()
+        subprocess.run(["umount", data])
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
