@@ -61,10 +61,12 @@ def main():
                                   "  - { name: all-to-ledger, from: fiscal, to: [ledger] }")).start()
     failures = []
     served = 0
-    cases = [line.split() for line in open(os.path.join(CORPUS, "MANIFEST")) if line.strip() and not line.startswith("#")]
+    with open(os.path.join(CORPUS, "MANIFEST")) as manifest:
+        cases = [line.split() for line in manifest if line.strip() and not line.startswith("#")]
     started = time.time()
     for name, expect, mode in cases:
-        data = open(os.path.join(CORPUS, name), "rb").read()
+        with open(os.path.join(CORPUS, name), "rb") as f:
+            data = f.read()
         t0 = time.time()
         raw, closed = send_case(router.port, data, mode)
         got = statuses(raw)
