@@ -3,20 +3,9 @@
 # exact output and exit codes of the real binary.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=.build/debug/hookrouter
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. tests/e2e/lib.bash
 # Copies of routes.d sit in $work; its tests read ../examples/…, so give them one.
 ln -s "$PWD/examples" "$work/examples"
-fail() { echo "FAIL: $*"; exit 1; }
-passed=0
-
-expect_exit() {  # expected-code command...
-  local want=$1; shift
-  set +e; "$@" >"$work/out" 2>"$work/err"; local got=$?; set -e
-  [ "$got" = "$want" ] || { cat "$work/out" "$work/err"; fail "'$*' exited $got, want $want"; }
-  passed=$((passed + 1))
-}
 
 # The example config is valid.
 expect_exit 0 $bin check routes.d

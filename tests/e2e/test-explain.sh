@@ -3,18 +3,7 @@
 # payloads and broken copies of them, asserting output and exit codes of the real binary.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=.build/debug/hookrouter
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-passed=0
-
-expect_exit() {  # expected-code command...
-  local want=$1; shift
-  set +e; "$@" >"$work/out" 2>"$work/err"; local got=$?; set -e
-  [ "$got" = "$want" ] || { cat "$work/out" "$work/err"; fail "'$*' exited $got, want $want"; }
-  passed=$((passed + 1))
-}
+. tests/e2e/lib.bash
 
 # --- hookrouter test ---------------------------------------------------------------------------
 expect_exit 0 $bin test routes.d
