@@ -201,8 +201,7 @@ final class DeliveryEngine: @unchecked Sendable {
         let attempt = d.attempts + 1
         let startedAt = WallClock.now()
         let route = table.routes[r]
-        // A raw body is sent as stored: no need to parse it again.
-        let event = stored.event(parsingData: { if case .raw = route.body { return false } else { return true } }())
+        let event = stored.event(parsingData: route.body.readsEvent)
         let request = OutboundRequest(event: event, route: route, target: target,
                                       deliveryId: String(d.id), attempt: attempt, now: startedAt)
         guard let transfer = Transfer(request: request, delivery: d, attempt: attempt, timeoutMilliseconds: target.timeoutMilliseconds,

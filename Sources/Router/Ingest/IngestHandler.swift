@@ -31,9 +31,10 @@ final class IngestHandler: HTTPHandler {
         guard head.method == "POST" else {
             return .respond(reject(source, 405, "method_not_allowed", "webhooks are received with POST", headers: [HTTPHeader("Allow", "POST")]))
         }
-        if !source.allowIPs.isEmpty, !source.allowIPs.contains(where: { $0.contains(remoteAddress) }) {
+        if !source.allows(address: remoteAddress) {
             Log.warn("request from an address outside allow_ips", ["source": source.name, "remote": remoteAddress])
-            return .respond(reject(source, 403, "forbidden", "this address may not post to this source"))
+            metrics.count(source: source.name, status: 403)
+            return .respond(IngestAnswer.rejection(.forbiddenAddress(remoteAddress)))
         }
         if let rate = source.rateLimit,
            let wait = limiter.check(source: source.name, address: remoteAddress, rate: rate, nowMilliseconds: MonotonicClock.milliseconds()) {

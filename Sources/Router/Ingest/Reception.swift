@@ -41,7 +41,7 @@ enum Reception {
     }
 
     static func receive(_ request: InboundRequest, at source: Source, in table: RouteTable, now: Timestamp) -> Result<Accepted, Rejection> {
-        if !source.allowIPs.isEmpty, !source.allowIPs.contains(where: { $0.contains(request.remoteAddress) }) {
+        if !source.allows(address: request.remoteAddress) {
             return .failure(.forbiddenAddress(request.remoteAddress))
         }
         if request.body.count > source.maxBody {

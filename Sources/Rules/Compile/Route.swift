@@ -24,6 +24,12 @@ public enum BodyMode: Sendable {
     case event
     case template(Template)
 
+    /// Whether rendering the body reads the parsed event (a raw body is sent as stored).
+    public var readsEvent: Bool {
+        if case .raw = self { return false }
+        return true
+    }
+
     public var name: String {
         switch self {
         case .raw: return "raw"

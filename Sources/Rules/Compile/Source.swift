@@ -20,6 +20,14 @@ public struct Source: Sendable {
 
     public static let defaultMaxBody = 1 << 20
 
+    /// Whether a client address may post here: any address without `allow_ips`, else one inside a
+    /// listed network (the address is parsed once, not once per network).
+    public func allows(address: String) -> Bool {
+        guard !allowIPs.isEmpty else { return true }
+        guard let ip = IPAddress.parse(address) else { return false }
+        return allowIPs.contains { $0.contains(ip) }
+    }
+
     /// Paths a required-fields check finds missing for this event, in declaration order.
     public func missingRequiredPaths(_ event: Event) -> [EventPath] {
         guard let paths = require[event.type] else { return [] }
