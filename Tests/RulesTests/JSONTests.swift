@@ -21,6 +21,16 @@ struct JSONTests {
         }
     }
 
+    /// Containers share the parser's stacks of open members: each must get exactly its own, and a key
+    /// is a duplicate only within its own object.
+    @Test func nestedContainersKeepTheirOwnMembers() throws {
+        let v = try JSONValue.parse(#"{"a":{"b":1,"c":[1,{"b":2},[]]},"b":[{"a":"x\ny"},{}],"c":"\u00e3"}"#)
+        #expect(v == ["a": ["b": 1, "c": [1, ["b": 2], []]], "b": [["a": "x\ny"], [:]], "c": "ã"])
+        #expect(v.objectValue?.keys == ["a", "b", "c"])
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"a":{"x":1,"y":{"x":2},"x":3}}"#) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"[{"a":[1,2,{"a":1,"a":2}]}]"#) }
+    }
+
     @Test func rejectsInvalidUTF8() {
         for bytes: [UInt8] in [[0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xFF, 0x22]] {
             #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes) }

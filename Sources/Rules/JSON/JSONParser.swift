@@ -31,6 +31,13 @@ struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var index = 0
+    /// Members of the containers still open, innermost on top. A container's members move into
+    /// exactly-sized arrays when it closes: one allocation per array instead of one per doubling,
+    /// which was most of the parse's cost on webhook-sized bodies.
+    private var openKeys: [String] = []
+    private var openValues: [JSONValue] = []
+    /// The decoded bytes of a string with escapes, reused from string to string.
+    private var unescaped: [UInt8] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -76,62 +83,73 @@ struct JSONParser {
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
         index += 1
-        var keys: [String] = []
-        var values: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == 0x7D {
             index += 1
-            return .object(JSONObject(uniqueKeys: keys, values: values))
+            return .object(JSONObject(uniqueKeys: [], values: []))
         }
+        let base = openKeys.count, valueBase = openValues.count
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == 0x22 else { throw fail("expected a string key") }
             let keyOffset = index
             let key = try parseString()
-            if keys.contains(key) { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
+            if isOpenKey(key, from: base) { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == 0x3A else { throw fail("expected ':' after object key") }
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            keys.append(key)
-            values.append(value)
+            openKeys.append(key)
+            openValues.append(value)
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input in object") }
             if bytes[index] == 0x2C { index += 1; continue }
             if bytes[index] == 0x7D { index += 1; break }
             throw fail("expected ',' or '}' after object member")
         }
-        return .object(JSONObject(uniqueKeys: keys, values: values))
+        let object = JSONObject(uniqueKeys: Array(openKeys[base...]), values: Array(openValues[valueBase...]))
+        openKeys.removeSubrange(base...)
+        openValues.removeSubrange(valueBase...)
+        return .object(object)
+    }
+
+    private func isOpenKey(_ key: String, from base: Int) -> Bool {
+        let length = key.utf8.count
+        for i in base..<openKeys.count where openKeys[i].utf8.count == length && openKeys[i] == key { return true }
+        return false
     }
 
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
         index += 1
-        var items: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == 0x5D {
             index += 1
-            return .array(items)
+            return .array([])
         }
+        let base = openValues.count
         while true {
             skipWhitespace()
-            items.append(try parseValue(depth: depth))
+            let item = try parseValue(depth: depth)
+            openValues.append(item)
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input in array") }
             if bytes[index] == 0x2C { index += 1; continue }
             if bytes[index] == 0x5D { index += 1; break }
             throw fail("expected ',' or ']' after array element")
         }
+        let items = Array(openValues[base...])
+        openValues.removeSubrange(base...)
         return .array(items)
     }
 
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = index
         while index < bytes.count, Self.isNumberByte(bytes[index]) { index += 1 }
-        let slice = Array(bytes[start..<index])
-        guard JSONNumber.isValid(slice[...]) else { throw fail("invalid number", at: start) }
-        return JSONNumber(validated: String(decoding: slice, as: UTF8.self))
+        let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
+        guard JSONNumber.isValid(text) else { throw fail("invalid number", at: start) }
+        return JSONNumber(validated: String(decoding: text, as: UTF8.self))
     }
 
     static func isNumberByte(_ c: UInt8) -> Bool {
@@ -155,7 +173,10 @@ struct JSONParser {
             index += 1
         }
         // Slow path: escapes present.
-        var out: [UInt8] = Array(bytes[start..<index])
+        var out = unescaped
+        unescaped = []
+        defer { out.removeAll(keepingCapacity: true); unescaped = out }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
             let c = bytes[index]
             if c == 0x22 {
