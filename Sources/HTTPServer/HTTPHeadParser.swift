@@ -118,7 +118,7 @@ public enum HTTPHeadParser {
         guard i > start, i < end, b[i] == colon else {
             return .failure(.badRequest("malformed header field; expected 'Name: value' with no space before ':'"))
         }
-        let name = string(b, start, i)
+        let name = lowercasedToken(b, start, i)
         i += 1
         var vs = i, ve = end
         while vs < ve, b[vs] == sp || b[vs] == htab { vs += 1 }
@@ -188,6 +188,19 @@ public enum HTTPHeadParser {
         case 48...57, 65...90, 97...122: return true
         case 33, 35, 36, 37, 38, 39, 42, 43, 45, 46, 94, 95, 96, 124, 126: return true
         default: return false
+        }
+    }
+
+    /// A header name, lower-cased as it is copied: names are case-insensitive ASCII tokens, and
+    /// everything downstream (adapters, the store, outbound requests) wants them lower-case, which would
+    /// otherwise cost an allocation per name and request.
+    static func lowercasedToken(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        String(unsafeUninitializedCapacity: end - start) { out in
+            for k in 0..<(end - start) {
+                let c = b[start + k]
+                out[k] = c >= 65 && c <= 90 ? c | 0x20 : c
+            }
+            return end - start
         }
     }
 

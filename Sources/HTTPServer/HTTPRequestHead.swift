@@ -1,4 +1,4 @@
-/// One header line as received; names keep their spelling and compare case-insensitively.
+/// One header line as received, its name lower-cased by the parser (names are case-insensitive).
 public struct HTTPHeader: Sendable, Hashable {
     public var name: String
     public var value: String
@@ -56,6 +56,8 @@ public struct HTTPRequest: Sendable {
 /// ASCII case-insensitive comparison without allocating (header names are ASCII tokens).
 @inline(__always)
 func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
+    // Most names compared differ in length, which a native string knows without a scan.
+    guard a.utf8.count == b.utf8.count else { return false }
     var ia = a.utf8.makeIterator(), ib = b.utf8.makeIterator()
     while true {
         switch (ia.next(), ib.next()) {

@@ -160,16 +160,19 @@ struct JSONParser {
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1
         let start = index
+        var bits: UInt8 = 0  // any byte with the high bit set: not ASCII, validate before decoding
         while index < bytes.count {
             let c = bytes[index]
             if c == 0x22 {
                 let run = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                guard let s = UTF8Validation.string(run) else { throw fail("invalid UTF-8 in string", at: start) }
                 index += 1
+                if bits < 0x80 { return String(decoding: run, as: UTF8.self) }
+                guard let s = UTF8Validation.string(run) else { throw fail("invalid UTF-8 in string", at: start) }
                 return s
             }
             if c == 0x5C { break }
             if c < 0x20 { throw fail("control character in string") }
+            bits |= c
             index += 1
         }
         // Slow path: escapes present.
