@@ -23,6 +23,9 @@ struct HTTPHeadParserTests {
         #expect(head.framing == .contentLength(12))
         #expect(head.keepAlive)
         #expect(head.header("x-shopify-topic") == "orders/paid")
+        #expect(head.header("X-SHOPIFY-TOPIC") == "orders/paid")
+        // Names come out lower-cased (values untouched): what adapters and the store expect.
+        #expect(head.headers.map(\.name) == ["host", "content-length", "x-shopify-topic"])
         #expect(length == 92)
     }
 
