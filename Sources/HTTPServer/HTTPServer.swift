@@ -30,6 +30,11 @@ public final class HTTPServer: @unchecked Sendable {
     private let drainRequested = Atomic<Bool>(false)
     /// Called once per loop turn, after the events of that turn (for work the owner batches).
     public var onTurn: (() -> Void)?
+    /// Called when accepting stops for want of descriptors or memory (errno given), once per pause.
+    public var onAcceptPaused: ((Int32) -> Void)?
+    /// Set when `accept4` ran out of descriptors: the edge-triggered listener will not report the
+    /// waiting connections again, so the loop retries from its sweep instead of leaving them hanging.
+    private var acceptPaused = false
 
     /// Token of the listener and the mailbox in `epoll_data`; connections use `generation << 32 | fd`.
     private static let listenerToken: UInt64 = 1 << 63
@@ -113,6 +118,7 @@ public final class HTTPServer: @unchecked Sendable {
             if now - lastSweep >= 250 {
                 lastSweep = now
                 sweep(now: now)
+                if acceptPaused, !draining { acceptAll() }
             }
         }
         for c in connections.compactMap({ $0 }) { closeConnection(c) }
@@ -130,9 +136,17 @@ public final class HTTPServer: @unchecked Sendable {
                 }
             }
             if fd < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                return  // EAGAIN, or EMFILE and friends: try again on the next edge
+                let error = errno
+                if error == EINTR || error == ECONNABORTED { continue }
+                if error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM {
+                    if !acceptPaused { onAcceptPaused?(error) }
+                    acceptPaused = true  // retried at the next sweep, when connections may have closed
+                } else {
+                    acceptPaused = false
+                }
+                return  // EAGAIN: the next edge brings the next connection
             }
+            acceptPaused = false
             if connectionCount >= limits.maxConnections {
                 var bytes: [UInt8] = []
                 HTTPResponse.json(503, #"{"error":"unavailable","detail":"too many connections"}"#).serialized(keepAlive: false, into: &bytes)

@@ -73,7 +73,8 @@ def sign(body, secret=FISCAL_SECRET):
 class Router:
     """One running `hookrouter serve` with its own config and data directories."""
 
-    def __init__(self, config=CONFIG, data=None):
+    def __init__(self, config=CONFIG, data=None, nofile=None):
+        self.nofile = nofile  # an open-file limit (soft and hard) for the process
         self.dir = tempfile.mkdtemp(prefix="hookrouter-e2e-")
         self.config_dir = os.path.join(self.dir, "routes.d")
         os.mkdir(self.config_dir)
@@ -90,7 +91,7 @@ class Router:
         env = dict(os.environ, SWIFT_BACKTRACE="enable=no")
         self.proc = subprocess.Popen([BINARY, "serve", "--config", self.config_dir, "--data", self.data,
                                       "--listen", "127.0.0.1:%d" % self.port, "--admin", "127.0.0.1:%d" % self.admin_port],
-                                     stderr=self.log, env=env)
+                                     stderr=self.log, env=env, preexec_fn=self._limit if self.nofile else None)
         deadline = time.time() + 15
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -101,6 +102,10 @@ class Router:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("hookrouter did not listen in time:\n" + self.logs())
+
+    def _limit(self):
+        import resource
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
 
     def logs(self):
         with open(self.log_path, "rb") as f:

@@ -238,6 +238,40 @@ class Connections(unittest.TestCase):
         self.assertLess(elapsed, 3.5, "header_timeout is 1s; the sweep runs every 250 ms")
 
 
+class OutOfDescriptors(unittest.TestCase):
+    def test_connections_waiting_while_out_of_descriptors_are_accepted_once_some_close(self):
+        # With 64 descriptors, 80 clients exhaust them: accept4 fails with EMFILE and the rest wait in
+        # the backlog. The edge-triggered listener will not report them again, so without a retry they
+        # would hang until some new client connected.
+        router = Router(nofile=64).start()
+        clients = []
+        try:
+            for _ in range(80):
+                clients.append(socket.create_connection(("127.0.0.1", router.port), timeout=5))
+            time.sleep(0.5)
+            for c in clients[:60]:  # the first ones were accepted: closing them frees descriptors
+                c.close()
+            last = clients[-1]
+            body = fiscal_body("after-emfile")
+            request = ("POST /in/fiscal HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       "X-Webhook-Signature: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % (sign(body), len(body))).encode() + body
+            started = time.time()
+            last.sendall(request)
+            answer = b""
+            while True:
+                chunk = last.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+            self.assertTrue(answer.startswith(b"HTTP/1.1 202 "), answer[:200])
+            self.assertLess(time.time() - started, 3, "accepts resume from the 250 ms sweep")
+            self.assertIn("cannot accept connections", router.logs())
+        finally:
+            for c in clients:
+                c.close()
+            self.assertEqual(router.stop(), 0)
+
+
 class Durability(unittest.TestCase):
     def test_kill_9_right_after_202_loses_nothing(self):
         router = Router().start()

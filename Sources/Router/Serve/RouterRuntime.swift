@@ -48,7 +48,17 @@ final class RouterRuntime {
         }
 
         retention = Retention(store: store, config: config)
-        server = HTTPServer(handler: IngestHandler(config: config, store: store, metrics: ingestMetrics), limits: Self.limits(table.settings))
+        let limits = Self.limits(table.settings)
+        let descriptors = DescriptorLimit.raise()
+        if descriptors < limits.maxConnections + DescriptorLimit.reserve {
+            Log.warn("the open-file limit is below max_connections plus what the router needs besides; raise it (LimitNOFILE= in systemd, ulimit -n)",
+                     ["limit": String(descriptors), "max_connections": String(limits.maxConnections)])
+        }
+        server = HTTPServer(handler: IngestHandler(config: config, store: store, metrics: ingestMetrics), limits: limits)
+        server.onAcceptPaused = { error in
+            Log.error("cannot accept connections, pausing accepts and retrying every 250 ms",
+                      ["error": String(cString: strerror(error)), "limit": String(descriptors)])
+        }
         reloader = Reloader(directory: configDirectory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName)
         adminServer = HTTPServer(handler: AdminHandler(AdminHandler.Context(
             config: config, reloader: reloader, store: store, ingestMetrics: ingestMetrics, deliveryMetrics: deliveryMetrics, token: adminToken,
