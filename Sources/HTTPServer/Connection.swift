@@ -30,6 +30,8 @@ final class Connection {
     /// Monotonic time the current phase started (idle, head, body) or the output got stuck.
     var phaseStarted: Int64
     var outputStuckSince: Int64?
+    /// Bytes of the current request's body counted against the server-wide budget.
+    var heldBodyBytes = 0
 
     init(fd: Int32, generation: UInt32, remoteAddress: String, now: Int64) {
         self.fd = fd

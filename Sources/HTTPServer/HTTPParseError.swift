@@ -12,6 +12,8 @@ public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible 
     case notImplemented(String)
     /// 505: an HTTP version other than 1.0 and 1.1.
     case versionNotSupported
+    /// 503: the bodies already held in memory leave no room for this one; the client should retry.
+    case overloaded
 
     public var status: Int {
         switch self {
@@ -21,6 +23,7 @@ public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible 
         case .bodyTooLarge: return 413
         case .notImplemented: return 501
         case .versionNotSupported: return 505
+        case .overloaded: return 503
         }
     }
 
@@ -32,6 +35,7 @@ public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible 
         case .bodyTooLarge: return "body is larger than this path accepts"
         case .notImplemented(let d): return d
         case .versionNotSupported: return "only HTTP/1.0 and HTTP/1.1 are served"
+        case .overloaded: return "the server is holding as many request bodies as it may; retry shortly"
         }
     }
 }

@@ -20,6 +20,8 @@ public final class HTTPServer: @unchecked Sendable {
     private var listenFD: Int32 = -1
     private var connections: [Connection?] = []
     private var connectionCount = 0
+    /// Body bytes held for all connections (see `HTTPServerLimits.maxBufferedBodyBytes`).
+    private var heldBodyBytes = 0
     private var nextGeneration: UInt32 = 1
     private var extraReaders: [Int32: () -> Void] = [:]
     private var draining = false
@@ -297,6 +299,10 @@ public final class HTTPServer: @unchecked Sendable {
                 reject(c, error)
                 return .stop
             }
+            guard hold(c, bytes: decoder.body.count - c.heldBodyBytes) else {
+                reject(c, .overloaded)
+                return .stop
+            }
             if decoder.isDone {
                 dispatch(c, head: head, body: decoder.takeBody())
                 return .progressed
@@ -328,6 +334,10 @@ public final class HTTPServer: @unchecked Sendable {
                     reject(c, .bodyTooLarge)
                     return .stop
                 }
+                guard hold(c, bytes: n) else {
+                    reject(c, .overloaded)
+                    return .stop
+                }
                 c.phase = .fixedBody(head, length: n)
             case .chunked:
                 c.phase = .chunkedBody(head, ChunkedDecoder(maxBody: maxBody))
@@ -348,8 +358,25 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
+    /// Counts `bytes` more of the connection's current body against the server-wide budget; false
+    /// (nothing counted) when they do not fit.
+    private func hold(_ c: Connection, bytes: Int) -> Bool {
+        guard bytes > 0 else { return true }
+        guard heldBodyBytes + bytes <= limits.maxBufferedBodyBytes else { return false }
+        heldBodyBytes += bytes
+        c.heldBodyBytes += bytes
+        return true
+    }
+
+    /// The connection's body is answered or gone: its bytes leave the budget.
+    private func releaseBody(_ c: Connection) {
+        heldBodyBytes -= c.heldBodyBytes
+        c.heldBodyBytes = 0
+    }
+
     /// Writes the answer to the request the connection waits on; then the next pipelined request may start.
     private func answer(_ c: Connection, head: HTTPRequestHead, _ response: HTTPResponse) {
+        releaseBody(c)
         let keepAlive = head.keepAlive && !response.close && !draining && !c.peerClosed
         response.serialized(keepAlive: keepAlive, headOnly: head.method == "HEAD", into: &c.output)
         c.phase = .head
@@ -362,8 +389,11 @@ public final class HTTPServer: @unchecked Sendable {
     /// Answers a malformed request with its status and closes: after a framing error the byte stream
     /// cannot be trusted (that is what request smuggling exploits).
     private func reject(_ c: Connection, _ error: HTTPParseError) {
-        let body = #"{"error":"bad_request","detail":"# + jsonString(error.description) + "}"
-        HTTPResponse.json(error.status, body).serialized(keepAlive: false, into: &c.output)
+        releaseBody(c)
+        let code = error == .overloaded ? "unavailable" : "bad_request"
+        let body = #"{"error":"# + jsonString(code) + #","detail":"# + jsonString(error.description) + "}"
+        let headers = error == .overloaded ? [HTTPHeader("Retry-After", "5")] : []
+        HTTPResponse.json(error.status, body, headers: headers).serialized(keepAlive: false, into: &c.output)
         c.closeAfterWrite = true
         c.phase = .head
         _ = flush(c)
@@ -430,6 +460,7 @@ public final class HTTPServer: @unchecked Sendable {
         guard Int(c.fd) < connections.count, connections[Int(c.fd)] === c else { return }
         connections[Int(c.fd)] = nil
         connectionCount -= 1
+        releaseBody(c)
         close(c.fd)  // also removes it from the epoll set
     }
 

@@ -12,6 +12,11 @@ public struct HTTPServerLimits: Sendable {
     public var lingerTimeoutMilliseconds: Int64 = 2_000
     /// Connections beyond this are answered 503 and closed.
     public var maxConnections = 4096
+    /// Request bodies held in memory at once, all connections together (being received, or waiting for
+    /// their answer). `max_body` bounds one body; this bounds their sum, which would otherwise be
+    /// `max_connections × max_body` (4 GiB with the defaults) for clients that upload slowly. A request
+    /// whose body would go over it is answered 503 with `Retry-After` (providers retry).
+    public var maxBufferedBodyBytes = 256 << 20
     /// On shutdown, requests still running after this are abandoned.
     public var drainTimeoutMilliseconds: Int64 = 30_000
 

@@ -95,6 +95,8 @@ struct DiagnosticsTests {
              expected: "routes.d/a.yaml:20:39: error: the condition on 'data.total' in route 'r' has 2 operators; write one condition per operator"),
         Case(name: "store key of wrong size", yaml: "settings:\n  store_key: tooshort\n",
              expected: "routes.d/a.yaml:2:14: error: 'store_key' must be exactly 32 bytes (AES-256), it has 8"),
+        Case(name: "no room for any body", yaml: "settings:\n  http: { max_buffered_bodies: 0 }\n",
+             expected: "routes.d/a.yaml:2:32: error: 'max_buffered_bodies' of settings.http must be above zero"),
     ]
 
     @Test(arguments: errorCases)

@@ -238,6 +238,52 @@ class Connections(unittest.TestCase):
         self.assertLess(elapsed, 3.5, "header_timeout is 1s; the sweep runs every 250 ms")
 
 
+class BodyMemoryBudget(unittest.TestCase):
+    """settings.http.max_buffered_bodies caps the bodies held at once, all connections together."""
+
+    def test_a_body_that_does_not_fit_is_503_and_fits_again_once_the_others_are_answered(self):
+        from harness import CONFIG
+        config = CONFIG.replace("keepalive_timeout: 5s }", "keepalive_timeout: 5s, max_buffered_bodies: 100KiB }")
+        router = Router(config=config).start()
+        try:
+            first = fiscal_body("budget-1", extra=',"pad":"%s"' % ("a" * 60000))
+            second = fiscal_body("budget-2", extra=',"pad":"%s"' % ("b" * 60000))
+
+            def head(body):
+                return ("POST /in/fiscal HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Webhook-Signature: %s\r\n"
+                        "Content-Length: %d\r\nConnection: close\r\n\r\n" % (sign(body), len(body))).encode()
+
+            # The first client declares 60 KB and sends half: its whole declared body is held.
+            holder = socket.create_connection(("127.0.0.1", router.port), timeout=5)
+            holder.sendall(head(first) + first[:30000])
+            time.sleep(0.3)
+            # A second 60 KB body would make 120 KB > 100 KiB: refused before any of it is read.
+            raw, closed = raw_exchange(router.port, head(second))
+            self.assertEqual(statuses(raw), [503], raw[:300])
+            self.assertIn(b"Retry-After: 5", raw)
+            self.assertTrue(closed)
+            # A chunked body is counted as it grows: refused once it would not fit.
+            chunked_head = ("POST /in/fiscal HTTP/1.1\r\nHost: x\r\nX-Webhook-Signature: %s\r\n"
+                            "Transfer-Encoding: chunked\r\n\r\n" % sign(second)).encode()
+            chunk = b"%x\r\n%s\r\n" % (len(second), second)
+            raw, closed = raw_exchange(router.port, chunked_head + chunk + b"0\r\n\r\n")
+            self.assertEqual(statuses(raw), [503], raw[:300])
+            # The holder finishes and is answered: its bytes leave the budget, and the second fits.
+            holder.sendall(first[30000:])
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                chunk = holder.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+            holder.close()
+            self.assertTrue(answer.startswith(b"HTTP/1.1 202 "), answer[:200])
+            status, _, _ = post(router.port, "/in/fiscal", second, {"X-Webhook-Signature": sign(second)})
+            self.assertEqual(status, 202)
+        finally:
+            self.assertEqual(router.stop(), 0)
+
+
 class OutOfDescriptors(unittest.TestCase):
     def test_connections_waiting_while_out_of_descriptors_are_accepted_once_some_close(self):
         # With 64 descriptors, 80 clients exhaust them: accept4 fails with EMFILE and the rest wait in

@@ -118,6 +118,7 @@ final class RouterRuntime {
         if let v = settings.bodyTimeoutMilliseconds { limits.bodyTimeoutMilliseconds = v }
         if let v = settings.keepAliveTimeoutMilliseconds { limits.keepAliveTimeoutMilliseconds = v }
         if let v = settings.maxConnections { limits.maxConnections = v }
+        if let v = settings.maxBufferedBodyBytes { limits.maxBufferedBodyBytes = v }
         return limits
     }
 }

@@ -1,6 +1,6 @@
 extension ConfigCompiler {
     static let settingsKeys = ["listen", "admin", "retention", "store_key", "http"]
-    static let httpKeys = ["header_timeout", "body_timeout", "keepalive_timeout", "max_connections"]
+    static let httpKeys = ["header_timeout", "body_timeout", "keepalive_timeout", "max_connections", "max_buffered_bodies"]
 
     func compileSettings(_ pairs: [(YAMLPair, ConfigFile)]) -> Settings {
         var settings = Settings()
@@ -39,6 +39,11 @@ extension ConfigCompiler {
                 settings.bodyTimeoutMilliseconds = http.duration("body_timeout")
                 settings.keepAliveTimeoutMilliseconds = http.duration("keepalive_timeout")
                 settings.maxConnections = http.int("max_connections", range: 1...1_000_000)
+                if let n = http.size("max_buffered_bodies") {
+                    if n > 0 { settings.maxBufferedBodyBytes = Int(clamping: n) } else {
+                        context.error("value", "'max_buffered_bodies' of settings.http must be above zero", at: http.value("max_buffered_bodies")?.location)
+                    }
+                }
             default:
                 break
             }

@@ -13,6 +13,7 @@ public struct Settings: Sendable {
     public var bodyTimeoutMilliseconds: Int64?
     public var keepAliveTimeoutMilliseconds: Int64?
     public var maxConnections: Int?
+    public var maxBufferedBodyBytes: Int?
 
     public init() {}
 }
