@@ -93,6 +93,7 @@ extension String {
     public func caseInsensitiveEquals(_ other: String) -> Bool {
         let a = utf8, b = other.utf8
         guard a.count == b.count else { return false }
+        if self == other { return true }  // header names arrive lower-cased: usually one memcmp
         for (x, y) in zip(a, b) where x != y {
             let lx = x >= 0x41 && x <= 0x5A ? x | 0x20 : x
             let ly = y >= 0x41 && y <= 0x5A ? y | 0x20 : y
