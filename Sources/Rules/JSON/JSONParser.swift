@@ -34,10 +34,14 @@ struct JSONParser {
     /// Members of the containers still open, innermost on top. A container's members move into
     /// exactly-sized arrays when it closes: one allocation per array instead of one per doubling,
     /// which was most of the parse's cost on webhook-sized bodies.
-    private var openKeys: [String] = []
-    private var openValues: [JSONValue] = []
+    var openKeys: [String] = []
+    var openValues: [JSONValue] = []
     /// The decoded bytes of a string with escapes, reused from string to string.
-    private var unescaped: [UInt8] = []
+    var unescaped: [UInt8] = []
+    /// With a demand: the members kept of the objects still open (`openKeys` holds all their keys,
+    /// for the duplicate check), and the raw keys of skipped objects still open.
+    var keptKeys: [String] = []
+    var skippedKeys: [RawKey] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -114,7 +118,7 @@ struct JSONParser {
         return .object(object)
     }
 
-    private func isOpenKey(_ key: String, from base: Int) -> Bool {
+    func isOpenKey(_ key: String, from base: Int) -> Bool {
         let length = key.utf8.count
         for i in base..<openKeys.count where openKeys[i].utf8.count == length && openKeys[i] == key { return true }
         return false

@@ -1,0 +1,106 @@
+/// The parts of a JSON body that something reads: a source's adapter fields, its `require` paths and
+/// the paths its routes test. Parsed with a demand, a body builds only those parts of the tree and
+/// validates the rest without allocating: the body goes to the targets byte for byte, so a router
+/// that reads three fields of a 1.5 KB order need not build (and free) the other sixty.
+///
+/// A value outside the demand is absent from the tree; an array element outside it is `null`, so
+/// positions stay right. Whoever reads the tree must read only demanded paths: the adapters declare
+/// theirs (`WebhookAdapter.bodyPaths`), conditions and `require` are collected by `RouteTable`.
+public final class JSONDemand: Sendable {
+    /// The value is built whole: a path ends here.
+    let whole: Bool
+    /// Members wanted by name, each already merged with what `[*]` asks of every member.
+    let keys: [(key: String, demand: JSONDemand)]
+    /// Elements wanted by position, each already merged with `members`.
+    let indices: [(index: Int, demand: JSONDemand)]
+    /// What `[*]` asks of every member or element.
+    let members: JSONDemand?
+
+    /// Everything: the tree a parse without a demand builds.
+    public static let everything = JSONDemand(whole: true, keys: [], indices: [], members: nil)
+
+    private init(whole: Bool, keys: [(key: String, demand: JSONDemand)], indices: [(index: Int, demand: JSONDemand)], members: JSONDemand?) {
+        self.whole = whole
+        self.keys = keys
+        self.indices = indices
+        self.members = members
+    }
+
+    /// The union of `paths`, each from the body's root (`evento`, `dados.itens[*].valor`). The empty
+    /// path (the whole body) and no path at all are both allowed: `[]` wants nothing but validation.
+    public convenience init(paths: [FieldPath]) {
+        let root = Node()
+        for path in paths { root.insert(path.segments[...]) }
+        let frozen = root.frozen()
+        self.init(whole: frozen.whole, keys: frozen.keys, indices: frozen.indices, members: frozen.members)
+    }
+
+    /// What is wanted of member `key`, or nil to skip it.
+    @inline(__always)
+    func member(_ key: String) -> JSONDemand? {
+        let length = key.utf8.count
+        for entry in keys where entry.key.utf8.count == length && entry.key == key { return entry.demand }
+        return members
+    }
+
+    /// What is wanted of element `index`, or nil to skip it.
+    @inline(__always)
+    func element(_ index: Int) -> JSONDemand? {
+        for entry in indices where entry.index == index { return entry.demand }
+        return members
+    }
+
+    /// A mutable trie of paths, frozen into demands once all are in.
+    private final class Node {
+        var whole = false
+        var keys: [(String, Node)] = []
+        var indices: [(Int, Node)] = []
+        var members: Node?
+
+        func insert(_ segments: ArraySlice<FieldPath.Segment>) {
+            guard let first = segments.first else {
+                whole = true
+                return
+            }
+            let child: Node
+            switch first {
+            case .key(let k):
+                if let existing = keys.first(where: { $0.0 == k }) { child = existing.1 } else { child = Node(); keys.append((k, child)) }
+            case .index(let i):
+                if let existing = indices.first(where: { $0.0 == i }) { child = existing.1 } else { child = Node(); indices.append((i, child)) }
+            case .wildcard:
+                if let members { child = members } else { child = Node(); members = child }
+            }
+            child.insert(segments.dropFirst())
+        }
+
+        /// A new node wanting what `self` and `other` want.
+        func union(_ other: Node) -> Node {
+            let u = Node()
+            u.whole = whole || other.whole
+            u.keys = keys
+            for (k, n) in other.keys {
+                if let i = u.keys.firstIndex(where: { $0.0 == k }) { u.keys[i].1 = u.keys[i].1.union(n) } else { u.keys.append((k, n)) }
+            }
+            u.indices = indices
+            for (k, n) in other.indices {
+                if let i = u.indices.firstIndex(where: { $0.0 == k }) { u.indices[i].1 = u.indices[i].1.union(n) } else { u.indices.append((k, n)) }
+            }
+            switch (members, other.members) {
+            case (let a?, let b?): u.members = a.union(b)
+            case (let a?, nil): u.members = a
+            case (nil, let b?): u.members = b
+            case (nil, nil): break
+            }
+            return u
+        }
+
+        func frozen() -> JSONDemand {
+            if whole { return .everything }
+            let members = self.members
+            func withMembers(_ n: Node) -> JSONDemand { (members.map { n.union($0) } ?? n).frozen() }
+            return JSONDemand(whole: false, keys: keys.map { ($0.0, withMembers($0.1)) },
+                              indices: indices.map { ($0.0, withMembers($0.1)) }, members: members?.frozen())
+        }
+    }
+}

@@ -1,0 +1,223 @@
+extension JSONValue {
+    /// Parses as strictly as `parse(_:maxDepth:)` — the same errors for the same bytes — but builds only
+    /// what `demand` asks for and checks the rest without allocating. nil builds everything.
+    public static func parse(_ bytes: [UInt8], demand: JSONDemand?, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+        guard let demand, !demand.whole else { return try parse(bytes, maxDepth: maxDepth) }
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(JSONParseError) -> JSONValue in
+                var parser = JSONParser(bytes: raw.bindMemory(to: UInt8.self), maxDepth: maxDepth)
+                parser.skipWhitespace()
+                let value = try parser.parseValue(depth: 0, demand: demand)
+                parser.skipWhitespace()
+                guard parser.index == parser.bytes.count else { throw parser.fail("unexpected data after the JSON value") }
+                return value
+            }
+        }
+        return try result.get()
+    }
+}
+
+/// A key of a skipped object, by position: compared as bytes, decoded only when escapes are involved.
+struct RawKey {
+    /// The opening quote's offset; the text runs from `start + 1` to `end`.
+    let start: Int
+    let end: Int
+    let escaped: Bool
+}
+
+extension JSONParser {
+    mutating func parseValue(depth: Int, demand: JSONDemand) throws(JSONParseError) -> JSONValue {
+        if demand.whole { return try parseValue(depth: depth) }
+        guard index < bytes.count else { return try parseValue(depth: depth) }  // the same error
+        switch bytes[index] {
+        case 0x7B: return try parseObject(depth: depth + 1, demand: demand)
+        case 0x5B: return try parseArray(depth: depth + 1, demand: demand)
+        default: return try parseValue(depth: depth)  // a scalar where a container was wanted: the paths reach nothing below it
+        }
+    }
+
+    mutating func parseObject(depth: Int, demand: JSONDemand) throws(JSONParseError) -> JSONValue {
+        guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == 0x7D {
+            index += 1
+            return .object(JSONObject(uniqueKeys: [], values: []))
+        }
+        let base = openKeys.count, keptBase = keptKeys.count, valueBase = openValues.count
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == 0x22 else { throw fail("expected a string key") }
+            let keyOffset = index
+            let key = try parseString()
+            if isOpenKey(key, from: base) { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
+            openKeys.append(key)
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == 0x3A else { throw fail("expected ':' after object key") }
+            index += 1
+            skipWhitespace()
+            if let wanted = demand.member(key) {
+                let value = try parseValue(depth: depth, demand: wanted)
+                keptKeys.append(key)
+                openValues.append(value)
+            } else {
+                try skipValue(depth: depth)
+            }
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unexpected end of input in object") }
+            if bytes[index] == 0x2C { index += 1; continue }
+            if bytes[index] == 0x7D { index += 1; break }
+            throw fail("expected ',' or '}' after object member")
+        }
+        let object = JSONObject(uniqueKeys: Array(keptKeys[keptBase...]), values: Array(openValues[valueBase...]))
+        openKeys.removeSubrange(base...)
+        keptKeys.removeSubrange(keptBase...)
+        openValues.removeSubrange(valueBase...)
+        return .object(object)
+    }
+
+    /// Elements outside the demand are `null`, so demanded positions keep their index; an array none
+    /// of whose elements is wanted comes back empty.
+    mutating func parseArray(depth: Int, demand: JSONDemand) throws(JSONParseError) -> JSONValue {
+        guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == 0x5D {
+            index += 1
+            return .array([])
+        }
+        let keepsAny = demand.members != nil || !demand.indices.isEmpty
+        let base = openValues.count
+        var position = 0
+        while true {
+            skipWhitespace()
+            if keepsAny, let wanted = demand.element(position) {
+                openValues.append(try parseValue(depth: depth, demand: wanted))
+            } else {
+                try skipValue(depth: depth)
+                if keepsAny { openValues.append(.null) }
+            }
+            position += 1
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unexpected end of input in array") }
+            if bytes[index] == 0x2C { index += 1; continue }
+            if bytes[index] == 0x5D { index += 1; break }
+            throw fail("expected ',' or ']' after array element")
+        }
+        let items = Array(openValues[base...])
+        openValues.removeSubrange(base...)
+        return .array(items)
+    }
+
+    /// Checks one value as `parseValue` would, building nothing.
+    mutating func skipValue(depth: Int) throws(JSONParseError) {
+        guard index < bytes.count else { throw fail(index == 0 ? "empty body" : "unexpected end of input") }
+        switch bytes[index] {
+        case 0x7B: try skipObject(depth: depth + 1)
+        case 0x5B: try skipArray(depth: depth + 1)
+        case 0x22: _ = try skipString()
+        case 0x74: try literal("true")
+        case 0x66: try literal("false")
+        case 0x6E: try literal("null")
+        case 0x2D, 0x30...0x39:
+            let start = index
+            while index < bytes.count, Self.isNumberByte(bytes[index]) { index += 1 }
+            guard JSONNumber.isValid(UnsafeBufferPointer(rebasing: bytes[start..<index])) else { throw fail("invalid number", at: start) }
+        default: throw fail("unexpected character '\(Self.printable(bytes[index]))'")
+        }
+    }
+
+    mutating func skipObject(depth: Int) throws(JSONParseError) {
+        guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == 0x7D {
+            index += 1
+            return
+        }
+        let base = skippedKeys.count
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == 0x22 else { throw fail("expected a string key") }
+            let key = try skipString()
+            if let duplicate = try skippedDuplicate(of: key, from: base) { throw fail("duplicate key \"\(duplicate)\"", at: key.start) }
+            skippedKeys.append(key)
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == 0x3A else { throw fail("expected ':' after object key") }
+            index += 1
+            skipWhitespace()
+            try skipValue(depth: depth)
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unexpected end of input in object") }
+            if bytes[index] == 0x2C { index += 1; continue }
+            if bytes[index] == 0x7D { index += 1; break }
+            throw fail("expected ',' or '}' after object member")
+        }
+        skippedKeys.removeSubrange(base...)
+    }
+
+    mutating func skipArray(depth: Int) throws(JSONParseError) {
+        guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == 0x5D {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            try skipValue(depth: depth)
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unexpected end of input in array") }
+            if bytes[index] == 0x2C { index += 1; continue }
+            if bytes[index] == 0x5D { index += 1; break }
+            throw fail("expected ',' or ']' after array element")
+        }
+    }
+
+    /// Checks a string as `parseString` would. Without escapes nothing is built; with them the string
+    /// is decoded (escapes are rare, and decoding is how they are checked).
+    mutating func skipString() throws(JSONParseError) -> RawKey {
+        let quote = index
+        index += 1
+        var bits: UInt8 = 0
+        while index < bytes.count {
+            let c = bytes[index]
+            if c == 0x22 {
+                let run = UnsafeBufferPointer(rebasing: bytes[(quote + 1)..<index])
+                if bits >= 0x80, !UTF8Validation.isValid(run) { throw fail("invalid UTF-8 in string", at: quote + 1) }
+                index += 1
+                return RawKey(start: quote, end: index - 1, escaped: false)
+            }
+            if c == 0x5C { break }
+            if c < 0x20 { throw fail("control character in string") }
+            bits |= c
+            index += 1
+        }
+        index = quote
+        _ = try parseString()
+        return RawKey(start: quote, end: index - 1, escaped: true)
+    }
+
+    /// The text of a key among `skippedKeys[base...]` equal to `key`, if any.
+    mutating func skippedDuplicate(of key: RawKey, from base: Int) throws(JSONParseError) -> String? {
+        for i in base..<skippedKeys.count {
+            let other = skippedKeys[i]
+            if !key.escaped, !other.escaped {
+                guard other.end - other.start == key.end - key.start else { continue }
+                if bytes[(other.start + 1)..<other.end].elementsEqual(bytes[(key.start + 1)..<key.end]) { return try text(of: key) }
+            } else if try text(of: other) == text(of: key) {
+                return try text(of: key)
+            }
+        }
+        return nil
+    }
+
+    /// A raw key decoded (already checked once, so this cannot fail in practice).
+    mutating func text(of key: RawKey) throws(JSONParseError) -> String {
+        let saved = index
+        defer { index = saved }
+        index = key.start
+        return try parseString()
+    }
+}

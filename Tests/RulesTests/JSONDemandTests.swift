@@ -1,0 +1,112 @@
+import Testing
+@testable import Rules
+
+/// Parsing with a demand: the same verdict and error as a full parse for every input, and the same
+/// values at every demanded path.
+struct JSONDemandTests {
+    static let demands: [JSONDemand] = [
+        JSONDemand(paths: []),
+        JSONDemand(paths: [path("a")]),
+        JSONDemand(paths: [path("x.y"), path("a[1]")]),
+        JSONDemand(paths: [path("a[*].b"), path("k")]),
+    ]
+
+    static func path(_ text: String) -> FieldPath { try! FieldPath(parsing: text) }
+
+    static func outcome(_ text: String, _ demand: JSONDemand?) -> String {
+        do {
+            _ = try JSONValue.parse(Array(text.utf8), demand: demand)
+            return "ok"
+        } catch {
+            return "\(error.offset): \(error.message)"
+        }
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\":1,}", "01", "+1", "1.", "NaN", "{\"a\" 1}", "[1 2]", "\"a\tb\"", "\"\\x\"", "\"\\ud800\"",
+        "{\"a\":1,\"a\":2}", "tru", "{} x", "// c\n{}",
+        // Inside values nobody asked for: still refused, with the same error.
+        "{\"z\":{\"q\":1,\"q\":2}}", "{\"z\":{\"q\":1,\"\\u0071\":2}}", "{\"z\":[1,{\"a\":tru}]}", "{\"z\":\"a\u{1}b\"}",
+        "{\"z\":\"\\ud800x\"}", "{\"z\":[1,2", "{\"z\":{\"a\" 1}}", "{\"z\":-}", "{\"z\":01}", "{\"z\":{,}}",
+        String(repeating: "[", count: 70) + String(repeating: "]", count: 70),
+        "{\"z\":" + String(repeating: "[", count: 70) + String(repeating: "]", count: 70) + "}",
+        // Accepted either way.
+        "{\"z\":{\"q\":1,\"r\":{\"q\":2}},\"a\":[{\"b\":1},{\"b\":[2]}],\"x\":{\"y\":\"\\u00e3\"}}", "[1,{\"a\":2},\"\\\"\"]", "3", "\"s\"",
+        "{\"k\":\"\\/\",\"esc\\u0061ped\":1,\"escaped\":2}",
+    ])
+    func sameVerdictAsAFullParse(_ text: String) {
+        let full = Self.outcome(text, nil)
+        for demand in Self.demands { #expect(Self.outcome(text, demand) == full, "\(text)") }
+    }
+
+    @Test func invalidUTF8InASkippedStringIsRefused() {
+        let bytes: [UInt8] = Array("{\"z\":\"".utf8) + [0xC3, 0x28] + Array("\"}".utf8)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes, demand: JSONDemand(paths: [])) }
+    }
+
+    @Test func demandedPathsReadWhatAFullParseReads() throws {
+        var rng = SplitMix(seed: 7)
+        for _ in 0..<400 {
+            let doc = Self.randomValue(&rng, depth: 0)
+            let text = doc.serialized
+            let full = try JSONValue.parse(text)
+            var paths: [FieldPath] = []
+            Self.collectPaths(full, [], &paths)
+            let wanted = paths.filter { _ in rng.next() % 3 == 0 }.map { path in
+                // Some demands ask for every member instead of one.
+                FieldPath(segments: path.segments.map { rng.next() % 4 == 0 ? .wildcard : $0 })
+            }
+            let pruned = try JSONValue.parse(Array(text.utf8), demand: JSONDemand(paths: wanted))
+            // What a demanded path reaches is built whole, so comparing the path's values compares
+            // everything below them too.
+            for p in wanted {
+                var a: [JSONValue] = [], b: [JSONValue] = []
+                p.forEachValue(in: full) { a.append($0); return true }
+                p.forEachValue(in: pruned) { b.append($0); return true }
+                #expect(a == b, "\(p) in \(text) wanting \(wanted)")
+            }
+        }
+    }
+
+    @Test func unwantedArrayElementsKeepPositions() throws {
+        let v = try JSONValue.parse(Array(#"{"a":[{"b":1},{"b":2,"c":3}],"d":4}"#.utf8), demand: JSONDemand(paths: [Self.path("a[1].b")]))
+        #expect(v == ["a": [nil, ["b": 2]]])
+    }
+
+    static func collectPaths(_ v: JSONValue, _ prefix: [FieldPath.Segment], _ out: inout [FieldPath]) {
+        if !prefix.isEmpty, case .key = prefix[0] { out.append(FieldPath(segments: prefix)) }
+        switch v {
+        case .object(let o): for (k, child) in o { collectPaths(child, prefix + [.key(k)], &out) }
+        case .array(let a) where !prefix.isEmpty: for (i, child) in a.enumerated() { collectPaths(child, prefix + [.index(i)], &out) }
+        default: break
+        }
+    }
+
+    static func randomValue(_ rng: inout SplitMix, depth: Int) -> JSONValue {
+        let keys = ["a", "b", "c", "k", "x", "y", "long key with spaces and more", "ã", "q"]
+        switch rng.next() % (depth > 3 ? 4 : 6) {
+        case 0: return .number(JSONNumber(Int(rng.next() % 1000)))
+        case 1: return .string(["s", "text with \"quotes\"", "ação", "\u{1}", "a somewhat longer string value"][Int(rng.next() % 5)])
+        case 2: return .bool(rng.next() % 2 == 0)
+        case 3: return .null
+        case 4: return .array((0..<Int(rng.next() % 4)).map { _ in randomValue(&rng, depth: depth + 1) })
+        default:
+            var o = JSONObject()
+            for _ in 0..<Int(rng.next() % 5) { o[keys[Int(rng.next() % UInt64(keys.count))]] = randomValue(&rng, depth: depth + 1) }
+            return .object(o)
+        }
+    }
+}
+
+/// A small deterministic generator, so a failure reproduces.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
