@@ -9,18 +9,18 @@ enum AdapterSupport {
         return ok
     }
 
-    /// Parses the body, or a 400 naming where it broke.
-    static func parse(_ body: [UInt8]) throws(AdapterError) -> JSONValue {
+    /// Parses the body (as much of it as the request's demand asks), or a 400 naming where it broke.
+    static func parse(_ request: InboundRequest) throws(AdapterError) -> JSONValue {
         do {
-            return try JSONValue.parse(body)
+            return try JSONValue.parse(request.body, demand: request.bodyDemand)
         } catch {
             throw .badRequest("malformed JSON: \(error)")
         }
     }
 
     /// The body must be a JSON object (every provider sends one).
-    static func parseObject(_ body: [UInt8]) throws(AdapterError) -> JSONValue {
-        let v = try parse(body)
+    static func parseObject(_ request: InboundRequest) throws(AdapterError) -> JSONValue {
+        let v = try parse(request)
         guard case .object = v else { throw .badRequest("the body must be a JSON object") }
         return v
     }

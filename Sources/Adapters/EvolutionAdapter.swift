@@ -55,6 +55,10 @@ struct EvolutionAdapter: WebhookAdapter {
     var credentialHeaders: [String] { [checks.header?.name, checks.signature?.header, "authorization"].compactMap { $0 } }
     let credentialFields = [FieldPath(segments: [.key("apikey")])]
 
+    var bodyPaths: [FieldPath]? {
+        [FieldPath(segments: [.key("apikey")]), FieldPath(segments: [.key("event")]), FieldPath(segments: [.key("instance")]), FieldPath(segments: [.key("data"), .key("key"), .key("fromMe")]), FieldPath(segments: [.key("data"), .key("key"), .key("id")]), FieldPath(segments: [.key("data"), .key("fromMe")]), FieldPath(segments: [.key("data"), .key("keyId")]), FieldPath(segments: [.key("data"), .key("status")]), FieldPath(segments: [.key("data"), .key("message"), .key("id")]), FieldPath(segments: [.key("data"), .key("messageTimestamp")])]
+    }
+
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
         if let h = checks.header {
             guard let v = request.header(h.name) else { throw .unauthorized("missing \(h.name) header") }
@@ -70,7 +74,7 @@ struct EvolutionAdapter: WebhookAdapter {
             guard let auth = request.header("authorization"), auth.hasPrefix("Bearer ") else { throw .unauthorized("missing Bearer token") }
             try JWT.verifyHS256(String(auth.dropFirst(7)), keys: keys, now: now)
         }
-        let data = try AdapterSupport.parseObject(request.body)
+        let data = try AdapterSupport.parseObject(request)
         if let keys = checks.apikeys {
             guard let key = data["apikey"]?.stringValue else { throw .unauthorized("missing apikey") }
             guard AdapterSupport.matchesAny(Array(key.utf8), keys) else { throw .unauthorized("apikey does not match") }

@@ -27,10 +27,14 @@ struct FocusNFeAdapter: WebhookAdapter {
     var credentialHeaders: [String] { [header] }
     let credentialFields: [FieldPath] = []
 
+    var bodyPaths: [FieldPath]? {
+        [FieldPath(segments: [.key("status")]), FieldPath(segments: [.key("cnpj_emitente")]), FieldPath(segments: [.key("cnpj_prestador")]), FieldPath(segments: [.key("cnpj_destinatario")]), FieldPath(segments: [.key("cnpj")]), FieldPath(segments: [.key("ref")]), FieldPath(segments: [.key("numero_carta_correcao")]), FieldPath(segments: [.key("chave_cte")]), FieldPath(segments: [.key("nome_emitente")]), FieldPath(segments: [.key("manifestacao_destinatario")]), FieldPath(segments: [.key("numero_rps")]), FieldPath(segments: [.key("chave_nfe")])]
+    }
+
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
         guard let given = request.header(header) else { throw .unauthorized("missing \(header) header") }
         guard AdapterSupport.matchesAny(Array(given.utf8), secrets) else { throw .unauthorized("authorization does not match") }
-        let data = try AdapterSupport.parseObject(request.body)
+        let data = try AdapterSupport.parseObject(request)
         let doc = document ?? Self.inferDocument(data)
         let status = data["status"]?.stringValue
         let cnpj = AdapterSupport.text(data["cnpj_emitente"] ?? data["cnpj_prestador"] ?? data["cnpj_destinatario"] ?? data["cnpj"]) ?? ""

@@ -42,6 +42,12 @@ enum IDSource: Sendable {
         return nil
     }
 
+    /// The body path the id is read from, if any.
+    var bodyPaths: [FieldPath] {
+        if case .path(let p) = self { return [p] }
+        return []
+    }
+
     func id(_ request: InboundRequest, _ data: JSONValue) -> String {
         switch self {
         case .header(let name): return AdapterSupport.nonEmpty(request.header(name)) ?? AdapterSupport.bodyHash(request.body)
@@ -62,6 +68,8 @@ struct HMACAdapter: WebhookAdapter {
     var credentialHeaders: [String] { [header] }
     let credentialFields: [FieldPath] = []
 
+    var bodyPaths: [FieldPath]? { typePaths + id.bodyPaths + [FieldPath(segments: [.key("timestamp")])] }
+
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
         guard var signature = request.header(header) else { throw .unauthorized("missing \(header) header") }
         if !prefix.isEmpty {
@@ -72,7 +80,7 @@ struct HMACAdapter: WebhookAdapter {
               secrets.contains(where: { ConstantTime.equals(given, Digest.hmac(algorithm, key: $0.bytes, message: request.body)) }) else {
             throw .unauthorized("signature does not match")
         }
-        let data = try AdapterSupport.parse(request.body)
+        let data = try AdapterSupport.parse(request)
         let type = typePaths.lazy.compactMap { $0.firstValue(in: data)?.stringValue }.first { !$0.isEmpty } ?? source
         let time = (data["timestamp"]?.stringValue).flatMap { Timestamp(rfc3339: $0) }
         return AdapterSupport.event(request, source: source, type: type, id: id.id(request, data), time: time, now: now,

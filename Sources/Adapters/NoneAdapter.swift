@@ -19,8 +19,10 @@ struct NoneAdapter: WebhookAdapter {
     let credentialHeaders: [String] = []
     let credentialFields: [FieldPath] = []
 
+    var bodyPaths: [FieldPath]? { typePath.map { [$0] } ?? [] }
+
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
-        let data = try AdapterSupport.parse(request.body)
+        let data = try AdapterSupport.parse(request)
         let type = AdapterSupport.nonEmpty(typePath.flatMap { $0.firstValue(in: data)?.stringValue }) ?? source
         return AdapterSupport.event(request, source: source, type: type, id: AdapterSupport.bodyHash(request.body), time: nil, now: now,
                                     attributes: JSONObject(), data: data, dropping: [])

@@ -31,12 +31,14 @@ struct OdooAdapter: WebhookAdapter {
     var credentialHeaders: [String] { header.map { [$0.name] } ?? [] }
     let credentialFields: [FieldPath] = []
 
+    var bodyPaths: [FieldPath]? { [FieldPath(segments: [.key("event_type")]), FieldPath(segments: [.key("event")]), FieldPath(segments: [.key("_model")]), FieldPath(segments: [.key("_action")])] + id.bodyPaths }
+
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
         if let header {
             guard let given = request.header(header.name) else { throw .unauthorized("missing \(header.name) header") }
             guard AdapterSupport.matchesAny(Array(given.utf8), header.secrets) else { throw .unauthorized("API key does not match") }
         }
-        let data = try AdapterSupport.parseObject(request.body)
+        let data = try AdapterSupport.parseObject(request)
         let type = [data["event_type"], data["event"], data["_model"]].lazy.compactMap { $0?.stringValue }.first { !$0.isEmpty } ?? source
         var attributes = JSONObject()
         if let model = data["_model"]?.stringValue { attributes["model"] = .string(model) }

@@ -38,6 +38,9 @@ struct ShopifyAdapter: WebhookAdapter {
         request.header("x-shopify-" + name) ?? request.header("shopify-" + name)
     }
 
+    /// Everything Shopify's adapter needs is in the headers.
+    var bodyPaths: [FieldPath]? { [] }
+
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
         guard let signature = Self.header(request, "hmac-sha256") else { throw .unauthorized("missing X-Shopify-Hmac-Sha256 header") }
         // Base64 only: a hex digest decodes to other bytes (or not at all) and fails here.
@@ -50,7 +53,7 @@ struct ShopifyAdapter: WebhookAdapter {
             throw .unauthorized("shop domain is not allowed for this source")
         }
         guard let topic = Self.header(request, "topic"), !topic.isEmpty else { throw .badRequest("missing X-Shopify-Topic header") }
-        let data = try AdapterSupport.parse(request.body)
+        let data = try AdapterSupport.parse(request)
         var attributes = JSONObject()
         attributes["shop_domain"] = .string(shop)
         if let v = Self.header(request, "api-version") { attributes["api_version"] = .string(v) }

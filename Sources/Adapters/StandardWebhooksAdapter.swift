@@ -32,6 +32,8 @@ struct StandardWebhooksAdapter: WebhookAdapter {
     let credentialHeaders = ["webhook-signature"]
     let credentialFields: [FieldPath] = []
 
+    var bodyPaths: [FieldPath]? { [typePath] }
+
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
         guard let id = AdapterSupport.nonEmpty(request.header("webhook-id")), let ts = request.header("webhook-timestamp"),
               let signatures = request.header("webhook-signature") else {
@@ -48,7 +50,7 @@ struct StandardWebhooksAdapter: WebhookAdapter {
             for e in expected where ConstantTime.equals(given, e) { ok = true }
         }
         guard ok else { throw .unauthorized("signature does not match") }
-        let data = try AdapterSupport.parse(request.body)
+        let data = try AdapterSupport.parse(request)
         // An empty type is absent, as in the hmac and odoo adapters (a CloudEvent's type must not be empty).
         let type = AdapterSupport.nonEmpty(typePath.firstValue(in: data)?.stringValue) ?? source
         return AdapterSupport.event(request, source: source, type: type, id: id, time: Timestamp(seconds: seconds), now: now,

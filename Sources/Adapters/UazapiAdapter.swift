@@ -23,9 +23,13 @@ struct UazapiAdapter: WebhookAdapter {
     let credentialHeaders: [String] = []
     let credentialFields = [FieldPath(segments: [.key("token")])]
 
+    var bodyPaths: [FieldPath]? {
+        [FieldPath(segments: [.key("token")]), FieldPath(segments: [.key("EventType")]), FieldPath(segments: [.key("instanceName")]), FieldPath(segments: [.key("owner")]), FieldPath(segments: [.key("state")]), FieldPath(segments: [.key("message"), .key("fromMe")]), FieldPath(segments: [.key("message"), .key("wasSentByApi")]), FieldPath(segments: [.key("message"), .key("id")]), FieldPath(segments: [.key("message"), .key("status")]), FieldPath(segments: [.key("message"), .key("messageTimestamp")])]
+    }
+
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
         // The credential is inside the body, so the body must parse before it can be checked.
-        let data = try AdapterSupport.parseObject(request.body)
+        let data = try AdapterSupport.parseObject(request)
         guard let token = data["token"]?.stringValue else { throw .unauthorized("missing token") }
         guard AdapterSupport.matchesAny(Array(token.utf8), tokens) else { throw .unauthorized("token does not match") }
         guard let type = data["EventType"]?.stringValue, !type.isEmpty else { throw .badRequest("missing EventType") }

@@ -65,6 +65,31 @@ struct ExamplesTests {
         }
     }
 
+    /// Ingest builds only the body paths the source reads; every example must come out exactly as with
+    /// the whole body: same type, id, time, attributes, matches (and the same refusal for the
+    /// credentials_sync without its password). A path an adapter reads but does not declare fails here.
+    @Test(arguments: cases.map(\.file) + ["odoo/credentials-sync-missing-field"])
+    func onlyTheDemandedBodyGivesTheSameOutcome(_ file: String) throws {
+        let table = try Self.table()
+        let name = Self.cases.first { $0.file == file }?.source ?? "odoo-config"
+        let source = table.sources[try #require(table.sourceIndex(named: name))]
+        let request = try Self.request(file, source: source)
+        let pruned = Reception.receive(request, at: source, in: table, now: Self.fixedNow)
+        let whole = Reception.receive(request, at: source, in: table, now: Self.fixedNow, wholeBody: true)
+        switch (pruned, whole) {
+        case (.success(let a), .success(let b)):
+            #expect(a.event.type == b.event.type && a.event.id == b.event.id && a.event.time == b.event.time)
+            #expect(a.event.attributes == b.event.attributes && a.event.headers == b.event.headers)
+            #expect(a.matches == b.matches)
+            #expect(a.event.body == b.event.body, "the stored body is the bytes received either way")
+        case (.failure(let a), .failure(let b)):
+            #expect(a == b)
+        default:
+            Issue.record("\(file): \(pruned) with a demand, \(whole) with the whole body")
+        }
+        if table.bodyDemand(for: source.index) == nil { Issue.record("\(file): \(name) builds the whole body") }
+    }
+
     @Test func missingPasswordIs422() throws {
         let table = try Self.table()
         let source = table.sources[try #require(table.sourceIndex(named: "odoo-config"))]

@@ -21,7 +21,7 @@ struct Explanation {
         out += "source:  \(source.name) (adapter \(source.adapterName), path \(source.path))\n"
         out += "request: \(request.method) \(request.path), \(request.body.count) bytes, \(request.headers.count) header\(request.headers.count == 1 ? "" : "s") \(headerOrigin)\n"
 
-        switch Reception.receive(request, at: source, in: table, now: now) {
+        switch Reception.receive(request, at: source, in: table, now: now, wholeBody: true) {
         case .failure(let rejection):
             out += "result:  rejected with \(rejection.status): \(rejection)\n"
             if case .missingPaths = rejection {

@@ -40,13 +40,17 @@ enum Reception {
         var matches: [RouteTable.Match]
     }
 
-    static func receive(_ request: InboundRequest, at source: Source, in table: RouteTable, now: Timestamp) -> Result<Accepted, Rejection> {
+    /// The event's `data` holds only what the source's adapter, `require` and routes read
+    /// (`RouteTable.bodyDemand`), unless `wholeBody` (`explain` shows all of it).
+    static func receive(_ request: InboundRequest, at source: Source, in table: RouteTable, now: Timestamp, wholeBody: Bool = false) -> Result<Accepted, Rejection> {
         if !source.allows(address: request.remoteAddress) {
             return .failure(.forbiddenAddress(request.remoteAddress))
         }
         if request.body.count > source.maxBody {
             return .failure(.tooLarge(size: request.body.count, limit: source.maxBody))
         }
+        var request = request
+        if !wholeBody { request.bodyDemand = table.bodyDemand(for: source.index) }
         let event: Event
         do {
             event = try source.adapter.receive(request, source: source.name, now: now)

@@ -15,6 +15,8 @@ public final class RouteTable: Sendable {
     private let candidates: [Candidates]
     /// Conditions, event patterns and targets of every route as flat plain data (see `MatchProgram`).
     private let program: MatchProgram
+    /// Per source: what of a body to build at ingest (see `bodyDemand(for:)`).
+    let bodyDemands: [JSONDemand?]
 
     /// Per source: for each exact type the routes that may take it (exact and glob, in file order),
     /// and for any other type the routes with globs or no `events`; as ranges of `MatchProgram.lists`.
@@ -36,6 +38,7 @@ public final class RouteTable: Sendable {
         self.routes = routes
         self.tests = tests
         sourceIndexByName = Dictionary(sources.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a })
+        bodyDemands = sources.map { Self.bodyDemand(for: $0, routes: routes) }
         targetIndexByName = Dictionary(targets.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a })
         sourceIndexByPath = Dictionary(sources.map { ($0.path, $0.index) }, uniquingKeysWith: { a, _ in a })
 

@@ -8,6 +8,8 @@ public struct InboundRequest: Sendable {
     public var headers: [HTTPField]
     public var body: [UInt8]
     public var remoteAddress: String
+    /// What of the body to build when parsing it; nil builds all of it.
+    public var bodyDemand: JSONDemand?
 
     public init(method: String = "POST", path: String, pathSuffix: String? = nil, headers: [HTTPField], body: [UInt8], remoteAddress: String = "127.0.0.1") {
         self.method = method
@@ -55,6 +57,14 @@ public protocol WebhookAdapter: Sendable {
     var credentialFields: [FieldPath] { get }
     /// Adds what the provider would (signature, token) so the request authenticates; for `test` and `explain`.
     func sign(_ request: inout InboundRequest, now: Timestamp)
+    /// Every body path `receive` reads (from the body's root), so ingest can build only those and what
+    /// routes test (`JSONDemand`); nil when the adapter needs the whole body. Reading a path not listed
+    /// here finds it absent.
+    var bodyPaths: [FieldPath]? { get }
+}
+
+extension WebhookAdapter {
+    public var bodyPaths: [FieldPath]? { nil }
 }
 
 /// An adapter as the config compiler sees it: its name, its keys and the event types it can produce.

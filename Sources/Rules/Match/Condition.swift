@@ -24,6 +24,15 @@ public indirect enum Condition: Sendable {
         }
     }
 
+    /// Every path the condition tests.
+    public var paths: [EventPath] {
+        switch self {
+        case .test(let path, _): return [path]
+        case .all(let items), .any(let items): return items.flatMap(\.paths)
+        case .not(let inner): return inner.paths
+        }
+    }
+
     /// The first part that fails, as text for `explain` ("data.financial_status eq paid").
     public func failure(for event: Event) -> String? {
         switch self {
