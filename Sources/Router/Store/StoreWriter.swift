@@ -1,4 +1,5 @@
 import CSQLite
+import HTTPServer
 import Rules
 
 /// The writer thread's connection and prepared statements: one transaction per batch of jobs.
@@ -79,17 +80,22 @@ final class StoreWriter: @unchecked Sendable {
             let ingests = jobs.reduce(0) { if case .ingest = $1 { return $0 + 1 } else { return $0 } }
             Log.error("store write failed; answering 503 to the requests of this batch", ["error": error.description, "requests": String(ingests)])
             let why = error.isStorageFault ? "the event store is unavailable" : "the event store failed"
-            for job in jobs { if case .ingest(_, let done) = job { done(.unavailable(why)) } }
+            AnswerBatch.run {
+                for job in jobs { if case .ingest(_, let done) = job { done(.unavailable(why)) } }
+            }
             return ([], settled)
         }
         var fresh: [NewDelivery] = []
         var i = 0
-        for job in jobs {
-            guard case .ingest(_, let done) = job else { continue }
-            let outcome = outcomes[i]
-            i += 1
-            done(outcome)
-            if case .stored(_, let deliveries) = outcome { fresh += deliveries }
+        // The batch's answers reach the server's loop together, after the last is posted.
+        AnswerBatch.run {
+            for job in jobs {
+                guard case .ingest(_, let done) = job else { continue }
+                let outcome = outcomes[i]
+                i += 1
+                done(outcome)
+                if case .stored(_, let deliveries) = outcome { fresh += deliveries }
+            }
         }
         return (fresh, settled)
     }
