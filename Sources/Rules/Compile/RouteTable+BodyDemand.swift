@@ -6,9 +6,11 @@ extension RouteTable {
 
     static func bodyDemand(for source: Source, routes: [Route]) -> JSONDemand? {
         guard var paths = source.adapter.bodyPaths else { return nil }
-        let required = source.require.values.joined()
-        let tested = routes.lazy.filter { $0.sources.contains(source.index) }.flatMap { $0.condition?.paths ?? [] }
-        for p in Array(required) + tested where p.root == .data {
+        var read = Array(source.require.values.joined())
+        for route in routes where route.sources.contains(source.index) {
+            if let condition = route.condition { read += condition.paths }
+        }
+        for p in read where p.root == .data {
             paths.append(FieldPath(segments: Array(p.path.segments.dropFirst())))
         }
         let demand = JSONDemand(paths: paths)

@@ -26,10 +26,17 @@ public indirect enum Condition: Sendable {
 
     /// Every path the condition tests.
     public var paths: [EventPath] {
+        var out: [EventPath] = []
+        collectPaths(into: &out)
+        return out
+    }
+
+    private func collectPaths(into out: inout [EventPath]) {
         switch self {
-        case .test(let path, _): return [path]
-        case .all(let items), .any(let items): return items.flatMap(\.paths)
-        case .not(let inner): return inner.paths
+        case .test(let path, _): out.append(path)
+        case .all(let items): for c in items { c.collectPaths(into: &out) }
+        case .any(let items): for c in items { c.collectPaths(into: &out) }
+        case .not(let inner): inner.collectPaths(into: &out)
         }
     }
 
