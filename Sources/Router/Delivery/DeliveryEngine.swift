@@ -20,6 +20,7 @@ final class DeliveryEngine: @unchecked Sendable {
     private var lanes: [String: TargetLane] = [:]
     private var known = Set<Int64>()
     private var transfers: [ObjectIdentifier: Transfer] = [:]
+    private var attemptLog = AttemptLog()
     private var nextScan: Int64 = 0
     /// The config generation whose removed targets were last looked for in the store.
     private var orphansCheckedFor: Int?
@@ -83,8 +84,10 @@ final class DeliveryEngine: @unchecked Sendable {
             var running: Int32 = 0
             curl_multi_perform(multi, &running)
             collectFinished()
+            handOverAttempts(force: false)
             publishGauges(now: now)
-            let wait = stopRequested.load(ordering: .acquiring) ? 100 : sleepMilliseconds(now: WallClock.now().milliseconds)
+            var wait = stopRequested.load(ordering: .acquiring) ? 100 : sleepMilliseconds(now: WallClock.now().milliseconds)
+            if let due = attemptLog.deadline { wait = min(wait, Int(max(0, due - MonotonicClock.milliseconds()))) }
             curl_multi_poll(multi, nil, 0, Int32(wait), nil)
         }
         for transfer in transfers.values {
@@ -92,6 +95,13 @@ final class DeliveryEngine: @unchecked Sendable {
             Log.emit(.warn, "delivery abandoned at shutdown; it stays pending", transfer.delivery.logFields())
         }
         transfers.removeAll()
+        handOverAttempts(force: true)
+    }
+
+    /// Gives the store's writer the attempts collected so far, once the batch is due (see `AttemptLog`).
+    private func handOverAttempts(force: Bool) {
+        let batch = attemptLog.take(now: MonotonicClock.milliseconds(), force: force)
+        if !batch.isEmpty { store.record(batch) }
     }
 
     private func takeInbox() {
@@ -258,12 +268,12 @@ final class DeliveryEngine: @unchecked Sendable {
         case .failed(let e): error = e
         }
         metrics.finished(target: d.target, result: result, milliseconds: duration, final: next.status)
-        let fields = d.logFields(["attempt": String(t.attempt), "status": statusCode.map(String.init) ?? "-",
-                                  "error": error ?? "", "outcome": next.status.rawValue])
-        if result.succeeded {
-            Log.emit(.debug, "delivered", fields)
-        } else {
-            Log.emit(.warn, next.status == .dead ? "delivery dead" : "delivery attempt failed", fields)
+        // The fields are built only for a line that is written: "delivered" is debug, off by default.
+        let level: Log.Level = result.succeeded ? .debug : .warn
+        if level >= Log.minimum {
+            Log.emit(level, result.succeeded ? "delivered" : (next.status == .dead ? "delivery dead" : "delivery attempt failed"),
+                     d.logFields(["attempt": String(t.attempt), "status": statusCode.map(String.init) ?? "-",
+                                  "error": error ?? "", "outcome": next.status.rawValue]))
         }
         finish(d, attempt: t.attempt, result: statusCode, status: next.status, next: next.nextAttemptAt,
                error: error ?? next.reason, startedAt: t.startedAt, duration: duration, response: t.response)
@@ -275,14 +285,15 @@ final class DeliveryEngine: @unchecked Sendable {
         }
     }
 
-    /// Records the outcome through the writer. A delivery that goes back into memory stays known;
-    /// otherwise it is forgotten once the writer settles the record.
+    /// Records the outcome through the writer (in the next batch handed over). A delivery that goes back
+    /// into memory stays known; otherwise it is forgotten once the writer settles the record.
     private func finish(_ d: QueuedDelivery, attempt: Int, result: Int?, status: DeliveryStatus, next: Timestamp?, error: String?,
                         startedAt: Timestamp, duration: Int64, response: [UInt8] = []) {
         let keepsInMemory = status == .pending && (next?.milliseconds ?? 0) <= WallClock.now().milliseconds + Self.scanInterval
-        store.record(AttemptRecord(deliveryID: d.id, attempt: attempt, startedAt: startedAt, durationMilliseconds: duration,
-                                   statusCode: result, response: response, error: error, newStatus: status,
-                                   nextAttemptAt: next, logged: attempt > d.attempts, forgetAfterCommit: !keepsInMemory))
+        attemptLog.add(AttemptRecord(deliveryID: d.id, attempt: attempt, startedAt: startedAt, durationMilliseconds: duration,
+                                     statusCode: result, response: response, error: error, newStatus: status,
+                                     nextAttemptAt: next, logged: attempt > d.attempts, forgetAfterCommit: !keepsInMemory),
+                       now: MonotonicClock.milliseconds())
     }
 
     private func orphan(_ d: QueuedDelivery, why: String) {
