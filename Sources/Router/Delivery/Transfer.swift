@@ -68,9 +68,8 @@ final class Transfer {
         let header: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { data, size, count, user in
             guard let user, let data else { return 0 }
             let n = size * count
-            let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
-            if let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == "retry-after" {
-                Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().retryAfter = String(line[line.index(after: colon)...])
+            if let value = Transfer.retryAfterValue(UnsafeRawBufferPointer(start: data, count: n)) {
+                Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().retryAfter = value
             }
             return n
         }
@@ -83,6 +82,19 @@ final class Transfer {
         curl_slist_free_all(headerList)
         body.deallocate()
         errorBuffer.deallocate()
+    }
+
+    /// The value of a `Retry-After:` header line (name in any case), untrimmed; nil for any other line.
+    /// Compares bytes: this runs for every header line of every answer, and almost all are other lines.
+    static func retryAfterValue(_ line: UnsafeRawBufferPointer) -> String? {
+        let name = "retry-after:".utf8
+        guard line.count >= name.count else { return nil }
+        for (i, expected) in name.enumerated() {
+            let b = line[i]
+            let lowered = b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b | 0x20 : b
+            guard lowered == expected else { return nil }
+        }
+        return String(decoding: line[name.count...], as: UTF8.self)
     }
 
     /// The attempt's result once libcurl says the transfer is done.
