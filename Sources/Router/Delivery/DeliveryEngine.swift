@@ -20,6 +20,7 @@ final class DeliveryEngine: @unchecked Sendable {
     private var lanes: [String: TargetLane] = [:]
     private var known = Set<Int64>()
     private var transfers: [ObjectIdentifier: Transfer] = [:]
+    private let handles = EasyHandlePool()
     private var attemptLog = AttemptLog()
     private var nextScan: Int64 = 0
     /// The config generation whose removed targets were last looked for in the store.
@@ -241,7 +242,7 @@ final class DeliveryEngine: @unchecked Sendable {
         let request = OutboundRequest(event: event, route: route, target: target,
                                       deliveryId: String(d.id), attempt: attempt, now: startedAt)
         guard let transfer = Transfer(request: request, delivery: d, attempt: attempt, timeoutMilliseconds: target.timeoutMilliseconds,
-                                      now: startedAt, monotonic: MonotonicClock.milliseconds()) else {
+                                      now: startedAt, monotonic: MonotonicClock.milliseconds(), pool: handles) else {
             lane.queue.push(d)  // libcurl could not allocate: try again on the next turn
             return false
         }
