@@ -3,6 +3,7 @@
 # hookrouter on core 0 under `perf record -e cpu-clock -g` (from its start until the last row is delivered).
 # Usage: bench/delivery/profile.sh [N] [CONCURRENCY] [OUT]   (OUT: perf.data path, default ./perf.data)
 # PERF_CALLGRAPH="--call-graph dwarf" attributes Swift frames better than the default -g (frame pointers).
+# HOOKROUTER_BIN=path profiles another build.
 # PERF_ARGS="stat -e context-switches,syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync" counts instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,8 +11,8 @@ n=${1:-50000}; conc=${2:-64}; out=$(realpath -m "${3:-perf.data}")
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM
 export SWIFT_BACKTRACE=enable=no
-swift build -c release --product hookrouter >/dev/null
-bin=.build/release/hookrouter
+if [ -z "${HOOKROUTER_BIN:-}" ]; then swift build -c release --product hookrouter >/dev/null; fi
+bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
 python3 -c "
 import json
 dados={'chave_acesso':'35261145678901000175550030000884171102938470','itens':[{'n':i,'codigo':'SKU-%04d'%i,'descricao':'Tecido de algodao cru 1,60 m','quantidade':'120.0000','valor':'107.28'} for i in range(11)]}
