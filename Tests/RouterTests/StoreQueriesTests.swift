@@ -45,11 +45,11 @@ struct StoreQueriesTests {
     @Test func listsNewestFirstWithTheLastAttemptAndNoBody() throws {
         let dir = try storeWithOneEvent()
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
-        for attempt in 1...2 {
-            store.record(AttemptRecord(deliveryID: 1, attempt: attempt, startedAt: Timestamp(milliseconds: Int64(1000 * attempt)),
-                                       durationMilliseconds: 7, statusCode: 500 + attempt, response: Array("busy".utf8), error: nil,
-                                       newStatus: attempt == 2 ? .dead : .pending, nextAttemptAt: nil, logged: true, forgetAfterCommit: true))
-        }
+        store.record((1...2).map { attempt in
+            AttemptRecord(deliveryID: 1, attempt: attempt, startedAt: Timestamp(milliseconds: Int64(1000 * attempt)),
+                          durationMilliseconds: 7, statusCode: 500 + attempt, response: Array("busy".utf8), error: nil,
+                          newStatus: attempt == 2 ? .dead : .pending, nextAttemptAt: nil, logged: true, forgetAfterCommit: true)
+        })
         store.close()
         let q = try StoreQueries(directory: dir, writable: false)
         let all = try q.deliveries(StoreQueries.Filter())

@@ -27,7 +27,8 @@ def client(k):
     i = 0
     while time.time() - start < seconds:
         due = start + i * interval
-        if due > time.time(): time.sleep(due - time.time())
+        wait = due - time.time()
+        if wait > 0: time.sleep(wait)
         eid = "lat-%d-%d" % (k, i)
         t = time.time()
         c.request("POST", "/in/fiscal", body=body, headers={"X-Webhook-Signature": sig, "X-Request-Id": eid})

@@ -31,6 +31,8 @@ targets:
   limited: { url: "%(slow)s", concurrency: 2 }
   breaker: { url: "%(breaker)s", retry: { attempts: 20, backoff: 50ms, max: 50ms }, circuit: { failures: 3, open_for: 1s } }
   crashy: { url: "%(crash)s", retry: { schedule: [200ms, 200ms, 200ms] } }
+  put-target: { url: "%(put)s", method: PUT, headers: { X-Only-Put: yes } }
+  post-target: { url: "%(post)s" }
 routes:
   - { name: r-hmac, from: fiscal, events: [to_hmac], to: [signed-hmac] }
   - { name: r-sw, from: fiscal, events: [to_sw], to: [signed-sw] }
@@ -42,7 +44,8 @@ routes:
   - { name: r-limited, from: fiscal, events: [to_limited], to: [limited] }
   - { name: r-breaker, from: fiscal, events: [to_breaker], to: [breaker] }
   - { name: r-crash, from: fiscal, events: [to_crash], to: [crashy] }
-""" % {"hmac": u("/hmac"), "hs": HMAC_SECRET, "sw": u("/sw"), "sws": SW_SECRET, "flaky": u("/flaky"), "gone": u("/gone"),
+  - { name: r-both, from: fiscal, events: [to_both], to: [put-target, post-target] }
+""" % {"put": u("/put"), "post": u("/post"),"hmac": u("/hmac"), "hs": HMAC_SECRET, "sw": u("/sw"), "sws": SW_SECRET, "flaky": u("/flaky"), "gone": u("/gone"),
        "throttled": u("/throttled"), "hang": u("/hang"), "prompt": u("/prompt"), "slow": u("/slow"),
        "breaker": u("/breaker"), "crash": u("/crash")}
 
@@ -125,6 +128,19 @@ class Delivery(unittest.TestCase):
         logged = self.router.db().execute("select a.attempt, a.status from attempts a join deliveries d on d.id = a.delivery_id "
                                           "join events e on e.seq = d.event_seq where e.event_id = 'flaky-1' order by attempt").fetchall()
         self.assertEqual(logged, [(1, 500), (2, 502), (3, 200)])
+
+    def test_reused_connections_and_handles_keep_each_targets_method_and_headers(self):
+        # The engine reuses libcurl handles across targets: a PUT target's method and static headers
+        # must not stay on a handle that next sends to a POST target, nor the other way round.
+        for i in range(8):
+            send(self.router, "both-%d" % i, "to_both")
+        puts = self.sink.wait_for(8, "/put")
+        posts = self.sink.wait_for(8, "/post")
+        self.assertEqual([r["method"] for r in puts], ["PUT"] * 8)
+        self.assertEqual([r["method"] for r in posts], ["POST"] * 8)
+        self.assertTrue(all(r["headers"].get("x-only-put") == "yes" for r in puts))
+        self.assertFalse(any("x-only-put" in r["headers"] for r in posts), "a POST carried the PUT target's header")
+        self.assertEqual(sorted(r["headers"]["x-hookrouter-event-id"] for r in posts), sorted("both-%d" % i for i in range(8)))
 
     def test_410_is_dead_at_once(self):
         send(self.router, "gone-1", "to_gone")

@@ -167,7 +167,7 @@ struct TestDelivery: Sendable {
                                          dueMilliseconds: now.milliseconds, event: nil)
         let started = MonotonicClock.milliseconds()
         guard let transfer = Transfer(request: request, delivery: placeholder, attempt: 1, timeoutMilliseconds: target.timeoutMilliseconds,
-                                      now: now, monotonic: started) else {
+                                      now: now, monotonic: started, pool: EasyHandlePool(capacity: 0)) else {
             return Outcome(result: .failed("libcurl could not start a request"), milliseconds: 0, response: [])
         }
         let code = curl_easy_perform(transfer.easy)

@@ -20,6 +20,8 @@ final class DeliveryEngine: @unchecked Sendable {
     private var lanes: [String: TargetLane] = [:]
     private var known = Set<Int64>()
     private var transfers: [ObjectIdentifier: Transfer] = [:]
+    private let handles = EasyHandlePool()
+    private var attemptLog = AttemptLog()
     private var nextScan: Int64 = 0
     /// The config generation whose removed targets were last looked for in the store.
     private var orphansCheckedFor: Int?
@@ -77,14 +79,20 @@ final class DeliveryEngine: @unchecked Sendable {
                 if transfers.isEmpty || MonotonicClock.milliseconds() > drainDeadline! { break }
             } else {
                 takeInbox()
-                if now >= nextScan || lanesWantRefill { scan(now: now) }
+                if now >= nextScan {
+                    scan(now: now, full: true)
+                } else if lanesWantRefill {
+                    scan(now: now, full: false)
+                }
                 dispatch(now: now)
             }
             var running: Int32 = 0
             curl_multi_perform(multi, &running)
             collectFinished()
+            handOverAttempts(force: false)
             publishGauges(now: now)
-            let wait = stopRequested.load(ordering: .acquiring) ? 100 : sleepMilliseconds(now: WallClock.now().milliseconds)
+            var wait = stopRequested.load(ordering: .acquiring) ? 100 : sleepMilliseconds(now: WallClock.now().milliseconds)
+            if let due = attemptLog.deadline { wait = min(wait, Int(max(0, due - MonotonicClock.milliseconds()))) }
             curl_multi_poll(multi, nil, 0, Int32(wait), nil)
         }
         for transfer in transfers.values {
@@ -92,6 +100,13 @@ final class DeliveryEngine: @unchecked Sendable {
             Log.emit(.warn, "delivery abandoned at shutdown; it stays pending", transfer.delivery.logFields())
         }
         transfers.removeAll()
+        handOverAttempts(force: true)
+    }
+
+    /// Gives the store's writer the attempts collected so far, once the batch is due (see `AttemptLog`).
+    private func handOverAttempts(force: Bool) {
+        let batch = attemptLog.take(now: MonotonicClock.milliseconds(), force: force)
+        if !batch.isEmpty { store.record(batch) }
     }
 
     private func takeInbox() {
@@ -115,23 +130,37 @@ final class DeliveryEngine: @unchecked Sendable {
     /// Loads, target by target, due pending deliveries the engine does not hold yet, into lanes with
     /// room (at most `laneCap` each), so one target's backlog never hides another's retries. Pending
     /// deliveries to targets a reload removed are orphaned once per config generation.
-    private func scan(now: Int64) {
-        nextScan = now + Self.scanInterval
+    ///
+    /// A `full` scan (every second) reads each lane from its first due row; a refill reads on from where
+    /// the lane's last read stopped, for lanes that left work in the store. Whatever a cursor could miss
+    /// (a row due earlier than it, after a clock step back) the next full scan finds.
+    private func scan(now: Int64, full: Bool) {
+        if full { nextScan = now + Self.scanInterval }
         let table = config.table
         for target in table.targets {
             let lane = self.lane(target.name)
-            guard lane.queue.count <= Self.laneCap / 2, known.count < Self.memoryCap else { continue }
-            // Rows this lane holds or sends come first in the store's order too: ask for enough to pass them.
-            let limit = lane.queue.count + lane.inFlight + (Self.laneCap - lane.queue.count)
+            guard full || lane.backlog, lane.queue.count <= Self.laneCap / 2, known.count < Self.memoryCap else { continue }
+            let room = Self.laneCap - lane.queue.count
+            // Rows this lane holds or sends come back too (all of them from the start, the ones past the
+            // cursor otherwise): ask for enough to pass them.
+            let limit = room + lane.inFlight + (full ? lane.queue.count : 0)
+            let from = full ? DueCursor.start : lane.cursor
             let rows: [QueuedDelivery]
             do {
-                rows = try reader.dueDeliveries(target: target.name, by: now, limit: limit)
+                rows = try reader.dueDeliveries(target: target.name, by: now, after: from, limit: limit)
             } catch {
                 Log.error("cannot read due deliveries; retrying in a second", ["target": target.name, "error": error.description])
                 return
             }
-            for d in rows where lane.queue.count < Self.laneCap && known.insert(d.id).inserted { lane.queue.push(d) }
-            lane.backlog = rows.count == limit
+            var cursor = from
+            var filled = false
+            for d in rows {
+                guard lane.queue.count < Self.laneCap else { filled = true; break }
+                cursor = DueCursor(due: d.dueMilliseconds, id: d.id)
+                if known.insert(d.id).inserted { lane.queue.push(d) }
+            }
+            lane.cursor = cursor
+            lane.backlog = filled || rows.count == limit
         }
         if orphansCheckedFor != config.generation {
             orphansCheckedFor = config.generation
@@ -162,8 +191,10 @@ final class DeliveryEngine: @unchecked Sendable {
     }
 
     /// Starts every due delivery its target has room for: concurrency, rate limit and circuit permitting.
+    /// The events of those that came from the store are read in one query for the whole round.
     private func dispatch(now: Int64) {
         let table = config.table
+        var starting: [(delivery: QueuedDelivery, target: Target, lane: TargetLane)] = []
         for lane in lanes.values {
             while let head = lane.queue.first, head.dueMilliseconds <= now {
                 guard let t = table.targetIndex(named: lane.name) else {
@@ -176,27 +207,33 @@ final class DeliveryEngine: @unchecked Sendable {
                       lane.breaker.allowsRequest(now: now),
                       lane.takeToken(rate: target.rateLimit, now: now) else { break }
                 _ = lane.queue.pop()
-                start(head, target: target, table: table, lane: lane, now: now)
+                lane.inFlight += 1  // taken now so the limit holds for the rest of the round; start() returns it on failure
+                starting.append((head, target, lane))
             }
+        }
+        guard !starting.isEmpty else { return }
+        let events = reader.load(seqs: starting.compactMap { $0.delivery.event == nil ? $0.delivery.eventSeq : nil })
+        for s in starting {
+            let event = s.delivery.event.map { .success($0) } ?? events[s.delivery.eventSeq] ?? .failure(.missing)
+            if !start(s.delivery, event: event, target: s.target, table: table, lane: s.lane) { s.lane.inFlight -= 1 }
         }
     }
 
-    private func start(_ d: QueuedDelivery, target: Target, table: RouteTable, lane: TargetLane, now: Int64) {
+    /// Sends the delivery's next attempt; false when it did not go out (settled otherwise, or queued again).
+    private func start(_ d: QueuedDelivery, event: Result<StoredEvent, DeliveryReader.LoadError>, target: Target, table: RouteTable,
+                       lane: TargetLane) -> Bool {
         guard let r = route(named: d.route, in: table) else {
             orphan(d, why: "route '\(d.route)' is no longer configured")
-            return
+            return false
         }
         let stored: StoredEvent
-        if let e = d.event {
+        switch event {
+        case .success(let e):
             stored = e
-        } else {
-            do {
-                stored = try reader.load(seq: d.eventSeq)
-            } catch {
-                Log.emit(.error, "delivery dead: its event cannot be read from the store", d.logFields(["error": error.description]))
-                finish(d, attempt: d.attempts, result: nil, status: .dead, next: nil, error: error.description, startedAt: WallClock.now(), duration: 0)
-                return
-            }
+        case .failure(let error):
+            Log.emit(.error, "delivery dead: its event cannot be read from the store", d.logFields(["error": error.description]))
+            finish(d, attempt: d.attempts, result: nil, status: .dead, next: nil, error: error.description, startedAt: WallClock.now(), duration: 0)
+            return false
         }
         let attempt = d.attempts + 1
         let startedAt = WallClock.now()
@@ -205,13 +242,13 @@ final class DeliveryEngine: @unchecked Sendable {
         let request = OutboundRequest(event: event, route: route, target: target,
                                       deliveryId: String(d.id), attempt: attempt, now: startedAt)
         guard let transfer = Transfer(request: request, delivery: d, attempt: attempt, timeoutMilliseconds: target.timeoutMilliseconds,
-                                      now: startedAt, monotonic: MonotonicClock.milliseconds()) else {
+                                      now: startedAt, monotonic: MonotonicClock.milliseconds(), pool: handles) else {
             lane.queue.push(d)  // libcurl could not allocate: try again on the next turn
-            return
+            return false
         }
         curl_multi_add_handle(multi, transfer.easy)
         transfers[ObjectIdentifier(transfer)] = transfer
-        lane.inFlight += 1
+        return true
     }
 
     private func route(named name: String, in table: RouteTable) -> Int? {
@@ -258,12 +295,12 @@ final class DeliveryEngine: @unchecked Sendable {
         case .failed(let e): error = e
         }
         metrics.finished(target: d.target, result: result, milliseconds: duration, final: next.status)
-        let fields = d.logFields(["attempt": String(t.attempt), "status": statusCode.map(String.init) ?? "-",
-                                  "error": error ?? "", "outcome": next.status.rawValue])
-        if result.succeeded {
-            Log.emit(.debug, "delivered", fields)
-        } else {
-            Log.emit(.warn, next.status == .dead ? "delivery dead" : "delivery attempt failed", fields)
+        // The fields are built only for a line that is written: "delivered" is debug, off by default.
+        let level: Log.Level = result.succeeded ? .debug : .warn
+        if level >= Log.minimum {
+            Log.emit(level, result.succeeded ? "delivered" : (next.status == .dead ? "delivery dead" : "delivery attempt failed"),
+                     d.logFields(["attempt": String(t.attempt), "status": statusCode.map(String.init) ?? "-",
+                                  "error": error ?? "", "outcome": next.status.rawValue]))
         }
         finish(d, attempt: t.attempt, result: statusCode, status: next.status, next: next.nextAttemptAt,
                error: error ?? next.reason, startedAt: t.startedAt, duration: duration, response: t.response)
@@ -275,14 +312,15 @@ final class DeliveryEngine: @unchecked Sendable {
         }
     }
 
-    /// Records the outcome through the writer. A delivery that goes back into memory stays known;
-    /// otherwise it is forgotten once the writer settles the record.
+    /// Records the outcome through the writer (in the next batch handed over). A delivery that goes back
+    /// into memory stays known; otherwise it is forgotten once the writer settles the record.
     private func finish(_ d: QueuedDelivery, attempt: Int, result: Int?, status: DeliveryStatus, next: Timestamp?, error: String?,
                         startedAt: Timestamp, duration: Int64, response: [UInt8] = []) {
         let keepsInMemory = status == .pending && (next?.milliseconds ?? 0) <= WallClock.now().milliseconds + Self.scanInterval
-        store.record(AttemptRecord(deliveryID: d.id, attempt: attempt, startedAt: startedAt, durationMilliseconds: duration,
-                                   statusCode: result, response: response, error: error, newStatus: status,
-                                   nextAttemptAt: next, logged: attempt > d.attempts, forgetAfterCommit: !keepsInMemory))
+        attemptLog.add(AttemptRecord(deliveryID: d.id, attempt: attempt, startedAt: startedAt, durationMilliseconds: duration,
+                                     statusCode: result, response: response, error: error, newStatus: status,
+                                     nextAttemptAt: next, logged: attempt > d.attempts, forgetAfterCommit: !keepsInMemory),
+                       now: MonotonicClock.milliseconds())
     }
 
     private func orphan(_ d: QueuedDelivery, why: String) {

@@ -1,5 +1,14 @@
 import Rules
 
+/// Where a lane's last read of due deliveries stopped, in the store's order (due time, then id).
+struct DueCursor: Equatable {
+    var due: Int64
+    var id: Int64
+
+    /// Before every row.
+    static let start = DueCursor(due: .min, id: .min)
+}
+
 /// The engine's read-only view of the store: due deliveries per target, and events by seq.
 /// Its own connection, used by the engine thread only (WAL lets it read beside the writer).
 final class DeliveryReader {
@@ -7,34 +16,44 @@ final class DeliveryReader {
     private let codec: StoreCodec
     private let due: SQLiteStatement
     private let unconfigured: SQLiteStatement
-    private let event: SQLiteStatement
+    private let events: SQLiteStatement
 
     init(path: String, codec: StoreCodec) throws(SQLiteError) {
         db = try SQLiteDatabase(path: path, readOnly: true)
         self.codec = codec
+        // Rows after the cursor (due, id): the same due time with a larger id, or a later due time. Two
+        // halves because SQLite seeks the index (target, next_attempt_ms, rowid) only this way; a row
+        // value `(next_attempt_ms, id) > (?4, ?5)` made it walk every row due at the cursor's time.
         due = try db.prepare("""
-            SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id
-            FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq
-            WHERE d.status = 'pending' AND d.target = ?1 AND d.next_attempt_ms <= ?2
-            ORDER BY d.next_attempt_ms, d.id LIMIT ?3
+            SELECT * FROM (
+              SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id
+              FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq
+              WHERE d.status = 'pending' AND d.target = ?1 AND d.next_attempt_ms = ?4 AND d.id > ?5 AND d.next_attempt_ms <= ?2
+              UNION ALL
+              SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id
+              FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq
+              WHERE d.status = 'pending' AND d.target = ?1 AND d.next_attempt_ms > ?4 AND d.next_attempt_ms <= ?2)
+            ORDER BY next_attempt_ms, id LIMIT ?3
             """)
         unconfigured = try db.prepare("""
             SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id
             FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq
             WHERE d.status = 'pending' AND d.target NOT IN (SELECT value FROM json_each(?1)) LIMIT ?2
             """)
-        event = try db.prepare("""
-            SELECT source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed
-            FROM events WHERE seq = ?1
+        events = try db.prepare("""
+            SELECT seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed
+            FROM events WHERE seq IN (SELECT value FROM json_each(?1))
             """)
     }
 
-    /// One target's pending deliveries due by `horizon`, oldest first.
-    func dueDeliveries(target: String, by horizon: Int64, limit: Int) throws(SQLiteError) -> [QueuedDelivery] {
+    /// One target's pending deliveries due by `horizon` that come after `cursor`, oldest first.
+    func dueDeliveries(target: String, by horizon: Int64, after cursor: DueCursor = .start, limit: Int) throws(SQLiteError) -> [QueuedDelivery] {
         defer { due.reset() }
         due.bind(1, target)
         due.bind(2, horizon)
         due.bind(3, limit)
+        due.bind(4, cursor.due)
+        due.bind(5, cursor.id)
         return try rows(due)
     }
 
@@ -70,29 +89,46 @@ final class DeliveryReader {
         }
     }
 
-    /// The event as stored, opened when sealed.
-    func load(seq: Int64) throws(LoadError) -> StoredEvent {
-        defer { event.reset() }
-        event.bind(1, seq)
+    /// The events of `seqs` as stored, opened when sealed: one query (one read transaction) for all,
+    /// where a query per delivery cost a transaction each. A seq the store no longer holds is `.missing`.
+    func load(seqs: [Int64]) -> [Int64: Result<StoredEvent, LoadError>] {
+        var out: [Int64: Result<StoredEvent, LoadError>] = [:]
+        guard !seqs.isEmpty else { return out }
+        out.reserveCapacity(seqs.count)
+        defer { events.reset() }
+        events.bind(1, "[" + seqs.map(String.init).joined(separator: ",") + "]")
         do {
-            guard try event.step() else { throw LoadError.missing }
-        } catch let e as SQLiteError {
-            throw .store(e)
+            while try events.step() { out[events.int64(0)] = currentEvent() }
         } catch {
-            throw .missing
+            for seq in seqs where out[seq] == nil { out[seq] = .failure(.store(error)) }
         }
-        let source = event.string(0), id = event.string(1)
-        let sealed = event.int(9) == 1
+        for seq in seqs where out[seq] == nil { out[seq] = .failure(.missing) }
+        return out
+    }
+
+    /// One event as stored, opened when sealed (the admin API's redaction reads it back).
+    func load(seq: Int64) throws(LoadError) -> StoredEvent {
+        switch load(seqs: [seq])[seq] {
+        case .success(let e)?: return e
+        case .failure(let error)?: throw error
+        case nil: throw .missing
+        }
+    }
+
+    /// The row `events` is on, opened.
+    private func currentEvent() -> Result<StoredEvent, LoadError> {
+        let source = events.string(1), id = events.string(2)
+        let sealed = events.int(10) == 1
         do {
-            let headers = try codec.open(event.blob(6), sealed: sealed, source: source, eventID: id, part: "headers")
-            let attributes = try codec.open(event.blob(7), sealed: sealed, source: source, eventID: id, part: "attributes")
-            let body = try codec.open(event.blob(8), sealed: sealed, source: source, eventID: id, part: "body")
-            return StoredEvent(source: source, eventID: id, type: event.string(2), time: Timestamp(milliseconds: event.int64(3)),
-                               receivedAt: Timestamp(milliseconds: event.int64(4)), contentType: event.string(5),
-                               headers: StoreCodec.decodeHeaders(headers), attributes: StoreCodec.decodeAttributes(attributes),
-                               body: body, deliveries: [])
+            let headers = try codec.open(events.blob(7), sealed: sealed, source: source, eventID: id, part: "headers")
+            let attributes = try codec.open(events.blob(8), sealed: sealed, source: source, eventID: id, part: "attributes")
+            let body = try codec.open(events.blob(9), sealed: sealed, source: source, eventID: id, part: "body")
+            return .success(StoredEvent(source: source, eventID: id, type: events.string(3), time: Timestamp(milliseconds: events.int64(4)),
+                                        receivedAt: Timestamp(milliseconds: events.int64(5)), contentType: events.string(6),
+                                        headers: StoreCodec.decodeHeaders(headers), attributes: StoreCodec.decodeAttributes(attributes),
+                                        body: body, deliveries: []))
         } catch {
-            throw .unsealable(error)
+            return .failure(.unsealable(error))
         }
     }
 }

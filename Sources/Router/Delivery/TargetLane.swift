@@ -8,6 +8,9 @@ final class TargetLane {
     var inFlight = 0
     /// The last scan filled the lane: more due deliveries wait in the store.
     var backlog = false
+    /// Where the last read of this lane's due deliveries stopped: a refill reads on from here rather
+    /// than past every row the lane holds again (the scan every second starts over).
+    var cursor = DueCursor.start
     var breaker: CircuitBreaker
     private var tokens: Double = -1
     private var tokensUpdated: Int64 = 0

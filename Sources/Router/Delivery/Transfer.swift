@@ -2,9 +2,11 @@ import CCurl
 import Rules
 
 /// One HTTP request in flight on the libcurl multi handle, with the buffers libcurl points into.
-/// libcurl calls back with this object's pointer (`Unmanaged`) in the userdata slots.
+/// libcurl calls back with this object's pointer (`Unmanaged`) in the userdata slots. The easy handle
+/// comes from the pool and goes back to it when the transfer ends (removed from the multi handle first).
 final class Transfer {
     let easy: UnsafeMutableRawPointer
+    private let pool: EasyHandlePool
     let delivery: QueuedDelivery
     let attempt: Int
     let startedAt: Timestamp
@@ -20,9 +22,11 @@ final class Transfer {
 
     static let responseLimit = 1024
 
-    init?(request: OutboundRequest, delivery: QueuedDelivery, attempt: Int, timeoutMilliseconds: Int64, now: Timestamp, monotonic: Int64) {
-        guard let easy = curl_easy_init() else { return nil }
+    init?(request: OutboundRequest, delivery: QueuedDelivery, attempt: Int, timeoutMilliseconds: Int64, now: Timestamp, monotonic: Int64,
+          pool: EasyHandlePool) {
+        guard let easy = pool.take() else { return nil }
         self.easy = easy
+        self.pool = pool
         self.delivery = delivery
         self.attempt = attempt
         self.startedAt = now
@@ -36,18 +40,15 @@ final class Transfer {
         // libcurl would otherwise ask large bodies to wait for `100 Continue`, a round trip for nothing.
         headerList = curl_slist_append(headerList, "Expect:")
 
+        // Everything that differs between transfers is set every time: the handle may have sent
+        // another target's request before (the pool sets what never differs).
         hr_curl_setopt_ptr(easy, CURLOPT_URL, request.url)
         hr_curl_setopt_ptr(easy, CURLOPT_HTTPHEADER, headerList)
-        if request.method != "POST" { hr_curl_setopt_ptr(easy, CURLOPT_CUSTOMREQUEST, request.method) }
+        hr_curl_setopt_ptr(easy, CURLOPT_CUSTOMREQUEST, request.method == "POST" ? nil : request.method)
         hr_curl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
         hr_curl_setopt_ptr(easy, CURLOPT_POSTFIELDS, body.baseAddress)
-        hr_curl_setopt_long(easy, CURLOPT_POST, 1)
         hr_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(max(timeoutMilliseconds, 1)))
         hr_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(min(max(timeoutMilliseconds, 1), 10_000)))
-        hr_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-        hr_curl_setopt_ptr(easy, CURLOPT_PROTOCOLS_STR, "http,https")  // whatever a URL says, no file://, no gopher://
-        hr_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)  // a redirect is the target's mistake to fix, not ours to follow
-        hr_curl_setopt_ptr(easy, CURLOPT_USERAGENT, "hookrouter/0.1")
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         hr_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer)
 
@@ -68,9 +69,8 @@ final class Transfer {
         let header: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { data, size, count, user in
             guard let user, let data else { return 0 }
             let n = size * count
-            let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
-            if let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == "retry-after" {
-                Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().retryAfter = String(line[line.index(after: colon)...])
+            if let value = Transfer.retryAfterValue(UnsafeRawBufferPointer(start: data, count: n)) {
+                Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().retryAfter = value
             }
             return n
         }
@@ -79,10 +79,23 @@ final class Transfer {
     }
 
     deinit {
-        curl_easy_cleanup(easy)
+        pool.give(easy)
         curl_slist_free_all(headerList)
         body.deallocate()
         errorBuffer.deallocate()
+    }
+
+    /// The value of a `Retry-After:` header line (name in any case), untrimmed; nil for any other line.
+    /// Compares bytes: this runs for every header line of every answer, and almost all are other lines.
+    static func retryAfterValue(_ line: UnsafeRawBufferPointer) -> String? {
+        let name = "retry-after:".utf8
+        guard line.count >= name.count else { return nil }
+        for (i, expected) in name.enumerated() {
+            let b = line[i]
+            let lowered = b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b | 0x20 : b
+            guard lowered == expected else { return nil }
+        }
+        return String(decoding: line[name.count...], as: UTF8.self)
     }
 
     /// The attempt's result once libcurl says the transfer is done.

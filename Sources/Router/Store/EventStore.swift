@@ -43,8 +43,8 @@ enum StoreOutcome: Sendable {
 protocol EventStore: AnyObject, Sendable {
     /// Queues the event; `completion` runs (on a store thread) once it is durable, or known not to be.
     func submit(_ event: StoredEvent, completion: @escaping @Sendable (StoreOutcome) -> Void)
-    /// Records one delivery attempt and the delivery's new state; written with the next batch.
-    func record(_ attempt: AttemptRecord)
+    /// Records delivery attempts and their deliveries' new state, in order; written with the next batch.
+    func record(_ attempts: [AttemptRecord])
     /// Writes what is queued, then stops. Submissions after this are answered `.unavailable`.
     func close()
 }

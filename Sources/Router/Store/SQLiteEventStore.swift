@@ -12,7 +12,8 @@ import Glibc
 final class SQLiteEventStore: EventStore, @unchecked Sendable {
     enum Job {
         case ingest(StoredEvent, @Sendable (StoreOutcome) -> Void)
-        case attempt(AttemptRecord)
+        /// Attempts in the order they finished: one job for a batch the delivery engine collected.
+        case attempts([AttemptRecord])
         /// Retention: one purge batch, in its own transaction after the batch it was queued with.
         case purge(before: Int64, limit: Int, @Sendable (PurgeResult?) -> Void)
     }
@@ -54,9 +55,10 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         }
     }
 
-    func record(_ attempt: AttemptRecord) {
-        // After close the attempt is lost; the delivery stays pending and is tried again after a restart.
-        queue.push(.attempt(attempt))
+    func record(_ attempts: [AttemptRecord]) {
+        // After close the attempts are lost; their deliveries stay pending and are tried again after a restart.
+        guard !attempts.isEmpty else { return }
+        queue.push(.attempts(attempts))
     }
 
     /// Runs one purge batch on the writer thread and waits for it; nil when the store is closing or the

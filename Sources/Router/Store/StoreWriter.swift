@@ -59,9 +59,9 @@ final class StoreWriter: @unchecked Sendable {
             }
         }
         guard !jobs.isEmpty else { return ([], []) }
-        let settled = jobs.compactMap { job -> Int64? in
-            if case .attempt(let a) = job, a.forgetAfterCommit { return a.deliveryID }
-            return nil
+        var settled: [Int64] = []
+        for job in jobs {
+            if case .attempts(let records) = job { for a in records where a.forgetAfterCommit { settled.append(a.deliveryID) } }
         }
         var outcomes: [StoreOutcome] = []
         outcomes.reserveCapacity(jobs.count)
@@ -70,7 +70,7 @@ final class StoreWriter: @unchecked Sendable {
             for job in jobs {
                 switch job {
                 case .ingest(let event, _): outcomes.append(try insert(event))
-                case .attempt(let a): try record(a)
+                case .attempts(let records): for a in records { try record(a) }
                 case .purge: break
                 }
             }

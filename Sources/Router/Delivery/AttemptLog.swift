@@ -1,0 +1,33 @@
+/// Finished attempts on their way to the store, handed to the writer in batches rather than one by one.
+///
+/// One hand-over per attempt woke the store's writer (on the engine's core) for a commit of a few rows
+/// with an fsync each; a batch every `lingerMilliseconds` (or of `batchLimit` rows) makes that a
+/// commit of hundreds. Nothing is promised by then: until its record commits, a delivery stays
+/// pending in the store and a crash only means it is sent again (at-least-once, SPEC §5.3).
+/// Engine thread only.
+struct AttemptLog {
+    static let lingerMilliseconds: Int64 = 10
+    static let batchLimit = 256
+
+    private(set) var pending: [AttemptRecord] = []
+    /// When the oldest pending record was added (monotonic milliseconds).
+    private var since: Int64 = 0
+
+    init() { pending.reserveCapacity(Self.batchLimit) }
+
+    mutating func add(_ record: AttemptRecord, now: Int64) {
+        if pending.isEmpty { since = now }
+        pending.append(record)
+    }
+
+    /// When the pending records must be handed over at the latest; nil with nothing pending.
+    var deadline: Int64? { pending.isEmpty ? nil : since + Self.lingerMilliseconds }
+
+    /// The records to hand over now: all of them once the batch is full or the oldest has waited long
+    /// enough (or `force`), else none.
+    mutating func take(now: Int64, force: Bool = false) -> [AttemptRecord] {
+        guard !pending.isEmpty, force || pending.count >= Self.batchLimit || now >= since + Self.lingerMilliseconds else { return [] }
+        defer { pending.removeAll(keepingCapacity: true) }
+        return pending
+    }
+}
