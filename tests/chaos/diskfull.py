@@ -57,13 +57,20 @@ def fill(router, prefix, errors):
 
 
 def still_full(router, prefix, errors):
-    """While full: a new event gets 503 promptly, every time."""
+    """While full: a new event gets 503 promptly. Once the load stops, SQLite may finish a checkpoint
+    and restart its WAL, whose file already has the space: a small event can then be written and
+    answered 202 — truthfully. Such ids are returned, so the caller checks them in the db too."""
+    acked = []
     for i in range(5):
-        status, took, answer = probe(router, "%s-probe-%d" % (prefix, i))
-        if status != 503:
-            errors.append("%s: an event posted while the disk is full got %s (%s), not 503" % (prefix, status, answer))
+        chave = "%s-probe-%d" % (prefix, i)
+        status, took, answer = probe(router, chave)
+        if status == 202:
+            acked.append(chave)
+        elif status != 503:
+            errors.append("%s: an event posted while the disk is full got %s (%s), not 503 or 202" % (prefix, status, answer))
         if took > 5:
-            errors.append("%s: a 503 took %.1fs" % (prefix, took))
+            errors.append("%s: an answer while full took %.1fs" % (prefix, took))
+    return acked
 
 
 def accepts_again(router, prefix, errors, burst):
@@ -126,16 +133,16 @@ def main():
         with open(filler, "wb") as f:
             f.write(b"\0" * max(0, free_bytes(data) - 600 * 1024))
         one = fill(router, "full1", errors)
-        still_full(router, "full1", errors)
+        probes1 = still_full(router, "full1", errors)
         os.unlink(filler)
         rec1, after1 = accepts_again(router, "full1", errors, burst=0)
         # Round 2: no filler; the database itself fills the tmpfs; then the tmpfs is remounted bigger.
         two = fill(router, "full2", errors)
-        still_full(router, "full2", errors)
+        probes2 = still_full(router, "full2", errors)
         subprocess.run(["mount", "-o", "remount,size=16m", data], check=True)
         rec2, after2 = accepts_again(router, "full2", errors, burst=1.5)
 
-        acked = set(one.acked) | set(two.acked) | set(after1) | set(after2)
+        acked = set(one.acked) | set(two.acked) | set(after1) | set(after2) | set(probes1) | set(probes2)
         delivered_all = wait_until(lambda: acked <= {event_id(r) for r in sink.received("/ledger")}, timeout=60, step=0.5)
         undelivered = acked - {event_id(r) for r in sink.received("/ledger")}
         pid = router.proc.pid
