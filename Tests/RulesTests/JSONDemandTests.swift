@@ -39,6 +39,21 @@ struct JSONDemandTests {
         for demand in Self.demands { #expect(Self.outcome(text, demand) == full, "\(text)") }
     }
 
+    /// Past 16 keys duplicates are found with a hash set (a scan was quadratic): the same verdicts.
+    @Test func manyKeysAreCheckedForDuplicatesToo() {
+        let keys = (0..<40).map { "\"key\($0)\":\($0)" }
+        let distinct = "{" + keys.joined(separator: ",") + "}"
+        let late = "{" + keys.joined(separator: ",") + ",\"key3\":0}"
+        let escaped = "{" + keys.joined(separator: ",") + ",\"\\u006bey39\":0}"
+        for text in [distinct, late, escaped, "{\"z\":\(late)}", "{\"z\":\(escaped)}", "{\"z\":\(distinct)}"] {
+            let full = Self.outcome(text, nil)
+            for demand in Self.demands { #expect(Self.outcome(text, demand) == full, "\(text)") }
+        }
+        #expect(Self.outcome(late, nil).hasSuffix("duplicate key \"key3\""))
+        #expect(Self.outcome("{\"z\":\(escaped)}", JSONDemand(paths: [])).hasSuffix("duplicate key \"key39\""))
+        #expect(Self.outcome(distinct, nil) == "ok")
+    }
+
     @Test func invalidUTF8InASkippedStringIsRefused() {
         let bytes: [UInt8] = Array("{\"z\":\"".utf8) + [0xC3, 0x28] + Array("\"}".utf8)
         #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes, demand: JSONDemand(paths: [])) }

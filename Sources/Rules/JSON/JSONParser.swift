@@ -93,12 +93,13 @@ struct JSONParser {
             return .object(JSONObject(uniqueKeys: [], values: []))
         }
         let base = openKeys.count, valueBase = openValues.count
+        var duplicates = DuplicateKeys()
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == 0x22 else { throw fail("expected a string key") }
             let keyOffset = index
             let key = try parseString()
-            if isOpenKey(key, from: base) { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
+            if duplicates.insert(key, among: openKeys[base...]) { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == 0x3A else { throw fail("expected ':' after object key") }
             index += 1
@@ -118,11 +119,6 @@ struct JSONParser {
         return .object(object)
     }
 
-    func isOpenKey(_ key: String, from base: Int) -> Bool {
-        let length = key.utf8.count
-        for i in base..<openKeys.count where openKeys[i].utf8.count == length && openKeys[i] == key { return true }
-        return false
-    }
 
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
