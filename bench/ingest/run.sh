@@ -12,29 +12,8 @@ export SWIFT_BACKTRACE=enable=no
 swift build -c release --product hookrouter >/dev/null
 bin=.build/release/hookrouter
 
-# The body: a fiscal-system event padded to ~1.5 KB; signed hex HMAC-SHA256.
-python3 - "$work" <<'PY'
-import hashlib, hmac, json, sys
-work = sys.argv[1]
-dados = {"chave_acesso": "35261145678901000175550030000884171102938470", "cnpj_emitente": "45678901000175",
-         "razao_social": "Têxtil Paulista Indústria e Comércio Ltda", "valor_total": "12873.40",
-         "itens": [{"n": i, "codigo": "SKU-%04d" % i, "descricao": "Tecido de algodão cru 1,60 m", "quantidade": "120.0000", "valor": "107.28"} for i in range(9)]}
-body = json.dumps({"evento": "nfe_importada", "timestamp": "2026-11-18T08:32:05-03:00", "dados": dados}, ensure_ascii=False, separators=(",", ":")).encode()
-open(work + "/body.json", "wb").write(body)
-open(work + "/sig", "w").write(hmac.new(b"bench-secret", body, hashlib.sha256).hexdigest())
-print("body: %d bytes" % len(body), file=sys.stderr)
-PY
-export BENCH_BODY=$work/body.json BENCH_SIG=$work/sig
-
-mkdir -p "$work/routes.d"
-cat > "$work/routes.d/bench.yaml" <<YAML
-sources:
-  fiscal: { adapter: hmac, path: /in/fiscal, secret: bench-secret, type: evento, id: { header: X-Request-Id }, max_body: 64KiB }
-targets:
-  sink: { url: "http://127.0.0.1:18099/sink" }
-routes:
-  - { name: none, from: fiscal, events: [never_sent], to: [sink] }
-YAML
+source bench/ingest/fixture.bash
+ingest_fixture "$work"
 
 cat > "$work/nginx.conf" <<NGX
 worker_processes 1;
