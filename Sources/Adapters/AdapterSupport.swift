@@ -37,6 +37,14 @@ enum AdapterSupport {
         return out
     }
 
+    /// Body paths from their text (`data.key.id`), for `bodyPaths`. Only literals of our own go here.
+    static func paths(_ texts: String...) -> [FieldPath] {
+        texts.map { text in
+            guard let path = try? FieldPath(parsing: text) else { preconditionFailure("invalid built-in body path '\(text)'") }
+            return path
+        }
+    }
+
     /// Deduplication id for senders that give none: the body's SHA-256.
     static func bodyHash(_ body: [UInt8]) -> String { "sha256:" + Digest.sha256Hex(body) }
 

@@ -53,10 +53,10 @@ struct EvolutionAdapter: WebhookAdapter {
 
     let checks: Checks
     var credentialHeaders: [String] { [checks.header?.name, checks.signature?.header, "authorization"].compactMap { $0 } }
-    let credentialFields = [FieldPath(segments: [.key("apikey")])]
+    let credentialFields = AdapterSupport.paths("apikey")
 
     var bodyPaths: [FieldPath]? {
-        [FieldPath(segments: [.key("apikey")]), FieldPath(segments: [.key("event")]), FieldPath(segments: [.key("instance")]), FieldPath(segments: [.key("data"), .key("key"), .key("fromMe")]), FieldPath(segments: [.key("data"), .key("key"), .key("id")]), FieldPath(segments: [.key("data"), .key("fromMe")]), FieldPath(segments: [.key("data"), .key("keyId")]), FieldPath(segments: [.key("data"), .key("status")]), FieldPath(segments: [.key("data"), .key("message"), .key("id")]), FieldPath(segments: [.key("data"), .key("messageTimestamp")])]
+        AdapterSupport.paths("apikey", "event", "instance", "data.key.fromMe", "data.key.id", "data.fromMe", "data.keyId", "data.status", "data.message.id", "data.messageTimestamp")
     }
 
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {

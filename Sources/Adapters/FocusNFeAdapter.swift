@@ -28,7 +28,7 @@ struct FocusNFeAdapter: WebhookAdapter {
     let credentialFields: [FieldPath] = []
 
     var bodyPaths: [FieldPath]? {
-        [FieldPath(segments: [.key("status")]), FieldPath(segments: [.key("cnpj_emitente")]), FieldPath(segments: [.key("cnpj_prestador")]), FieldPath(segments: [.key("cnpj_destinatario")]), FieldPath(segments: [.key("cnpj")]), FieldPath(segments: [.key("ref")]), FieldPath(segments: [.key("numero_carta_correcao")]), FieldPath(segments: [.key("chave_cte")]), FieldPath(segments: [.key("nome_emitente")]), FieldPath(segments: [.key("manifestacao_destinatario")]), FieldPath(segments: [.key("numero_rps")]), FieldPath(segments: [.key("chave_nfe")])]
+        AdapterSupport.paths("status", "cnpj_emitente", "cnpj_prestador", "cnpj_destinatario", "cnpj", "ref", "numero_carta_correcao", "chave_cte", "nome_emitente", "manifestacao_destinatario", "numero_rps", "chave_nfe")
     }
 
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {

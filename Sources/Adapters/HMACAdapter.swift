@@ -68,7 +68,7 @@ struct HMACAdapter: WebhookAdapter {
     var credentialHeaders: [String] { [header] }
     let credentialFields: [FieldPath] = []
 
-    var bodyPaths: [FieldPath]? { typePaths + id.bodyPaths + [FieldPath(segments: [.key("timestamp")])] }
+    var bodyPaths: [FieldPath]? { typePaths + id.bodyPaths + AdapterSupport.paths("timestamp") }
 
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
         guard var signature = request.header(header) else { throw .unauthorized("missing \(header) header") }

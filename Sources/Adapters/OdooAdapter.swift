@@ -31,7 +31,7 @@ struct OdooAdapter: WebhookAdapter {
     var credentialHeaders: [String] { header.map { [$0.name] } ?? [] }
     let credentialFields: [FieldPath] = []
 
-    var bodyPaths: [FieldPath]? { [FieldPath(segments: [.key("event_type")]), FieldPath(segments: [.key("event")]), FieldPath(segments: [.key("_model")]), FieldPath(segments: [.key("_action")])] + id.bodyPaths }
+    var bodyPaths: [FieldPath]? { AdapterSupport.paths("event_type", "event", "_model", "_action") + id.bodyPaths }
 
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
         if let header {

@@ -21,10 +21,10 @@ struct UazapiKind: AdapterKind {
 struct UazapiAdapter: WebhookAdapter {
     let tokens: [Secret]
     let credentialHeaders: [String] = []
-    let credentialFields = [FieldPath(segments: [.key("token")])]
+    let credentialFields = AdapterSupport.paths("token")
 
     var bodyPaths: [FieldPath]? {
-        [FieldPath(segments: [.key("token")]), FieldPath(segments: [.key("EventType")]), FieldPath(segments: [.key("instanceName")]), FieldPath(segments: [.key("owner")]), FieldPath(segments: [.key("state")]), FieldPath(segments: [.key("message"), .key("fromMe")]), FieldPath(segments: [.key("message"), .key("wasSentByApi")]), FieldPath(segments: [.key("message"), .key("id")]), FieldPath(segments: [.key("message"), .key("status")]), FieldPath(segments: [.key("message"), .key("messageTimestamp")])]
+        AdapterSupport.paths("token", "EventType", "instanceName", "owner", "state", "message.fromMe", "message.wasSentByApi", "message.id", "message.status", "message.messageTimestamp")
     }
 
     func receive(_ request: InboundRequest, source: String, now: Timestamp) throws(AdapterError) -> Event {
