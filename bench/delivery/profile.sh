@@ -13,19 +13,9 @@ trap 'exit 1' INT TERM
 export SWIFT_BACKTRACE=enable=no
 if [ -z "${HOOKROUTER_BIN:-}" ]; then swift build -c release --product hookrouter >/dev/null; fi
 bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
-python3 -c "
-import json
-dados={'chave_acesso':'35261145678901000175550030000884171102938470','itens':[{'n':i,'codigo':'SKU-%04d'%i,'descricao':'Tecido de algodao cru 1,60 m','quantidade':'120.0000','valor':'107.28'} for i in range(11)]}
-open('$work/body.json','w').write(json.dumps({'evento':'nfe_importada','dados':dados},separators=(',',':')))"
-cat > "$work/nginx.conf" <<NGX
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $work/nginx-body; client_body_buffer_size 64k;
-  server { listen 127.0.0.1:18291; keepalive_requests 1000000; location / { return 200 "ok"; } } }
-NGX
-taskset -c 1 nginx -c "$work/nginx.conf" -g "daemon off;" &
+source bench/delivery/fixture.bash
+delivery_body "$work"
+delivery_nginx "$work" 18291
 mkdir -p "$work/routes.d"
 cat > "$work/routes.d/bench.yaml" <<YAML
 sources:
