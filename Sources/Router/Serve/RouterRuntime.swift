@@ -56,7 +56,10 @@ final class RouterRuntime {
         }
         server = HTTPServer(handler: IngestHandler(config: config, store: store, metrics: ingestMetrics), limits: limits)
         server.onAcceptPaused = { error in
-            Log.error("cannot accept connections, pausing accepts and retrying every 250 ms",
+            let fix = error == EMFILE || error == ENFILE
+                ? "raise the open-file limit (LimitNOFILE= in systemd, ulimit -n) or lower settings.http.max_connections"
+                : "the system is short of memory for sockets"
+            Log.error("cannot accept connections, pausing accepts and retrying every 250 ms; " + fix,
                       ["error": String(cString: strerror(error)), "limit": String(descriptors)])
         }
         reloader = Reloader(directory: configDirectory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName)
