@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "hookrouter", targets: ["hookrouter"]),
         .executable(name: "hookrouter-bench-adapters", targets: ["hookrouter-bench-adapters"]),
+        .executable(name: "hookrouter-bench-json", targets: ["hookrouter-bench-json"]),
     ],
     targets: [
         .systemLibrary(name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
@@ -27,6 +28,7 @@ let package = Package(
         .executableTarget(name: "hookrouter", dependencies: ["Router"]),
         .executableTarget(name: "hookrouter-bench-match", dependencies: ["Rules"], path: "bench/match"),
         .executableTarget(name: "hookrouter-bench-adapters", dependencies: ["Adapters", "Rules"], path: "bench/adapters"),
+        .executableTarget(name: "hookrouter-bench-json", dependencies: ["Rules"], path: "bench/json"),
 
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Adapters"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "Rules"]),

@@ -54,6 +54,29 @@ struct JSONDemandTests {
         #expect(Self.outcome(distinct, nil) == "ok")
     }
 
+    /// A quote, escape, control byte, non-ASCII character or invalid byte at each offset of a long string
+    /// gives the same result built or skipped, and the error names that byte (a scanner that reads a
+    /// word at a time must get every position right).
+    @Test func everyOffsetOfALongStringIsChecked() throws {
+        let fillers = (before: String(repeating: "a", count: 24), after: String(repeating: "b", count: 24))
+        for offset in 0..<20 {
+            let head = String(fillers.before.prefix(offset)), tail = String(fillers.after.prefix(19 - offset))
+            for (middle, expected) in [("\\n", head + "\n" + tail), ("ã", head + "ã" + tail), ("\\u00e3", head + "ã" + tail), ("\\\"", head + "\"" + tail)] {
+                let text = "{\"k\":\"" + head + middle + tail + "\"}"
+                #expect(try JSONValue.parse(Array(text.utf8)) == .object(JSONObject(uniqueKeys: ["k"], values: [.string(expected)])))
+                for demand in Self.demands { #expect(Self.outcome(text, demand) == "ok", "\(text)") }
+            }
+            let control = "{\"k\":\"" + head + "\u{1}" + tail + "\"}"
+            #expect(Self.outcome(control, nil) == "\(6 + offset): control character in string")
+            for demand in Self.demands { #expect(Self.outcome(control, demand) == Self.outcome(control, nil)) }
+            let invalid = Array("{\"k\":\"\(head)".utf8) + [0xC3, 0x28] + Array("\(tail)\"}".utf8)
+            let verdicts = ([nil] + Self.demands.map { Optional($0) }).map { (demand: JSONDemand?) -> String in
+                do throws(JSONParseError) { _ = try JSONValue.parse(invalid, demand: demand); return "ok" } catch { return error.message }
+            }
+            #expect(verdicts.allSatisfy { $0 == "invalid UTF-8 in string" }, "\(verdicts)")
+        }
+    }
+
     @Test func invalidUTF8InASkippedStringIsRefused() {
         let bytes: [UInt8] = Array("{\"z\":\"".utf8) + [0xC3, 0x28] + Array("\"}".utf8)
         #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes, demand: JSONDemand(paths: [])) }

@@ -14,6 +14,19 @@ struct UTF8ValidationTests {
         #expect(ours == String(validating: bytes, as: UTF8.self))
     }
 
+    /// Ill-formed sequences at every offset of a long ASCII run (a validator that skips ASCII a word at a
+    /// time must still find each).
+    @Test func illFormedSequencesAnywhereInALongRunAreFound() {
+        for bad: [UInt8] in [[0xC3, 0x28], [0xED, 0xA0, 0x80], [0x80], [0xF0, 0x9F, 0x98]] {
+            for offset in 0..<20 {
+                let bytes = [UInt8](repeating: 0x61, count: offset) + bad + [UInt8](repeating: 0x62, count: 19 - offset)
+                #expect(bytes.withUnsafeBufferPointer { UTF8Validation.isValid($0) } == false, "\(bad) at \(offset)")
+            }
+        }
+        let good = Array("abcdefghijklmnop ação ✅ qrstuvwxyz0123456789".utf8)
+        #expect(good.withUnsafeBufferPointer { UTF8Validation.string($0) } == "abcdefghijklmnop ação ✅ qrstuvwxyz0123456789")
+    }
+
     @Test func parserRejectsInvalidUTF8InStrings() {
         for body: [UInt8] in [[0x22, 0xC0, 0x80, 0x22], [0x22, 0x5C, 0x6E, 0xED, 0xA0, 0x80, 0x22]] {
             #expect(throws: JSONParseError.self) { try JSONValue.parse(body) }
