@@ -3,6 +3,7 @@
 # requests answered. Steadier than req/s on a shared machine, and comparable across builds.
 # Server pinned to core 0, wrk to core 1; three rounds, alternating the binaries given.
 # Usage: bench/ingest/cpu_per_request.sh [SECONDS] [BINARY...]   (default: this tree's release build)
+#        (BENCH_IDS=uuid: random UUID ids, see post.lua)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-5}; shift || true

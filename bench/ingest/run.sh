@@ -4,6 +4,7 @@
 #   commit), and the Debian `webhook` tool verifying the same HMAC.
 # Server pinned to core 0, wrk to core 1; three alternating rounds; the median is reported.
 # Usage: bench/ingest/run.sh [SECONDS] [CONNECTIONS]      (needs: wrk nginx-light webhook)
+#        BENCH_IDS=uuid bench/ingest/run.sh ...          random UUID ids instead of nearly sequential ones
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-10}; conns=${2:-64}
