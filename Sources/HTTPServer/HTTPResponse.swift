@@ -16,23 +16,50 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON answer.
     public static func json(_ status: Int, _ body: String, headers: [HTTPHeader] = [], close: Bool = false) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [HTTPHeader("Content-Type", "application/json")] + headers, body: Array(body.utf8), close: close)
+        json(status, bytes: Array(body.utf8), headers: headers, close: close)
     }
+
+    /// A JSON answer whose body is already bytes.
+    public static func json(_ status: Int, bytes body: [UInt8], headers: [HTTPHeader] = [], close: Bool = false) -> HTTPResponse {
+        HTTPResponse(status: status, headers: headers.isEmpty ? jsonHeaders : jsonHeaders + headers, body: body, close: close)
+    }
+
+    /// Shared by every JSON answer (built once: the value is too long to be stored inline in a String).
+    private static let jsonHeaders = [HTTPHeader("Content-Type", "application/json")]
 
     /// Head and body in one buffer, so one write sends it. A HEAD request gets the head alone
     /// (with the length the body would have).
     func serialized(keepAlive: Bool, headOnly: Bool = false, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + 128 + body.count)
-        out.append(contentsOf: "HTTP/1.1 \(status) \(Self.reason(status))\r\n".utf8)
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        Self.appendDecimal(status, to: &out)
+        out.append(0x20)
+        out.append(contentsOf: Self.reason(status).utf8)
+        out.append(contentsOf: "\r\n".utf8)
         for h in headers {
             out.append(contentsOf: h.name.utf8)
             out.append(contentsOf: ": ".utf8)
             out.append(contentsOf: h.value.utf8)
             out.append(contentsOf: "\r\n".utf8)
         }
-        out.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8)
+        out.append(contentsOf: "Content-Length: ".utf8)
+        Self.appendDecimal(body.count, to: &out)
+        out.append(contentsOf: "\r\n".utf8)
         out.append(contentsOf: keepAlive ? "\r\n".utf8 : "Connection: close\r\n\r\n".utf8)
         if !headOnly { out.append(contentsOf: body) }
+    }
+
+    /// A non-negative integer in ASCII digits, without building a String.
+    public static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        precondition(value >= 0)
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            out.append(UInt8(truncatingIfNeeded: 0x30 + rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     static func reason(_ status: Int) -> String {

@@ -3,8 +3,16 @@ import Rules
 
 /// The answers of SPEC §6, in one place.
 enum IngestAnswer {
+    /// Built as bytes: it is every stored event's answer.
     static func accepted(eventID: String, deliveries: Int) -> HTTPResponse {
-        .json(202, #"{"status":"accepted","event_id":"# + json(eventID) + #","deliveries":\#(deliveries)}"#)
+        var body: [UInt8] = []
+        body.reserveCapacity(64 + eventID.utf8.count)
+        body.append(contentsOf: #"{"status":"accepted","event_id":"#.utf8)  // writeString adds the quotes
+        JSONValue.writeString(eventID, into: &body)
+        body.append(contentsOf: #","deliveries":"#.utf8)
+        HTTPResponse.appendDecimal(deliveries, to: &body)
+        body.append(UInt8(ascii: "}"))
+        return .json(202, bytes: body)
     }
 
     static func duplicate(eventID: String) -> HTTPResponse {

@@ -44,6 +44,9 @@ extension JSONParser {
             index += 1
             return .object(JSONObject(uniqueKeys: [], values: []))
         }
+        Self.prepare(&openKeys)
+        Self.prepare(&keptKeys)
+        Self.prepare(&openValues)
         let base = openKeys.count, keptBase = keptKeys.count, valueBase = openValues.count
         var duplicates = DuplicateKeys()
         while true {
@@ -88,6 +91,7 @@ extension JSONParser {
             return .array([])
         }
         let keepsAny = demand.members != nil || !demand.indices.isEmpty
+        Self.prepare(&openValues)
         let base = openValues.count
         var position = 0
         while true {
@@ -136,6 +140,7 @@ extension JSONParser {
             index += 1
             return
         }
+        Self.prepare(&skippedKeys)
         let base = skippedKeys.count
         var decoded: Set<String>?  // past `DuplicateKeys.scanLimit` keys, as in a built object
         while true {

@@ -48,6 +48,14 @@ struct JSONParser {
         self.maxDepth = maxDepth
     }
 
+    /// Room for the members of a typical webhook's open containers, taken when a stack is first used:
+    /// one allocation per stack and parse, instead of one per doubling from empty.
+    static let stackCapacity = 32
+
+    @inline(__always) static func prepare<T>(_ stack: inout [T]) {
+        if stack.capacity == 0 { stack.reserveCapacity(stackCapacity) }
+    }
+
     func fail(_ message: String, at offset: Int? = nil) -> JSONParseError {
         JSONParseError(offset: offset ?? index, message: message)
     }
@@ -92,6 +100,8 @@ struct JSONParser {
             index += 1
             return .object(JSONObject(uniqueKeys: [], values: []))
         }
+        Self.prepare(&openKeys)
+        Self.prepare(&openValues)
         let base = openKeys.count, valueBase = openValues.count
         var duplicates = DuplicateKeys()
         while true {
@@ -128,6 +138,7 @@ struct JSONParser {
             index += 1
             return .array([])
         }
+        Self.prepare(&openValues)
         let base = openValues.count
         while true {
             skipWhitespace()
