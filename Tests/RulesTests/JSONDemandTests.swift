@@ -55,8 +55,8 @@ struct JSONDemandTests {
     }
 
     /// A quote, escape, control byte, non-ASCII character or invalid byte at each offset of a long string
-    /// gives the same result built or skipped, and the error names that byte (a scanner that reads a
-    /// word at a time must get every position right).
+    /// gives the same result built or skipped, and the error names that byte (a guard for scanning
+    /// strings a machine word at a time, tried once and worth trying again).
     @Test func everyOffsetOfALongStringIsChecked() throws {
         let fillers = (before: String(repeating: "a", count: 24), after: String(repeating: "b", count: 24))
         for offset in 0..<20 {

@@ -14,8 +14,8 @@ struct UTF8ValidationTests {
         #expect(ours == String(validating: bytes, as: UTF8.self))
     }
 
-    /// Ill-formed sequences at every offset of a long ASCII run (a validator that skips ASCII a word at a
-    /// time must still find each).
+    /// Ill-formed sequences at every offset of a long ASCII run (a guard for skipping ASCII a machine
+    /// word at a time).
     @Test func illFormedSequencesAnywhereInALongRunAreFound() {
         for bad: [UInt8] in [[0xC3, 0x28], [0xED, 0xA0, 0x80], [0x80], [0xF0, 0x9F, 0x98]] {
             for offset in 0..<20 {
