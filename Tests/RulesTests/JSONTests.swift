@@ -58,6 +58,19 @@ struct JSONTests {
         #expect(JSONValue.string("a\"b\\c\n\u{01}").serialized == #""a\"b\\c\n\u0001""#)
     }
 
+    /// Every character that must be escaped, alone, at either end and between plain runs, reads back
+    /// as the same string (the writer copies unescaped runs whole).
+    @Test func everyEscapeReadsBack() throws {
+        let specials = (0..<0x20).map { String(UnicodeScalar(UInt8($0))) } + ["\"", "\\"]
+        for c in specials {
+            for text in [c, "ação" + c, c + "✅ x", "abc" + c + "def" + c + c + "g", ""] {
+                let written = JSONValue.string(text).serialized
+                #expect(try JSONValue.parse(written) == .string(text), "\(written)")
+            }
+        }
+        #expect(JSONValue.string("\u{1F}\u{7F}").serialized == #""\u001f\#u{7F}""#)
+    }
+
     @Test(arguments: [
         ("1.0", "1", 0), ("1e2", "100", 0), ("229.60", "229.6", 0), ("-0", "0", 0), ("0.1", "0.10e0", 0),
         ("820982911946154508", "820982911946154509", -1), ("9007199254740993", "9007199254740992", 1),
