@@ -46,6 +46,21 @@ struct HTTPHeadParserTests {
         if case .complete(let h, _) = parse("\r\nGET /a HTTP/1.1\r\nHost: a\r\n\r\n") { #expect(h.path == "/a") } else { Issue.record("parse") }
     }
 
+    /// Origin form with and without a query, `*` for OPTIONS only, and nothing else (RFC 9112 §3.2).
+    @Test func requestTargets() {
+        for (target, path) in [("/in/shopify?x=1&y=?", "/in/shopify"), ("/in/shopify", "/in/shopify"), ("/?", "/"), ("/a?", "/a")] {
+            if case .complete(let h, _) = parse("GET \(target) HTTP/1.1\r\nHost: a\r\n\r\n") {
+                #expect(h.target == target)
+                #expect(h.path == path)
+            } else { Issue.record("\(target) was refused") }
+        }
+        if case .complete(let h, _) = parse("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n") { #expect(h.path == "*") } else { Issue.record("OPTIONS *") }
+        for line in ["GET * HTTP/1.1", "OPTIONS *x HTTP/1.1", "GET in/shopify HTTP/1.1", "GET http://a/in HTTP/1.1", "GET ?x HTTP/1.1"] {
+            guard case .invalid(.badRequest(let why)) = parse(line + "\r\nHost: a\r\n\r\n") else { Issue.record("\(line) was accepted"); continue }
+            #expect(why == "request target must be a path starting with '/'")
+        }
+    }
+
     @Test(arguments: [
         ("both CL and TE", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
         ("TE then CL", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400),

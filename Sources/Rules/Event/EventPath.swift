@@ -94,11 +94,17 @@ extension String {
         let a = utf8, b = other.utf8
         guard a.count == b.count else { return false }
         if self == other { return true }  // header names arrive lower-cased: usually one memcmp
-        for (x, y) in zip(a, b) where x != y {
-            let lx = x >= 0x41 && x <= 0x5A ? x | 0x20 : x
-            let ly = y >= 0x41 && y <= 0x5A ? y | 0x20 : y
-            if lx != ly { return false }
+        // Names from configs keep their capitals ("X-Shopify-Topic"): compare bytes, not a generic zip.
+        var x = self, y = other
+        return x.withUTF8 { bx in
+            y.withUTF8 { by in
+                for k in 0..<bx.count where bx[k] != by[k] {
+                    let lx = bx[k] >= 0x41 && bx[k] <= 0x5A ? bx[k] | 0x20 : bx[k]
+                    let ly = by[k] >= 0x41 && by[k] <= 0x5A ? by[k] | 0x20 : by[k]
+                    if lx != ly { return false }
+                }
+                return true
+            }
         }
-        return true
     }
 }
