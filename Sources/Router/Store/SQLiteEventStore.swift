@@ -21,6 +21,7 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
     static let fileName = "hookrouter.db"
     /// Jobs written per transaction at most; bounds one commit's latency.
     static let maxBatch = 512
+    /// WAL pages after which a commit checkpoints (why 256: see `open`).
     static let walCheckpointPages = 256
 
     let path: String
