@@ -32,7 +32,7 @@ let package = Package(
 
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Adapters"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "Rules"]),
-        .testTarget(name: "RouterTests", dependencies: ["Router", "Rules", "Adapters"]),
+        .testTarget(name: "RouterTests", dependencies: ["Router", "Rules", "Adapters"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
     ]
 )

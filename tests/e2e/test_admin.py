@@ -285,7 +285,7 @@ class Retention(unittest.TestCase):
     def test_old_events_and_attempts_are_purged(self):
         sink = Sink().start()
         sink.answer("/wh", 503)
-        cfg = config(sink).replace("settings:\n", "settings:\n  retention: 1s\n").replace(
+        cfg = config(sink).replace("settings:\n", "settings:\n  retention: 1s\n  dedup_window: 1s\n").replace(
             'warehouse: { url: "http://127.0.0.1:9/warehouse" }', 'warehouse: { url: "%s", retry: { schedule: [1h] } }' % sink.url("/wh"))
         router = Router(config=cfg).start()
         try:
@@ -312,11 +312,37 @@ class Retention(unittest.TestCase):
             fresh = fiscal_body("fresh-one", evento="cte_importado")
             self.assertEqual(post(router.port, "/in/fiscal", fresh, {"X-Webhook-Signature": sign(fresh)})[0], 202)
             self.assertIn("fresh-one", {r[0] for r in db.execute("SELECT event_id FROM events")}, "a new event is kept")
-            # The dedup window is the retention: the purged id is a new event again.
+            # Past its dedup window (1s here) the purged id is a new event again.
             status, _, answer = post(router.port, "/in/fiscal", old, {"X-Webhook-Signature": sign(old)})
             self.assertEqual((status, answer["status"]), (202, "accepted"))
             db.close()
             self.assertIn("retention purged", router.logs())
+        finally:
+            router.stop()
+            sink.stop()
+
+
+    def test_the_dedup_window_outlives_the_retention(self):
+        sink = Sink().start()
+        cfg = config(sink).replace("settings:\n", "settings:\n  retention: 1s\n")
+        router = Router(config=cfg).start()
+        try:
+            old = fiscal_body("kept-id", evento="cte_importado")
+            self.assertEqual(post(router.port, "/in/fiscal", old, {"X-Webhook-Signature": sign(old)})[0], 202)
+            sink.wait_for(1, "/acc")
+            db = router.db()
+            deadline = time.time() + 10
+            while time.time() < deadline and db.execute("SELECT count(*) FROM events WHERE event_id = 'kept-id'").fetchone()[0]:
+                time.sleep(0.2)
+            self.assertEqual(db.execute("SELECT count(*) FROM events WHERE event_id = 'kept-id'").fetchone()[0], 0, "the event is purged")
+            db.close()
+            # The default window is 2 days: the provider's retry is still recognised.
+            status, _, answer = post(router.port, "/in/fiscal", old, {"X-Webhook-Signature": sign(old)})
+            self.assertEqual((status, answer["status"]), (200, "duplicate"))
+            router.stop()
+            router.start()
+            status, _, answer = post(router.port, "/in/fiscal", old, {"X-Webhook-Signature": sign(old)})
+            self.assertEqual((status, answer["status"]), (200, "duplicate"), "and after a restart")
         finally:
             router.stop()
             sink.stop()

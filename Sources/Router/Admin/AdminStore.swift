@@ -17,15 +17,14 @@ final class AdminStore {
     /// Texts that must not reach an answer about this delivery: the event's `redact` values (read
     /// back from the store, unsealed) and the target's static header values and signing secret.
     /// A target's response or an error may echo them; `Redaction.scrub` masks them there.
-    func secrets(source: String, eventID: String, target: String, table: RouteTable) -> [String] {
+    func secrets(source: String, eventSeq: Int64, target: String, table: RouteTable) -> [String] {
         var out: [String] = []
         if let t = table.targetIndex(named: target) {
             out += table.targets[t].headers.map(\.value)
             if case .hmacSHA256(let secret)? = table.targets[t].sign { out.append(secret.text) }
         }
         guard let s = table.sourceIndex(named: source), !table.sources[s].redact.isEmpty,
-              let seq = try? reads.eventSeq(source: source, eventID: eventID),
-              let stored = try? events.load(seq: seq) else { return out }
+              let stored = try? events.load(seq: eventSeq) else { return out }
         return out + Redaction.redact(stored.event(), paths: table.sources[s].redact).masked
     }
 }

@@ -41,7 +41,7 @@ extension AdminHandler {
             throw .notFound("no delivery \(id); list them with GET /api/deliveries")
         }
         let attempts = try AdminFailure.reading { () throws(SQLiteError) in try store.reads.attempts(of: id) }
-        let secrets = store.secrets(source: row.source, eventID: row.eventID, target: row.target, table: table)
+        let secrets = store.secrets(source: row.source, eventSeq: row.eventSeq, target: row.target, table: table)
         guard case .object(var o) = DeliveriesCommand.json(row) else { return AdminAnswer.json(DeliveriesCommand.json(row)) }
         o["last_error"] = row.lastError.map { .string(Redaction.scrub($0, secrets: secrets)) } ?? .null
         o["attempt_log"] = .array(attempts.map { Self.attemptJSON($0, secrets: secrets, withDelivery: false) })

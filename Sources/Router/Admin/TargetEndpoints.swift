@@ -35,11 +35,10 @@ extension AdminHandler {
             }
         }
         // Redacted values differ per event: look each event up once.
-        var secretsByEvent: [String: [String]] = [:]
+        var secretsByEvent: [Int64: [String]] = [:]
         let items: [JSONValue] = rows.map { row in
-            let key = row.source + "\u{0}" + row.eventID
-            let secrets = secretsByEvent[key] ?? store.secrets(source: row.source, eventID: row.eventID, target: name, table: table)
-            secretsByEvent[key] = secrets
+            let secrets = secretsByEvent[row.eventSeq] ?? store.secrets(source: row.source, eventSeq: row.eventSeq, target: name, table: table)
+            secretsByEvent[row.eventSeq] = secrets
             return Self.attemptJSON(row, secrets: secrets, withDelivery: true)
         }
         return AdminAnswer.json(.object(JSONObject([("target", .string(name)), ("items", .array(items)), ("next_cursor", next)])))

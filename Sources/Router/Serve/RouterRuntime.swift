@@ -38,7 +38,8 @@ final class RouterRuntime {
         let inbox = DeliveryInbox()
         let adminStore: AdminStore
         do {
-            store = try SQLiteEventStore(directory: data.path, codec: codec) { fresh, settled in
+            let config = self.config
+            store = try SQLiteEventStore(directory: data.path, codec: codec, dedupWindow: { config.table.settings.dedupWindowMilliseconds }) { fresh, settled in
                 inbox.post(new: fresh.map(QueuedDelivery.init(new:)), settled: settled)
             }
             engine = try DeliveryEngine(store: store, storePath: store.path, codec: codec, config: config, inbox: inbox, metrics: deliveryMetrics)

@@ -8,7 +8,15 @@ import Glibc
 struct PurgeResult: Sendable, Equatable {
     var events = 0
     var attempts = 0
+    var keys = 0
     var more = false
+}
+
+/// What a purge removes: events and attempts from before `events` (the retention), dedup keys
+/// stored before `keys` (the dedup window), both wall-clock milliseconds.
+struct PurgeCutoffs: Sendable {
+    var events: Int64
+    var keys: Int64
 }
 
 /// The purge statements, run by the store's writer thread between its batches (`.purge` jobs), each
@@ -18,7 +26,8 @@ struct PurgeResult: Sendable, Equatable {
 /// are all finished (delivered, dead or orphaned) and none of them changed since the cutoff — so a
 /// dead letter stays replayable for a whole retention period after it died — with its deliveries and
 /// their attempts; and any attempt row started before the cutoff (a long-pending delivery keeps its
-/// state, not its old log). The dedup key goes with the event: the dedup window is the retention.
+/// state, not its old log). Dedup keys have a window of their own (`settings.dedup_window`): a key
+/// older than it goes whether its event is still kept or not.
 final class Purger {
     private let db: SQLiteDatabase
     private let oldEvents: SQLiteStatement
@@ -26,6 +35,7 @@ final class Purger {
     private let deleteDeliveries: SQLiteStatement
     private let deleteEvent: SQLiteStatement
     private let deleteOldAttempts: SQLiteStatement
+    private let deleteOldKeys: SQLiteStatement
 
     init(db: SQLiteDatabase) throws(SQLiteError) {
         self.db = db
@@ -41,10 +51,16 @@ final class Purger {
             DELETE FROM attempts WHERE (delivery_id, attempt) IN
               (SELECT delivery_id, attempt FROM attempts WHERE started_ms < ?1 LIMIT ?2)
             """)
+        // Keys are appended in seq order, so the old ones are at the front of the table.
+        deleteOldKeys = try db.prepare("""
+            DELETE FROM dedup_keys WHERE seq IN (SELECT seq FROM dedup_keys WHERE stored_ms < ?1 ORDER BY seq LIMIT ?2)
+            """)
     }
 
-    /// Removes at most `limit` events (with their deliveries and attempts) and `limit` old attempt rows.
-    func purge(before cutoff: Int64, limit: Int) throws(SQLiteError) -> PurgeResult {
+    /// Removes at most `limit` events (with their deliveries and attempts), `limit` old attempt rows
+    /// and `limit` dedup keys.
+    func purge(_ cutoffs: PurgeCutoffs, limit: Int) throws(SQLiteError) -> PurgeResult {
+        let cutoff = cutoffs.events
         var result = PurgeResult()
         try db.execute("BEGIN IMMEDIATE")
         do {
@@ -68,8 +84,12 @@ final class Purger {
             try deleteOldAttempts.run()
             let old = db.changes
             result.attempts += old
+            deleteOldKeys.bind(1, cutoffs.keys)
+            deleteOldKeys.bind(2, limit)
+            try deleteOldKeys.run()
+            result.keys = db.changes
             try db.execute("COMMIT")
-            result.more = seqs.count == limit || old == limit
+            result.more = seqs.count == limit || old == limit || result.keys == limit
         } catch {
             try? db.execute("ROLLBACK")
             throw error
@@ -119,14 +139,17 @@ final class Retention: Sendable {
         repeat {
             var total = PurgeResult()
             while !stopRequested.load(ordering: .acquiring) {
-                let cutoff = WallClock.now().milliseconds - config.table.settings.retentionMilliseconds
-                guard let result = store.purge(before: cutoff, limit: Self.batch) else { return }
+                let now = WallClock.now().milliseconds, settings = config.table.settings
+                let cutoffs = PurgeCutoffs(events: now - settings.retentionMilliseconds, keys: now - settings.dedupWindowMilliseconds)
+                guard let result = store.purge(cutoffs, limit: Self.batch) else { return }
                 total.events += result.events
                 total.attempts += result.attempts
+                total.keys += result.keys
                 guard result.more, sleep(Self.pauseMilliseconds) else { break }
             }
-            if total.events > 0 || total.attempts > 0 {
-                Log.info("retention purged old events and attempts", ["events": String(total.events), "attempts": String(total.attempts),
+            if total.events > 0 || total.attempts > 0 || total.keys > 0 {
+                Log.info("retention purged old events, attempts and dedup keys",
+                         ["events": String(total.events), "attempts": String(total.attempts), "dedup_keys": String(total.keys),
                                                                       "retention_ms": String(config.table.settings.retentionMilliseconds)])
             }
         } while sleep(Self.interval(config.table.settings.retentionMilliseconds))

@@ -15,7 +15,7 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         /// Attempts in the order they finished: one job for a batch the delivery engine collected.
         case attempts([AttemptRecord])
         /// Retention: one purge batch, in its own transaction after the batch it was queued with.
-        case purge(before: Int64, limit: Int, @Sendable (PurgeResult?) -> Void)
+        case purge(PurgeCutoffs, limit: Int, @Sendable (PurgeResult?) -> Void)
     }
 
     static let fileName = "hookrouter.db"
@@ -28,11 +28,13 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
     private let queue = BlockingQueue<Job>()
     private var thread: OSThread?
 
-    /// Opens (creating and migrating) `DIRECTORY/hookrouter.db`. `onCommit` gets each batch's new
+    /// Opens (creating and migrating) `DIRECTORY/hookrouter.db` and loads the dedup window's keys.
+    /// `dedupWindow` is read once per batch (a reload changes it). `onCommit` gets each batch's new
     /// deliveries and settled attempts after their commit (the delivery engine's wake-up).
-    init(directory: String, codec: StoreCodec, onCommit: (@Sendable (_ fresh: [NewDelivery], _ settled: [Int64]) -> Void)? = nil) throws(SQLiteError) {
+    init(directory: String, codec: StoreCodec, dedupWindow: @escaping @Sendable () -> Int64 = { Settings().dedupWindowMilliseconds },
+         onCommit: (@Sendable (_ fresh: [NewDelivery], _ settled: [Int64]) -> Void)? = nil) throws(SQLiteError) {
         path = directory + "/" + Self.fileName
-        let writer = try StoreWriter(db: try Self.open(path: path), codec: codec)
+        let writer = try StoreWriter(db: try Self.open(path: path), codec: codec, dedupWindow: dedupWindow)
         let queue = self.queue
         thread = OSThread(name: "store-writer") {
             while let batch = queue.popBatch(max: Self.maxBatch) {
@@ -69,9 +71,9 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
 
     /// Runs one purge batch on the writer thread and waits for it; nil when the store is closing or the
     /// purge failed (logged).
-    func purge(before cutoff: Int64, limit: Int) -> PurgeResult? {
+    func purge(_ cutoffs: PurgeCutoffs, limit: Int) -> PurgeResult? {
         let reply = BlockingQueue<PurgeResult?>()
-        guard queue.push(.purge(before: cutoff, limit: limit, { reply.push($0) })) else { return nil }
+        guard queue.push(.purge(cutoffs, limit: limit, { reply.push($0) })) else { return nil }
         return reply.popBatch(max: 1)?.first ?? nil
     }
 

@@ -62,6 +62,38 @@ enum Schema {
         DROP INDEX deliveries_due;
         CREATE INDEX deliveries_due ON deliveries (target, next_attempt_ms) WHERE status = 'pending';
         """,
+        // 5: dedup leaves the B-tree. Random provider ids (Shopify's UUIDs) dirtied a random leaf of the
+        // UNIQUE (source, event_id) index per event, at a cost that grew with the store; the writer now
+        // checks fingerprints in memory (`DedupIndex`) and appends each key to `dedup_keys`, the narrow
+        // table they are rebuilt from at start (with the time each was stored: the window counts from
+        // there). SQLite cannot drop a UNIQUE constraint in place, so the
+        // events table is copied once: this migration needs free disk about the size of the events.
+        """
+        CREATE TABLE events_v5 (
+            seq INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            time_ms INTEGER NOT NULL,
+            received_ms INTEGER NOT NULL,
+            content_type TEXT NOT NULL,
+            headers BLOB NOT NULL,
+            attributes BLOB NOT NULL,
+            body BLOB NOT NULL,
+            sealed INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO events_v5 SELECT seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed FROM events;
+        DROP TABLE events;
+        ALTER TABLE events_v5 RENAME TO events;
+        CREATE INDEX events_received ON events (received_ms);
+        CREATE TABLE dedup_keys (
+            seq INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            stored_ms INTEGER NOT NULL
+        );
+        INSERT INTO dedup_keys SELECT seq, source, event_id, received_ms FROM events;
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }

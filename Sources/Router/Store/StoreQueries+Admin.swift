@@ -16,6 +16,7 @@ extension StoreQueries {
         var route = ""
         var source = ""
         var eventID = ""
+        var eventSeq: Int64 = 0
     }
 
     /// The delivery with this id, or nil.
@@ -64,7 +65,7 @@ extension StoreQueries {
     /// A target's attempts, newest first, after `cursor`.
     func targetLog(target: String, after cursor: LogCursor?, limit: Int) throws(SQLiteError) -> [AttemptRow] {
         let s = try db.prepare("""
-            SELECT a.delivery_id, a.attempt, a.started_ms, a.duration_ms, a.status, a.response, a.error, d.route, e.source, e.event_id
+            SELECT a.delivery_id, a.attempt, a.started_ms, a.duration_ms, a.status, a.response, a.error, d.route, e.source, e.event_id, d.event_seq
             FROM attempts a
             JOIN deliveries d ON d.id = a.delivery_id
             JOIN events e ON e.seq = d.event_seq
@@ -87,6 +88,7 @@ extension StoreQueries {
             row.route = s.string(7)
             row.source = s.string(8)
             row.eventID = s.string(9)
+            row.eventSeq = s.int64(10)
             rows.append(row)
         }
         return rows
@@ -151,16 +153,5 @@ extension StoreQueries {
         defer { s.reset() }
         if let since { s.bind(1, since) }
         while try s.step() { row(s) }
-    }
-}
-
-extension StoreQueries {
-    /// The store's sequence number of an event (to read it back for redaction), or nil.
-    func eventSeq(source: String, eventID: String) throws(SQLiteError) -> Int64? {
-        let s = try db.prepare("SELECT seq FROM events WHERE source = ?1 AND event_id = ?2")
-        defer { s.reset() }
-        s.bind(1, source)
-        s.bind(2, eventID)
-        return try s.step() ? s.int64(0) : nil
     }
 }

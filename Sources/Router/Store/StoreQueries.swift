@@ -67,6 +67,8 @@ struct StoreQueries {
         let target: String
         let source: String
         let eventID: String
+        /// The event's row, to read it back (redaction) without a lookup by id.
+        let eventSeq: Int64
         let type: String
         let attempts: Int
         let createdMilliseconds: Int64
@@ -84,7 +86,7 @@ struct StoreQueries {
     func deliveries(_ filter: Filter) throws(SQLiteError) -> [DeliveryRow] {
         let s = try db.prepare("""
             SELECT d.id, d.status, d.route, d.target, e.source, e.event_id, e.type, d.attempts, d.created_ms, d.updated_ms,
-                   d.next_attempt_ms, d.last_status, d.last_error, a.started_ms, a.duration_ms
+                   d.next_attempt_ms, d.last_status, d.last_error, a.started_ms, a.duration_ms, d.event_seq
             FROM deliveries d
             JOIN events e ON e.seq = d.event_seq
             LEFT JOIN attempts a ON a.delivery_id = d.id AND a.attempt = (SELECT max(attempt) FROM attempts WHERE delivery_id = d.id)
@@ -103,7 +105,7 @@ struct StoreQueries {
             let status = s.string(1)
             rows.append(DeliveryRow(
                 id: s.int64(0), status: status, route: s.string(2), target: s.string(3), source: s.string(4),
-                eventID: s.string(5), type: s.string(6), attempts: s.int(7), createdMilliseconds: s.int64(8),
+                eventID: s.string(5), eventSeq: s.int64(15), type: s.string(6), attempts: s.int(7), createdMilliseconds: s.int64(8),
                 updatedMilliseconds: s.int64(9), nextAttemptMilliseconds: status == DeliveryStatus.pending.rawValue ? s.int64(10) : nil,
                 lastStatusCode: s.isNull(11) ? nil : s.int(11), lastError: s.optionalString(12),
                 lastAttemptMilliseconds: s.isNull(13) ? nil : s.int64(13), lastDurationMilliseconds: s.isNull(14) ? nil : s.int64(14)))

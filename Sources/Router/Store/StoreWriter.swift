@@ -6,7 +6,17 @@ import Rules
 final class StoreWriter: @unchecked Sendable {
     let db: SQLiteDatabase
     let codec: StoreCodec
+    /// How long an id is recognised (`settings.dedup_window`), read live so a reload changes it.
+    let dedupWindow: @Sendable () -> Int64
+    private var dedup = DedupIndex()
+    /// Keys added by the batch being written, taken out again if it does not commit.
+    private var batchKeys: [(fingerprint: UInt64, seq: Int64)] = []
+    /// The clock and the window for the batch being written, read once per batch.
+    private var batchNow: Int64 = 0
+    private var batchWindow: Int64 = 0
     private let insertEvent: SQLiteStatement
+    private let insertKey: SQLiteStatement
+    private let readKey: SQLiteStatement
     private let insertDelivery: SQLiteStatement
     private let updateDelivery: SQLiteStatement
     private let insertAttempt: SQLiteStatement
@@ -14,13 +24,16 @@ final class StoreWriter: @unchecked Sendable {
     private let commit: SQLiteStatement
     private let purger: Purger
 
-    init(db: SQLiteDatabase, codec: StoreCodec) throws(SQLiteError) {
+    init(db: SQLiteDatabase, codec: StoreCodec, dedupWindow: @escaping @Sendable () -> Int64) throws(SQLiteError) {
         self.db = db
         self.codec = codec
+        self.dedupWindow = dedupWindow
         insertEvent = try db.prepare("""
             INSERT INTO events (source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (source, event_id) DO NOTHING
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             """)
+        insertKey = try db.prepare("INSERT INTO dedup_keys (seq, source, event_id, stored_ms) VALUES (?1, ?2, ?3, ?4)")
+        readKey = try db.prepare("SELECT source, event_id FROM dedup_keys WHERE seq = ?1")
         insertDelivery = try db.prepare("""
             INSERT INTO deliveries (event_seq, route, target, status, next_attempt_ms, created_ms, updated_ms)
             VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)
@@ -36,6 +49,32 @@ final class StoreWriter: @unchecked Sendable {
         begin = try db.prepare("BEGIN IMMEDIATE")
         commit = try db.prepare("COMMIT")
         purger = try Purger(db: db)
+        try loadDedupKeys()
+    }
+
+    /// Rebuilds the fingerprints of the window from `dedup_keys` (one scan of a narrow table).
+    private func loadDedupKeys() throws(SQLiteError) {
+        let started = MonotonicClock.milliseconds()
+        let now = WallClock.now().milliseconds, window = dedupWindow()
+        let scan = try db.prepare("SELECT seq, source, event_id, stored_ms FROM dedup_keys WHERE stored_ms >= ?1 ORDER BY seq")
+        scan.bind(1, now - window)
+        while try scan.step() {
+            let fingerprint = DedupIndex.fingerprint(source: scan.string(1), eventID: scan.string(2))
+            dedup.insert(fingerprint, seq: scan.int64(0), storedAt: scan.int64(3), window: window)
+        }
+        scan.reset()
+        Log.info("dedup keys loaded", ["keys": String(dedup.count), "bytes": String(dedup.bytes),
+                                       "milliseconds": String(MonotonicClock.milliseconds() - started)])
+    }
+
+    /// True when the store holds this key in the window: a fingerprint hit confirmed by reading the key.
+    private func isDuplicate(_ fingerprint: UInt64, source: String, eventID: String) throws(SQLiteError) -> Bool {
+        for seq in dedup.candidates(fingerprint) {
+            defer { readKey.reset() }
+            readKey.bind(1, seq)
+            if try readKey.step(), readKey.string(1) == eventID, readKey.string(0) == source { return true }
+        }
+        return false
     }
 
     /// Writes the batch in one transaction, then answers its ingest jobs. Returns the deliveries it
@@ -43,15 +82,15 @@ final class StoreWriter: @unchecked Sendable {
     /// either way the store, not the engine's memory, now says what is due).
     func write(_ batch: [SQLiteEventStore.Job]) -> (fresh: [NewDelivery], settled: [Int64]) {
         var jobs: [SQLiteEventStore.Job] = []
-        var purges: [(Int64, Int, @Sendable (PurgeResult?) -> Void)] = []
+        var purges: [(PurgeCutoffs, Int, @Sendable (PurgeResult?) -> Void)] = []
         for job in batch {
-            if case .purge(let cutoff, let limit, let done) = job { purges.append((cutoff, limit, done)) } else { jobs.append(job) }
+            if case .purge(let cutoffs, let limit, let done) = job { purges.append((cutoffs, limit, done)) } else { jobs.append(job) }
         }
         defer {
             // After the batch's commit (its answers are out), each purge batch in a transaction of its own.
-            for (cutoff, limit, done) in purges {
+            for (cutoffs, limit, done) in purges {
                 do {
-                    done(try purger.purge(before: cutoff, limit: limit))
+                    done(try purger.purge(cutoffs, limit: limit))
                 } catch {
                     Log.error("retention purge failed; retrying at the next pass", ["error": error.description])
                     done(nil)
@@ -65,6 +104,9 @@ final class StoreWriter: @unchecked Sendable {
         }
         var outcomes: [StoreOutcome] = []
         outcomes.reserveCapacity(jobs.count)
+        batchNow = WallClock.now().milliseconds
+        batchWindow = dedupWindow()
+        dedup.expire(now: batchNow, window: batchWindow)
         do {
             try begin.run()
             for job in jobs {
@@ -75,8 +117,11 @@ final class StoreWriter: @unchecked Sendable {
                 }
             }
             try commit.run()
+            batchKeys.removeAll(keepingCapacity: true)
         } catch {
             try? db.execute("ROLLBACK")
+            for k in batchKeys { dedup.remove(k.fingerprint, seq: k.seq) }
+            batchKeys.removeAll(keepingCapacity: true)
             let ingests = jobs.reduce(0) { if case .ingest = $1 { return $0 + 1 } else { return $0 } }
             Log.error("store write failed; answering 503 to the requests of this batch", ["error": error.description, "requests": String(ingests)])
             let why = error.isStorageFault ? "the event store is unavailable" : "the event store failed"
@@ -101,6 +146,8 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     private func insert(_ e: StoredEvent) throws(SQLiteError) -> StoreOutcome {
+        let fingerprint = DedupIndex.fingerprint(source: e.source, eventID: e.eventID)
+        if try isDuplicate(fingerprint, source: e.source, eventID: e.eventID) { return .duplicate }
         insertEvent.bind(1, e.source)
         insertEvent.bind(2, e.eventID)
         insertEvent.bind(3, e.type)
@@ -112,8 +159,14 @@ final class StoreWriter: @unchecked Sendable {
         insertEvent.bind(9, blob: codec.seal(e.body, source: e.source, eventID: e.eventID, part: "body"))
         insertEvent.bind(10, codec.seals ? 1 : 0)
         try insertEvent.run()
-        guard db.changes == 1 else { return .duplicate }
         let seq = db.lastInsertRowID
+        insertKey.bind(1, seq)
+        insertKey.bind(2, e.source)
+        insertKey.bind(3, e.eventID)
+        insertKey.bind(4, batchNow)
+        try insertKey.run()
+        dedup.insert(fingerprint, seq: seq, storedAt: batchNow, window: batchWindow)
+        batchKeys.append((fingerprint, seq))
         var created: [NewDelivery] = []
         created.reserveCapacity(e.deliveries.count)
         for d in e.deliveries {

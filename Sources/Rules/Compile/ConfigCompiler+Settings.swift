@@ -1,5 +1,5 @@
 extension ConfigCompiler {
-    static let settingsKeys = ["listen", "admin", "retention", "store_key", "http"]
+    static let settingsKeys = ["listen", "admin", "retention", "dedup_window", "store_key", "http"]
     static let httpKeys = ["header_timeout", "body_timeout", "keepalive_timeout", "max_connections", "max_buffered_bodies"]
 
     func compileSettings(_ pairs: [(YAMLPair, ConfigFile)]) -> Settings {
@@ -19,6 +19,12 @@ extension ConfigCompiler {
                 settings.listen = listenAddress(reader, "listen")
             case "retention":
                 settings.retentionMilliseconds = reader.duration("retention") ?? settings.retentionMilliseconds
+            case "dedup_window":
+                if let ms = reader.duration("dedup_window") {
+                    if ms > 0 { settings.dedupWindowMilliseconds = ms } else {
+                        context.error("value", "'dedup_window' must be above zero: with none, every provider retry would be stored and delivered again", at: pair.value.location)
+                    }
+                }
             case "store_key":
                 if let key = reader.secret("store_key") {
                     if key.bytes.count == 32 {

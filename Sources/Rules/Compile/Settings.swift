@@ -3,9 +3,11 @@ public struct Settings: Sendable {
     public var listen: String?
     public var adminListen: String?
     public var adminToken: Secret?
-    /// Finished events (and their deliveries and attempts) and attempt rows older than this are purged;
-    /// it is also the deduplication window, since an event's id goes with it.
+    /// Finished events (and their deliveries and attempts) and attempt rows older than this are purged.
     public var retentionMilliseconds: Int64 = 7 * 86_400_000
+    /// How long an event id is recognised as a duplicate, whether its event is still kept or not:
+    /// providers retry for hours to two days, not for the retention's week.
+    public var dedupWindowMilliseconds: Int64 = 2 * 86_400_000
     /// 32 bytes; stored bodies and headers are encrypted with it when set.
     public var storeKey: Secret?
     /// `http:` timeouts and limits of the ingest listener; nil keeps the server's default.

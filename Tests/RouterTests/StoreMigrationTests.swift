@@ -1,0 +1,66 @@
+import Testing
+@testable import Router
+@testable import Rules
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A store written by an older hookrouter (the fixture's schema version) opens, migrates and keeps
+/// every event, delivery, attempt and dedup key.
+struct StoreMigrationTests {
+    /// A copy of the fixture in a fresh directory, as `hookrouter.db`.
+    func fixtureStore(_ name: String) throws -> String {
+        let fixture = #filePath.split(separator: "/").dropLast().joined(separator: "/")
+        let source = "/" + fixture + "/Fixtures/" + name
+        let dir = temporaryDirectory()
+        let from = try #require(fopen(source, "rb"))
+        defer { fclose(from) }
+        let to = try #require(fopen(dir + "/hookrouter.db", "wb"))
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, from)
+            if n == 0 { break }
+            fwrite(buffer, 1, n, to)
+        }
+        fclose(to)
+        return dir
+    }
+
+    @Test func aVersion4StoreMigratesWithEverythingKept() throws {
+        let dir = try fixtureStore("schema-v4.db")
+        let old = try SQLiteDatabase(path: dir + "/hookrouter.db", readOnly: true)
+        #expect(try old.scalar("PRAGMA user_version") == 4)
+
+        let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil), dedupWindow: { 1000 * 86_400_000 })
+        var again = sampleEvent("e-dead")
+        again.receivedAt = WallClock.now()
+        guard case .duplicate = submitAndWait(store, again) else { Issue.record("an id stored before the migration must be recognised"); return }
+        var fresh = sampleEvent("e-new")
+        fresh.receivedAt = WallClock.now()
+        guard case .stored(let seq, _) = submitAndWait(store, fresh) else { Issue.record("a new id must be stored"); return }
+        #expect(seq == 4)
+        store.close()
+
+        let q = try StoreQueries(directory: dir, writable: false)
+        #expect(try q.db.scalar("PRAGMA user_version") == Schema.currentVersion)
+        let rows = try q.deliveries(StoreQueries.Filter())
+        let byEvent = Dictionary(uniqueKeysWithValues: rows.filter { $0.eventID.hasPrefix("e-") && $0.eventID != "e-new" }.map { ($0.eventID, $0) })
+        #expect(byEvent["e-delivered"]?.status == "delivered")
+        #expect(byEvent["e-delivered"]?.lastStatusCode == 200)
+        #expect(byEvent["e-dead"]?.status == "dead")
+        #expect(byEvent["e-dead"]?.lastError == "no attempts left (1 made)")
+        #expect(byEvent["e-pending"]?.status == "pending")
+        #expect(byEvent["e-pending"]?.attempts == 1)
+        #expect(try q.attempts(of: 2).map(\.statusCode) == [500])
+        #expect(try q.db.scalar("SELECT count(*) FROM events") == 4)
+        #expect(try q.db.scalar("SELECT count(*) FROM dedup_keys") == 4)
+        // The bodies came across byte for byte.
+        let reader = try DeliveryReader(path: dir + "/hookrouter.db", codec: StoreCodec(key: nil))
+        let body = String(decoding: try reader.load(seq: 1).body, as: UTF8.self)
+        #expect(body.contains(#""chave":"e-delivered""#))
+        #expect(try q.db.scalar("SELECT count(*) FROM pragma_index_list('events') WHERE origin = 'u'") == 0)
+        let check = try q.db.prepare("PRAGMA integrity_check")
+        #expect(try check.step())
+        #expect(check.string(0) == "ok")
+    }
+}

@@ -1,0 +1,52 @@
+"""Fills a hookrouter store with N events as a router that has run for a week would have left them:
+random UUID ids (as Shopify sends), received over the last 7 days (the default retention), each
+delivered at its first attempt to `sink` by route `to-sink`. Writes what the store's schema version
+keeps for that: a delivered row and its attempt (schema 4 and 5), and the dedup key (5 and later).
+The file must exist (a router created it). Usage: preload.py DB N BODY"""
+import os
+import sqlite3
+import sys
+import time
+import uuid
+
+db, n, body = sys.argv[1], int(sys.argv[2]), open(sys.argv[3], "rb").read()
+c = sqlite3.connect(db, isolation_level=None)
+version = c.execute("PRAGMA user_version").fetchone()[0]
+tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+columns = {r[1] for r in c.execute("PRAGMA table_info(events)")}
+c.execute("PRAGMA journal_mode = DELETE")  # the router puts WAL back when it opens the file
+c.execute("PRAGMA synchronous = OFF")
+now = int(time.time() * 1000)
+week = 7 * 86_400_000
+start = time.time()
+seq = c.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+chunk = 100_000
+for base in range(0, n, chunk):
+    count = min(chunk, n - base)
+    rows = []
+    for i in range(count):
+        seq += 1
+        received = now - week + (base + i) * week // n
+        rows.append((seq, str(uuid.uuid4()), received))
+    c.execute("BEGIN")
+    if "planned" in columns:
+        c.executemany("INSERT INTO events (seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed, planned) "
+                      "VALUES (?, 'fiscal', ?, 'nfe_importada', ?3, ?3, 'application/json', '[]', '{}', ?4, 0, ?5)",
+                      ((s, i, r, body, '[["to-sink","sink"]]') for s, i, r in rows))
+    else:
+        c.executemany("INSERT INTO events (seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed) "
+                      "VALUES (?, 'fiscal', ?, 'nfe_importada', ?3, ?3, 'application/json', '[]', '{}', ?4, 0)",
+                      ((s, i, r, body) for s, i, r in rows))
+    if "dedup_keys" in tables:
+        c.executemany("INSERT INTO dedup_keys (seq, source, event_id, stored_ms) VALUES (?, 'fiscal', ?, ?)", rows)
+    if "planned" not in columns:  # schemas before derived deliveries keep a row per delivery and attempt
+        c.executemany("INSERT INTO deliveries (id, event_seq, route, target, status, attempts, next_attempt_ms, created_ms, updated_ms, last_status) "
+                      "VALUES (?1, ?1, 'to-sink', 'sink', 'delivered', 1, ?2, ?2, ?2, 200)", ((s, r) for s, _, r in rows))
+        c.executemany("INSERT INTO attempts (delivery_id, attempt, started_ms, duration_ms, status, response) VALUES (?1, 1, ?2, 1, 200, x'6f6b')",
+                      ((s, r) for s, _, r in rows))
+    c.execute("COMMIT")
+if "delivery_state" in tables:
+    c.execute("UPDATE delivery_state SET settled_seq = ?", (seq,))
+c.close()
+print("preloaded %d events (schema %d) in %.0f s; %s is %.1f GiB" % (n, version, time.time() - start, os.path.basename(db), os.path.getsize(db) / 2**30),
+      file=sys.stderr)

@@ -1,0 +1,27 @@
+"""One round's lines of bench/workload/run.sh. Usage: report.py NGINX_WRK HR_WRK EVENTS_BEFORE EVENTS_AFTER
+DRAIN STARTUP RSS"""
+import re
+import sys
+
+nginx_out, hr_out, before, after, drain, startup, rss = sys.argv[1:8]
+
+
+def wrk(path):
+    out = open(path).read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def lat(p):
+        m = re.search(r"\s%s%%\s+([\d.]+)(us|ms|s)\b" % p, out)
+        v = float(m.group(1))
+        return v / 1000 if m.group(2) == "us" else (v * 1000 if m.group(2) == "s" else v)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return rps, lat(50), lat(99), int(non2xx.group(1)) if non2xx else 0, errors.group(1) if errors else "none"
+
+
+n, h = wrk(nginx_out), wrk(hr_out)
+backlog, drain_s = drain.split()
+print("nginx      %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms" % n[:3])
+print("hookrouter %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  = %.3fx nginx  non-2xx %d  errors %s" % (h[0], h[1], h[2], h[0] / n[0], h[3], h[4]))
+print("           store %s -> %s events; deliveries owed at the end %s, drained in %s s; start-up %s s; peak RSS %s" % (
+    before, after, backlog, drain_s, startup, rss))
