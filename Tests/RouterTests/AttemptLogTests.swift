@@ -6,7 +6,8 @@ import Testing
 /// linger, a full batch goes at once, and a forced hand-over (shutdown) takes everything.
 @Suite struct AttemptLogTests {
     func record(_ id: Int64) -> AttemptRecord {
-        AttemptRecord(deliveryID: id, attempt: 1, startedAt: Timestamp(milliseconds: 0), durationMilliseconds: 1, statusCode: 200,
+        AttemptRecord(deliveryID: id, eventSeq: 1, route: "r", target: "t", createdMilliseconds: 0,
+                      attempt: 1, startedAt: Timestamp(milliseconds: 0), durationMilliseconds: 1, statusCode: 200,
                       response: [], error: nil, newStatus: .delivered, nextAttemptAt: nil, logged: true, forgetAfterCommit: true)
     }
 
@@ -16,25 +17,43 @@ import Testing
         log.add(record(1), now: 100)
         log.add(record(2), now: 105)
         #expect(log.deadline == 100 + AttemptLog.lingerMilliseconds, "the oldest record sets the deadline")
-        #expect(log.take(now: 100 + AttemptLog.lingerMilliseconds - 1).isEmpty)
-        #expect(log.take(now: 100 + AttemptLog.lingerMilliseconds).map(\.deliveryID) == [1, 2], "in the order they finished")
+        #expect(log.take(now: 100 + AttemptLog.lingerMilliseconds - 1).records.isEmpty)
+        #expect(log.take(now: 100 + AttemptLog.lingerMilliseconds).records.map(\.deliveryID) == [1, 2], "in the order they finished")
         #expect(log.deadline == nil)
-        #expect(log.take(now: 1_000).isEmpty)
+        #expect(log.take(now: 1_000).records.isEmpty)
     }
 
     @Test func aFullBatchGoesAtOnce() {
         var log = AttemptLog()
         for i in 0..<AttemptLog.batchLimit - 1 { log.add(record(Int64(i)), now: 0) }
-        #expect(log.take(now: 0).isEmpty)
+        #expect(log.take(now: 0).records.isEmpty)
         log.add(record(999), now: 0)
-        #expect(log.take(now: 0).count == AttemptLog.batchLimit)
+        #expect(log.take(now: 0).records.count == AttemptLog.batchLimit)
     }
 
     @Test func forcedHandOverTakesEverything() {
         var log = AttemptLog()
         log.add(record(7), now: 50)
-        #expect(log.take(now: 50, force: true).map(\.deliveryID) == [7])
-        #expect(log.take(now: 50, force: true).isEmpty)
+        #expect(log.take(now: 50, force: true).records.map(\.deliveryID) == [7])
+        #expect(log.take(now: 50, force: true).records.isEmpty)
+    }
+
+    /// First-attempt successes write nothing but the cursor: its moves are handed over like records,
+    /// once each, and never backwards.
+    @Test func theSettledCursorLingersAndGoesOnce() {
+        var log = AttemptLog()
+        log.settled(through: 5, now: 100)
+        #expect(log.deadline == 100 + AttemptLog.lingerMilliseconds)
+        #expect(log.take(now: 100).settledThrough == nil, "it lingers like a record")
+        let batch = log.take(now: 100 + AttemptLog.lingerMilliseconds)
+        #expect(batch.settledThrough == 5 && batch.records.isEmpty)
+        log.settled(through: 5, now: 200)
+        log.settled(through: 3, now: 200)
+        #expect(log.deadline == nil, "no move forward, nothing to hand over")
+        log.add(record(1), now: 300)
+        log.settled(through: 9, now: 305)
+        let both = log.take(now: 300 + AttemptLog.lingerMilliseconds)
+        #expect(both.records.map(\.deliveryID) == [1] && both.settledThrough == 9)
     }
 }
 

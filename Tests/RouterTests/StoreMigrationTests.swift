@@ -53,7 +53,11 @@ struct StoreMigrationTests {
         #expect(byEvent["e-pending"]?.attempts == 1)
         #expect(try q.attempts(of: 2).map(\.statusCode) == [500])
         #expect(try q.db.scalar("SELECT count(*) FROM events") == 4)
-        #expect(try q.db.scalar("SELECT count(*) FROM dedup_keys") == 4)
+        #expect(try q.db.scalar("SELECT count(*) FROM event_keys") == 4)
+        // Old deliveries keep their rows and ids; the new event's are derived (pending, never attempted).
+        #expect(try q.db.scalar("SELECT count(*) FROM delivery_rows") == 3)
+        #expect(rows.filter { $0.eventID == "e-new" }.map(\.id) == [4 * Schema.idsPerEvent + 1, 4 * Schema.idsPerEvent])
+        #expect(try q.settledSeq() == 3)
         // The bodies came across byte for byte.
         let reader = try DeliveryReader(path: dir + "/hookrouter.db", codec: StoreCodec(key: nil))
         let body = String(decoding: try reader.load(seq: 1).body, as: UTF8.self)

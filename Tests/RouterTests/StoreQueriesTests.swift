@@ -4,12 +4,17 @@ import Testing
 
 /// The CLI's queries on a real store file: listing, replay by id and by status, migration 2.
 struct StoreQueriesTests {
-    /// A store with one event (deliveries 1 → accounting, 2 → warehouse), closed; the writer's work is on disk.
+    /// Event seq 1's deliveries: `a` → accounting, `b` → warehouse.
+    let a = Schema.idsPerEvent, b = Schema.idsPerEvent + 1
+
+    /// A store with one event whose two deliveries have pending rows, as a restart leaves deliveries
+    /// the engine never settled (the store gives them rows when it opens); closed, on disk.
     func storeWithOneEvent() throws -> String {
         let dir = temporaryDirectory()
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
         guard case .stored = submitAndWait(store, sampleEvent("q-1")) else { throw QueriesTestError.notStored }
         store.close()
+        try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil)).close()
         return dir
     }
 
@@ -18,27 +23,27 @@ struct StoreQueriesTests {
     @Test func replayByIdSortsEveryIdIntoWhatHappened() throws {
         let dir = try storeWithOneEvent()
         let q = try StoreQueries(directory: dir, writable: true)
-        try q.db.execute("UPDATE deliveries SET status = 'dead', attempts = 3 WHERE id = 1")
-        try q.db.execute("UPDATE deliveries SET status = 'delivered', attempts = 1 WHERE id = 2")
+        try q.db.execute("UPDATE delivery_rows SET status = 'dead', attempts = 3 WHERE id = \(a)")
+        try q.db.execute("UPDATE delivery_rows SET status = 'delivered', attempts = 1 WHERE id = \(b)")
         let now = Timestamp(milliseconds: 1_800_000_000_000)
-        let result = try q.replay(ids: [1, 2, 42], force: false, now: now)
-        #expect(result == StoreQueries.ReplayResult(replayed: [1], alreadyPending: [], refusedDelivered: [2], unknown: [42]))
-        #expect(try q.db.scalar("SELECT count(*) FROM deliveries WHERE id = 1 AND status = 'pending' AND attempts = 3 AND attempt_base = 3 AND next_attempt_ms = 1800000000000") == 1)
-        #expect(try q.db.scalar("SELECT count(*) FROM deliveries WHERE id = 2 AND status = 'delivered'") == 1)
+        let result = try q.replay(ids: [a, b, 42], force: false, now: now)
+        #expect(result == StoreQueries.ReplayResult(replayed: [a], alreadyPending: [], refusedDelivered: [b], unknown: [42]))
+        #expect(try q.db.scalar("SELECT count(*) FROM deliveries WHERE id = \(a) AND status = 'pending' AND attempts = 3 AND attempt_base = 3 AND next_attempt_ms = 1800000000000") == 1)
+        #expect(try q.db.scalar("SELECT count(*) FROM deliveries WHERE id = \(b) AND status = 'delivered'") == 1)
 
-        let again = try q.replay(ids: [1, 2], force: true, now: now)
-        #expect(again.alreadyPending == [1])
-        #expect(again.replayed == [2])
-        #expect(try q.db.scalar("SELECT attempt_base FROM deliveries WHERE id = 2") == 1)
+        let again = try q.replay(ids: [a, b], force: true, now: now)
+        #expect(again.alreadyPending == [a])
+        #expect(again.replayed == [b])
+        #expect(try q.db.scalar("SELECT attempt_base FROM deliveries WHERE id = \(b)") == 1)
     }
 
     @Test func replayByStatusTakesOnlyThatStatusAndTarget() throws {
         let dir = try storeWithOneEvent()
         let q = try StoreQueries(directory: dir, writable: true)
-        try q.db.execute("UPDATE deliveries SET status = 'dead'")
+        try q.db.execute("UPDATE delivery_rows SET status = 'dead'")
         #expect(try q.replay(status: .orphaned, target: nil, now: Timestamp(seconds: 1)).isEmpty)
-        #expect(try q.replay(status: .dead, target: "warehouse", now: Timestamp(seconds: 1)) == [2])
-        #expect(try q.replay(status: .dead, target: nil, now: Timestamp(seconds: 1)) == [1])
+        #expect(try q.replay(status: .dead, target: "warehouse", now: Timestamp(seconds: 1)) == [b])
+        #expect(try q.replay(status: .dead, target: nil, now: Timestamp(seconds: 1)) == [a])
         #expect(try q.db.scalar("SELECT count(*) FROM deliveries WHERE status = 'pending'") == 2)
     }
 
@@ -46,14 +51,15 @@ struct StoreQueriesTests {
         let dir = try storeWithOneEvent()
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
         store.record((1...2).map { attempt in
-            AttemptRecord(deliveryID: 1, attempt: attempt, startedAt: Timestamp(milliseconds: Int64(1000 * attempt)),
+            AttemptRecord(deliveryID: a, eventSeq: 1, route: "a", target: "accounting", createdMilliseconds: 0,
+                          attempt: attempt, startedAt: Timestamp(milliseconds: Int64(1000 * attempt)),
                           durationMilliseconds: 7, statusCode: 500 + attempt, response: Array("busy".utf8), error: nil,
                           newStatus: attempt == 2 ? .dead : .pending, nextAttemptAt: nil, logged: true, forgetAfterCommit: true)
-        })
+        }, settledThrough: nil)
         store.close()
         let q = try StoreQueries(directory: dir, writable: false)
         let all = try q.deliveries(StoreQueries.Filter())
-        #expect(all.map(\.id) == [2, 1])
+        #expect(all.map(\.id) == [b, a])
         let dead = try q.deliveries(StoreQueries.Filter(status: .dead))
         #expect(dead.count == 1)
         let row = try #require(dead.first)
@@ -62,7 +68,7 @@ struct StoreQueriesTests {
         #expect(row.lastAttemptMilliseconds == 2000)
         #expect(row.nextAttemptMilliseconds == nil)
         #expect(try q.deliveries(StoreQueries.Filter(eventID: "other")).isEmpty)
-        #expect(try q.deliveries(StoreQueries.Filter(limit: 1)).map(\.id) == [2])
+        #expect(try q.deliveries(StoreQueries.Filter(limit: 1)).map(\.id) == [b])
         let json = DeliveriesCommand.json(row).serialized + DeliveriesCommand.text(all)
         #expect(!json.contains("s3cr3t-marker"))
         #expect(!json.contains("busy"), "responses are not listed")
@@ -75,7 +81,9 @@ struct StoreQueriesTests {
         try db.execute("PRAGMA user_version = 1")
         try db.execute("INSERT INTO events VALUES (1, 'fiscal', 'old', 't', 0, 0, 'application/json', x'', x'', x'', 0)")
         try db.execute("INSERT INTO deliveries (event_seq, route, target, status, attempts, next_attempt_ms, created_ms, updated_ms) VALUES (1, 'r', 't', 'dead', 8, 0, 0, 0)")
-        #expect(try StoreQueries(directory: dir, writable: false).deliveries(StoreQueries.Filter()).count == 1, "listing needs no migration")
+        #expect(throws: StoreQueries.OpenError.self, "listing read-only needs the current schema") {
+            try StoreQueries(directory: dir, writable: false)
+        }
         let q = try StoreQueries(directory: dir, writable: true)
         #expect(try q.db.scalar("PRAGMA user_version") == Schema.currentVersion)
         #expect(try q.replay(ids: [1], force: false, now: Timestamp(seconds: 5)).replayed == [1])
@@ -83,6 +91,39 @@ struct StoreQueriesTests {
         let due = try reader.dueDeliveries(target: "t", by: 5000, limit: 10)
         #expect(due.map(\.attemptBase) == [8])
         #expect(due.first?.attemptInBudget(9) == 1)
+    }
+
+    /// Deliveries without rows: delivered up to the settled cursor, pending after it; listed, paged and
+    /// replayed like the others.
+    @Test func derivedDeliveriesAreListedAndReplayable() throws {
+        let dir = temporaryDirectory()
+        let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
+        guard case .stored(let first, _) = submitAndWait(store, sampleEvent("d-1")),
+              case .stored(let second, _) = submitAndWait(store, sampleEvent("d-2")) else { Issue.record("not stored"); return }
+        store.record([], settledThrough: first)  // the engine delivered d-1's two at their first attempt
+        store.close()
+        let q = try StoreQueries(directory: dir, writable: true)
+        let ids = { (seq: Int64) in [seq * Schema.idsPerEvent + 1, seq * Schema.idsPerEvent] }
+        let all = try q.deliveries(StoreQueries.Filter())
+        #expect(all.map(\.id) == ids(second) + ids(first))
+        #expect(all.map(\.status) == ["pending", "pending", "delivered", "delivered"])
+        #expect(all.map(\.attempts) == [0, 0, 1, 1])
+        #expect(all.allSatisfy { $0.lastStatusCode == nil && $0.lastAttemptMilliseconds == nil }, "a first attempt's details are not kept")
+        #expect(try q.deliveries(StoreQueries.Filter(status: .delivered, target: "warehouse")).map(\.id) == [ids(first)[0]])
+        #expect(try q.deliveries(StoreQueries.Filter(status: .pending)).map(\.eventID) == ["d-2", "d-2"])
+        #expect(try q.deliveries(StoreQueries.Filter(limit: 1, beforeID: ids(second)[1])).map(\.id) == [ids(first)[0]], "the page cursor")
+        #expect(try q.delivery(id: ids(first)[1])?.status == "delivered")
+        #expect(try q.db.scalar("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 2, "the view agrees")
+
+        let now = Timestamp(milliseconds: 1_800_000_000_000)
+        let refused = try q.replay(ids: ids(first) + ids(second), force: false, now: now)
+        #expect(refused.refusedDelivered == ids(first) && refused.alreadyPending == ids(second))
+        let forced = try q.replay(ids: [ids(first)[0]], force: true, now: now)
+        #expect(forced.replayed == [ids(first)[0]])
+        let row = try #require(try q.delivery(id: ids(first)[0]))
+        #expect((row.status, row.attempts, row.nextAttemptMilliseconds) == ("pending", 1, now.milliseconds))
+        #expect(try q.db.scalar("SELECT attempt_base FROM delivery_rows WHERE id = \(ids(first)[0])") == 1)
+        #expect(try q.deliveries(StoreQueries.Filter()).count == 4, "the replayed one is listed once")
     }
 
     @Test func aMissingStoreIsNotCreated() {
@@ -106,6 +147,8 @@ struct DueScanTests {
         late.deliveries = [PlannedDelivery(route: "b", target: "healthy"), PlannedDelivery(route: "c", target: "removed")]
         _ = submitAndWait(store, late)
         store.close()
+        // What the engine never settled gets rows when the store opens again (a restart).
+        try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil)).close()
         let reader = try DeliveryReader(path: dir + "/" + SQLiteEventStore.fileName, codec: StoreCodec(key: nil))
         let horizon = Timestamp(seconds: 1_795_000_002).milliseconds
         #expect(try reader.dueDeliveries(target: "down", by: horizon, limit: 10).count == 10)

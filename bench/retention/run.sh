@@ -43,7 +43,7 @@ body = b"z" * 1500
 with db:
     for i in range(n):
         seq = db.execute("INSERT INTO events (source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body) VALUES ('fiscal', ?, 'nfe_importada', ?, ?, 'application/json', '[]', '{}', ?)", ("old-%d" % i, t, t, body)).lastrowid
-        did = db.execute("INSERT INTO deliveries (event_seq, route, target, status, attempts, next_attempt_ms, created_ms, updated_ms, last_status) VALUES (?, 'none', 'sink', 'delivered', 1, ?, ?, ?, 200)", (seq, t, t, t)).lastrowid
+        did = db.execute("INSERT INTO delivery_rows (event_seq, route, target, status, attempts, next_attempt_ms, created_ms, updated_ms, last_status) VALUES (?, 'none', 'sink', 'delivered', 1, ?, ?, ?, 200)", (seq, t, t, t)).lastrowid
         db.execute("INSERT INTO attempts (delivery_id, attempt, started_ms, duration_ms, status, response) VALUES (?, 1, ?, 3, 200, x'7b7d')", (did, t))
 PY
 }

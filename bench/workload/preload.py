@@ -1,7 +1,8 @@
 """Fills a hookrouter store with N events as a router that has run for a week would have left them:
 random UUID ids (as Shopify sends), received over the last 7 days (the default retention), each
 delivered at its first attempt to `sink` by route `to-sink`. Writes what the store's schema version
-keeps for that: a delivered row and its attempt (schema 4 and 5), and the dedup key (5 and later).
+keeps for that: a delivered row and its attempt (schemas 4 and 5), the dedup key (5), the key with the
+event's plan and the settled cursor past it (6: no delivery row).
 The file must exist (a router created it). Usage: preload.py DB N BODY"""
 import os
 import sqlite3
@@ -13,7 +14,7 @@ db, n, body = sys.argv[1], int(sys.argv[2]), open(sys.argv[3], "rb").read()
 c = sqlite3.connect(db, isolation_level=None)
 version = c.execute("PRAGMA user_version").fetchone()[0]
 tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-columns = {r[1] for r in c.execute("PRAGMA table_info(events)")}
+derived = "event_keys" in tables  # schema 6: deliveries derived from the plan
 c.execute("PRAGMA journal_mode = DELETE")  # the router puts WAL back when it opens the file
 c.execute("PRAGMA synchronous = OFF")
 now = int(time.time() * 1000)
@@ -29,17 +30,14 @@ for base in range(0, n, chunk):
         received = now - week + (base + i) * week // n
         rows.append((seq, str(uuid.uuid4()), received))
     c.execute("BEGIN")
-    if "planned" in columns:
-        c.executemany("INSERT INTO events (seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed, planned) "
-                      "VALUES (?, 'fiscal', ?, 'nfe_importada', ?3, ?3, 'application/json', '[]', '{}', ?4, 0, ?5)",
-                      ((s, i, r, body, '[["to-sink","sink"]]') for s, i, r in rows))
-    else:
-        c.executemany("INSERT INTO events (seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed) "
-                      "VALUES (?, 'fiscal', ?, 'nfe_importada', ?3, ?3, 'application/json', '[]', '{}', ?4, 0)",
-                      ((s, i, r, body) for s, i, r in rows))
-    if "dedup_keys" in tables:
+    c.executemany("INSERT INTO events (seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed) "
+                  "VALUES (?, 'fiscal', ?, 'nfe_importada', ?3, ?3, 'application/json', '[]', '{}', ?4, 0)",
+                  ((s, i, r, body) for s, i, r in rows))
+    if derived:
+        c.executemany("INSERT INTO event_keys (seq, source, event_id, stored_ms, planned) VALUES (?, 'fiscal', ?, ?, '[[\"to-sink\",\"sink\"]]')", rows)
+    elif "dedup_keys" in tables:
         c.executemany("INSERT INTO dedup_keys (seq, source, event_id, stored_ms) VALUES (?, 'fiscal', ?, ?)", rows)
-    if "planned" not in columns:  # schemas before derived deliveries keep a row per delivery and attempt
+    if not derived:  # schemas before derived deliveries keep a row per delivery and attempt
         c.executemany("INSERT INTO deliveries (id, event_seq, route, target, status, attempts, next_attempt_ms, created_ms, updated_ms, last_status) "
                       "VALUES (?1, ?1, 'to-sink', 'sink', 'delivered', 1, ?2, ?2, ?2, 200)", ((s, r) for s, _, r in rows))
         c.executemany("INSERT INTO attempts (delivery_id, attempt, started_ms, duration_ms, status, response) VALUES (?1, 1, ?2, 1, 200, x'6f6b')",

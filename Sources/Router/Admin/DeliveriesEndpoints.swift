@@ -82,9 +82,11 @@ extension AdminHandler {
         o["attempt"] = .number(JSONNumber(a.attempt))
         o["started_at"] = .string(Timestamp(milliseconds: a.startedMilliseconds).rfc3339)
         o["status"] = a.statusCode.map { .number(JSONNumber($0)) } ?? .null
-        o["duration_ms"] = .number(JSONNumber(Int(a.durationMilliseconds)))
+        o["duration_ms"] = a.durationMilliseconds.map { .number(JSONNumber(Int($0))) } ?? .null
         o["error"] = a.error.map { .string(Redaction.scrub($0, secrets: secrets)) } ?? .null
         o["response"] = .string(Redaction.scrub(String(decoding: a.response.prefix(1024), as: UTF8.self), secrets: secrets))
+        // False for a delivery made at its first attempt: nothing was written for it but its outcome.
+        o["recorded"] = .bool(a.recorded)
         return .object(o)
     }
 }

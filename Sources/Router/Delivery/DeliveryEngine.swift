@@ -10,6 +10,10 @@ import Synchronization
 /// (no polling on the hot path), and a scan of due rows every second picks up retries, replays made
 /// by the CLI and whatever a restart left pending. Each attempt's outcome goes back through the store's
 /// writer; a delivery stays in memory ("known") until that write is settled, so a scan never starts it twice.
+///
+/// A new delivery has no row (schema 6): if its first attempt succeeds nothing is written for it but
+/// the settled cursor (`SettleTracker`); any other outcome, a full lane, or a wait of over
+/// `rowlessMilliseconds` gives it a row, so the cursor never waits long on one target.
 final class DeliveryEngine: @unchecked Sendable {
     let inbox: DeliveryInbox
     private let store: EventStore
@@ -22,6 +26,7 @@ final class DeliveryEngine: @unchecked Sendable {
     private var transfers: [ObjectIdentifier: Transfer] = [:]
     private let handles = EasyHandlePool()
     private var attemptLog = AttemptLog()
+    private var settle = SettleTracker()
     private var nextScan: Int64 = 0
     /// The config generation whose removed targets were last looked for in the store.
     private var orphansCheckedFor: Int?
@@ -37,6 +42,8 @@ final class DeliveryEngine: @unchecked Sendable {
     /// Deliveries one target's lane holds in memory at most; the rest wait in the store.
     static let laneCap = 1000
     static let scanInterval: Int64 = 1000
+    /// A new delivery still waiting after this long (circuit open, rate limit, concurrency) gets a row.
+    static let rowlessMilliseconds: Int64 = 2000
     /// On shutdown, requests in flight get this long before they are abandoned (they stay pending).
     static let drainMilliseconds: Int64 = 10_000
 
@@ -105,8 +112,10 @@ final class DeliveryEngine: @unchecked Sendable {
 
     /// Gives the store's writer the attempts collected so far, once the batch is due (see `AttemptLog`).
     private func handOverAttempts(force: Bool) {
-        let batch = attemptLog.take(now: MonotonicClock.milliseconds(), force: force)
-        if !batch.isEmpty { store.record(batch) }
+        let now = MonotonicClock.milliseconds()
+        attemptLog.settled(through: settle.cursor, now: now)
+        let batch = attemptLog.take(now: now, force: force)
+        if !batch.records.isEmpty || batch.settledThrough != nil { store.record(batch.records, settledThrough: batch.settledThrough) }
     }
 
     private func takeInbox() {
@@ -117,9 +126,11 @@ final class DeliveryEngine: @unchecked Sendable {
         // Without this, a target that is down while events keep coming made the engine hold every new
         // delivery, event body included, without bound. Per lane, so a healthy target is never starved.
         for d in fresh {
+            settle.add(seq: d.eventSeq)
             let lane = self.lane(d.target)
             guard lane.queue.count < Self.laneCap else {
                 lane.backlog = true
+                giveRow(d, now: WallClock.now().milliseconds)
                 continue
             }
             if known.insert(d.id).inserted { lane.queue.push(d) }
@@ -135,7 +146,10 @@ final class DeliveryEngine: @unchecked Sendable {
     /// the lane's last read stopped, for lanes that left work in the store. Whatever a cursor could miss
     /// (a row due earlier than it, after a clock step back) the next full scan finds.
     private func scan(now: Int64, full: Bool) {
-        if full { nextScan = now + Self.scanInterval }
+        if full {
+            nextScan = now + Self.scanInterval
+            giveRowsToWaitingDeliveries(now: now)
+        }
         let table = config.table
         for target in table.targets {
             let lane = self.lane(target.name)
@@ -174,6 +188,29 @@ final class DeliveryEngine: @unchecked Sendable {
                 orphansCheckedFor = nil
             }
         }
+    }
+
+    /// New deliveries queued for longer than `rowlessMilliseconds` get a row: the settled cursor then
+    /// moves past them, so a restart does not re-send what other targets received meanwhile.
+    private func giveRowsToWaitingDeliveries(now: Int64) {
+        guard settle.count > 0 else { return }
+        for lane in lanes.values {
+            lane.queue.updateEach { d in
+                guard !d.hasRow, d.createdMilliseconds <= now - Self.rowlessMilliseconds else { return }
+                giveRow(d, now: now)
+                d.hasRow = true
+            }
+        }
+    }
+
+    /// Writes a pending row for a new delivery (state only, no attempt), as ingest did before schema 6.
+    private func giveRow(_ d: QueuedDelivery, now: Int64) {
+        attemptLog.add(AttemptRecord(deliveryID: d.id, eventSeq: d.eventSeq, route: d.route, target: d.target,
+                                     createdMilliseconds: d.createdMilliseconds, attempt: d.attempts, startedAt: Timestamp(milliseconds: now),
+                                     durationMilliseconds: 0, statusCode: nil, response: [], error: nil, newStatus: .pending,
+                                     nextAttemptAt: Timestamp(milliseconds: d.dueMilliseconds), logged: false, forgetAfterCommit: false),
+                       now: MonotonicClock.milliseconds())
+        settle.settle(seq: d.eventSeq)
     }
 
     /// A lane that left work in the store and has room again refills now rather than at the next scan.
@@ -295,6 +332,7 @@ final class DeliveryEngine: @unchecked Sendable {
         case .failed(let e): error = e
         }
         metrics.finished(target: d.target, result: result, milliseconds: duration, final: next.status)
+        defer { attemptLog.settled(through: settle.cursor, now: MonotonicClock.milliseconds()) }
         // The fields are built only for a line that is written: "delivered" is debug, off by default.
         let level: Log.Level = result.succeeded ? .debug : .warn
         if level >= Log.minimum {
@@ -302,22 +340,31 @@ final class DeliveryEngine: @unchecked Sendable {
                      d.logFields(["attempt": String(t.attempt), "status": statusCode.map(String.init) ?? "-",
                                   "error": error ?? "", "outcome": next.status.rawValue]))
         }
+        if !d.hasRow, next.status == .delivered {
+            // Delivered at its first attempt: nothing to write but the settled cursor.
+            settle.settle(seq: d.eventSeq)
+            known.remove(d.id)
+            return
+        }
         finish(d, attempt: t.attempt, result: statusCode, status: next.status, next: next.nextAttemptAt,
                error: error ?? next.reason, startedAt: t.startedAt, duration: duration, response: t.response)
         if next.status == .pending, let at = next.nextAttemptAt, at.milliseconds <= now.milliseconds + Self.scanInterval {
             // Due soon: keep it in memory rather than wait for a scan. The body is dropped (read again).
             lane.queue.push(QueuedDelivery(id: d.id, eventSeq: d.eventSeq, route: d.route, target: d.target,
                                            attempts: t.attempt, dueMilliseconds: at.milliseconds, event: nil, attemptBase: d.attemptBase,
-                                           source: d.source, eventID: d.eventID))
+                                           source: d.source, eventID: d.eventID, createdMilliseconds: d.createdMilliseconds))
         }
     }
 
-    /// Records the outcome through the writer (in the next batch handed over). A delivery that goes back
-    /// into memory stays known; otherwise it is forgotten once the writer settles the record.
+    /// Records the outcome through the writer (in the next batch handed over; the record creates the row
+    /// of a delivery that had none). A delivery that goes back into memory stays known; otherwise it is
+    /// forgotten once the writer settles the record.
     private func finish(_ d: QueuedDelivery, attempt: Int, result: Int?, status: DeliveryStatus, next: Timestamp?, error: String?,
                         startedAt: Timestamp, duration: Int64, response: [UInt8] = []) {
         let keepsInMemory = status == .pending && (next?.milliseconds ?? 0) <= WallClock.now().milliseconds + Self.scanInterval
-        attemptLog.add(AttemptRecord(deliveryID: d.id, attempt: attempt, startedAt: startedAt, durationMilliseconds: duration,
+        if !d.hasRow { settle.settle(seq: d.eventSeq) }
+        attemptLog.add(AttemptRecord(deliveryID: d.id, eventSeq: d.eventSeq, route: d.route, target: d.target,
+                                     createdMilliseconds: d.createdMilliseconds, attempt: attempt, startedAt: startedAt, durationMilliseconds: duration,
                                      statusCode: result, response: response, error: error, newStatus: status,
                                      nextAttemptAt: next, logged: attempt > d.attempts, forgetAfterCommit: !keepsInMemory),
                        now: MonotonicClock.milliseconds())

@@ -9,7 +9,8 @@ struct DueCursor: Equatable {
     static let start = DueCursor(due: .min, id: .min)
 }
 
-/// The engine's read-only view of the store: due deliveries per target, and events by seq.
+/// The engine's read-only view of the store: due deliveries per target (those with rows: a new
+/// delivery reaches the engine from ingest, or gets a row), and events by seq.
 /// Its own connection, used by the engine thread only (WAL lets it read beside the writer).
 final class DeliveryReader {
     private let db: SQLiteDatabase
@@ -26,18 +27,18 @@ final class DeliveryReader {
         // value `(next_attempt_ms, id) > (?4, ?5)` made it walk every row due at the cursor's time.
         due = try db.prepare("""
             SELECT * FROM (
-              SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id
-              FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq
+              SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id, d.created_ms
+              FROM delivery_rows d LEFT JOIN events e ON e.seq = d.event_seq
               WHERE d.status = 'pending' AND d.target = ?1 AND d.next_attempt_ms = ?4 AND d.id > ?5 AND d.next_attempt_ms <= ?2
               UNION ALL
-              SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id
-              FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq
+              SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id, d.created_ms
+              FROM delivery_rows d LEFT JOIN events e ON e.seq = d.event_seq
               WHERE d.status = 'pending' AND d.target = ?1 AND d.next_attempt_ms > ?4 AND d.next_attempt_ms <= ?2)
             ORDER BY next_attempt_ms, id LIMIT ?3
             """)
         unconfigured = try db.prepare("""
-            SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id
-            FROM deliveries d LEFT JOIN events e ON e.seq = d.event_seq
+            SELECT d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id, d.created_ms
+            FROM delivery_rows d LEFT JOIN events e ON e.seq = d.event_seq
             WHERE d.status = 'pending' AND d.target NOT IN (SELECT value FROM json_each(?1)) LIMIT ?2
             """)
         events = try db.prepare("""
@@ -70,7 +71,7 @@ final class DeliveryReader {
         while try s.step() {
             out.append(QueuedDelivery(id: s.int64(0), eventSeq: s.int64(1), route: s.string(2), target: s.string(3),
                                       attempts: s.int(4), dueMilliseconds: s.int64(5), event: nil, attemptBase: s.int(6),
-                                      source: s.string(7), eventID: s.string(8)))
+                                      source: s.string(7), eventID: s.string(8), createdMilliseconds: s.int64(9)))
         }
         return out
     }

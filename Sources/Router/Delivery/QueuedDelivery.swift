@@ -18,6 +18,11 @@ struct QueuedDelivery: Sendable {
     /// The event's source and id, for log lines (SPEC: every line about a delivery names them).
     var source = ""
     var eventID = ""
+    /// When the delivery was created (its event's receipt): its row's `created_ms` when it gets one.
+    var createdMilliseconds: Int64 = 0
+    /// False for a delivery straight from ingest that has no row yet: its success is not written (the
+    /// settled cursor covers it), its first other outcome creates the row.
+    var hasRow = true
 
     /// The fields every log line about this delivery carries.
     func logFields(_ extra: KeyValuePairs<String, String> = [:]) -> [(String, String)] {
@@ -32,7 +37,8 @@ extension QueuedDelivery {
     /// A delivery the store just created: due now, its event at hand.
     init(new d: NewDelivery) {
         self.init(id: d.id, eventSeq: d.eventSeq, route: d.route, target: d.target, attempts: 0,
-                  dueMilliseconds: d.event.receivedAt.milliseconds, event: d.event, source: d.event.source, eventID: d.event.eventID)
+                  dueMilliseconds: d.event.receivedAt.milliseconds, event: d.event, source: d.event.source, eventID: d.event.eventID,
+                  createdMilliseconds: d.event.receivedAt.milliseconds, hasRow: false)
     }
 }
 

@@ -44,7 +44,9 @@ protocol EventStore: AnyObject, Sendable {
     /// Queues the event; `completion` runs (on a store thread) once it is durable, or known not to be.
     func submit(_ event: StoredEvent, completion: @escaping @Sendable (StoreOutcome) -> Void)
     /// Records delivery attempts and their deliveries' new state, in order; written with the next batch.
-    func record(_ attempts: [AttemptRecord])
+    /// `settledThrough` moves the store's cursor: every delivery of an event up to that seq has been
+    /// delivered or is in a record written no later than this one, so one without a row was delivered.
+    func record(_ attempts: [AttemptRecord], settledThrough: Int64?)
     /// Writes what is queued, then stops. Submissions after this are answered `.unavailable`.
     func close()
 }
@@ -63,6 +65,11 @@ enum DeliveryStatus: String, Sendable, CaseIterable {
 /// The outcome of one attempt, and what the delivery becomes.
 struct AttemptRecord: Sendable {
     let deliveryID: Int64
+    /// The delivery's identity and creation time: its row is created by its first record.
+    let eventSeq: Int64
+    let route: String
+    let target: String
+    let createdMilliseconds: Int64
     let attempt: Int
     let startedAt: Timestamp
     let durationMilliseconds: Int64
@@ -74,7 +81,8 @@ struct AttemptRecord: Sendable {
     let newStatus: DeliveryStatus
     /// When to try again (pending only).
     let nextAttemptAt: Timestamp?
-    /// False when only the delivery's state changes (orphaned, unreadable event): no attempt row.
+    /// False when only the delivery's state changes (orphaned, unreadable event, a backlog given a row):
+    /// no attempt row.
     let logged: Bool
     /// Tell the engine once written, so it may pick the delivery up from the store again.
     let forgetAfterCommit: Bool

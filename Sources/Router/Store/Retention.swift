@@ -36,24 +36,31 @@ final class Purger {
     private let deleteEvent: SQLiteStatement
     private let deleteOldAttempts: SQLiteStatement
     private let deleteOldKeys: SQLiteStatement
+    private let deleteEventKey: SQLiteStatement
 
     init(db: SQLiteDatabase) throws(SQLiteError) {
         self.db = db
+        // An event after the settled cursor may have deliveries without rows that are still pending.
         oldEvents = try db.prepare("""
             SELECT seq FROM events e WHERE received_ms < ?1
-              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND (d.status = 'pending' OR d.updated_ms >= ?1))
+              AND (seq <= (SELECT settled_seq FROM delivery_state) OR NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.seq = e.seq AND k.planned != ''))
+              AND NOT EXISTS (SELECT 1 FROM delivery_rows d WHERE d.event_seq = e.seq AND (d.status = 'pending' OR d.updated_ms >= ?1))
             ORDER BY received_ms LIMIT ?2
             """)
-        deleteEventAttempts = try db.prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq = ?1)")
-        deleteDeliveries = try db.prepare("DELETE FROM deliveries WHERE event_seq = ?1")
+        deleteEventAttempts = try db.prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM delivery_rows WHERE event_seq = ?1)")
+        deleteDeliveries = try db.prepare("DELETE FROM delivery_rows WHERE event_seq = ?1")
         deleteEvent = try db.prepare("DELETE FROM events WHERE seq = ?1")
+        deleteEventKey = try db.prepare("DELETE FROM event_keys WHERE seq = ?1 AND stored_ms < ?2")
         deleteOldAttempts = try db.prepare("""
             DELETE FROM attempts WHERE (delivery_id, attempt) IN
               (SELECT delivery_id, attempt FROM attempts WHERE started_ms < ?1 LIMIT ?2)
             """)
-        // Keys are appended in seq order, so the old ones are at the front of the table.
+        // A key outlives its event when the dedup window is longer than the retention: those go once the
+        // window lets them, from the front of the table (keys are appended in seq order) up to the
+        // oldest event still kept.
         deleteOldKeys = try db.prepare("""
-            DELETE FROM dedup_keys WHERE seq IN (SELECT seq FROM dedup_keys WHERE stored_ms < ?1 ORDER BY seq LIMIT ?2)
+            DELETE FROM event_keys WHERE seq IN (SELECT seq FROM event_keys WHERE stored_ms < ?1
+              AND seq < (SELECT coalesce(min(seq), 9223372036854775807) FROM events) ORDER BY seq LIMIT ?2)
             """)
     }
 
@@ -77,6 +84,11 @@ final class Purger {
                 try deleteDeliveries.run()
                 deleteEvent.bind(1, seq)
                 try deleteEvent.run()
+                // Its key and plan go with it, unless the dedup window still wants the key.
+                deleteEventKey.bind(1, seq)
+                deleteEventKey.bind(2, cutoffs.keys)
+                try deleteEventKey.run()
+                result.keys += db.changes
             }
             result.events = seqs.count
             deleteOldAttempts.bind(1, cutoff)
@@ -87,9 +99,10 @@ final class Purger {
             deleteOldKeys.bind(1, cutoffs.keys)
             deleteOldKeys.bind(2, limit)
             try deleteOldKeys.run()
-            result.keys = db.changes
+            let oldKeys = db.changes
+            result.keys += oldKeys
             try db.execute("COMMIT")
-            result.more = seqs.count == limit || old == limit || result.keys == limit
+            result.more = seqs.count == limit || old == limit || oldKeys == limit
         } catch {
             try? db.execute("ROLLBACK")
             throw error

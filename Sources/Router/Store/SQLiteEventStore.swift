@@ -12,8 +12,9 @@ import Glibc
 final class SQLiteEventStore: EventStore, @unchecked Sendable {
     enum Job {
         case ingest(StoredEvent, @Sendable (StoreOutcome) -> Void)
-        /// Attempts in the order they finished: one job for a batch the delivery engine collected.
-        case attempts([AttemptRecord])
+        /// Attempts in the order they finished: one job for a batch the delivery engine collected, with
+        /// the engine's settled cursor (see `EventStore.record`).
+        case attempts([AttemptRecord], settledThrough: Int64?)
         /// Retention: one purge batch, in its own transaction after the batch it was queued with.
         case purge(PurgeCutoffs, limit: Int, @Sendable (PurgeResult?) -> Void)
     }
@@ -63,10 +64,10 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         }
     }
 
-    func record(_ attempts: [AttemptRecord]) {
+    func record(_ attempts: [AttemptRecord], settledThrough: Int64?) {
         // After close the attempts are lost; their deliveries stay pending and are tried again after a restart.
-        guard !attempts.isEmpty else { return }
-        queue.push(.attempts(attempts))
+        guard !attempts.isEmpty || settledThrough != nil else { return }
+        queue.push(.attempts(attempts, settledThrough: settledThrough))
     }
 
     /// Runs one purge batch on the writer thread and waits for it; nil when the store is closing or the

@@ -94,7 +94,34 @@ enum Schema {
         );
         INSERT INTO dedup_keys SELECT seq, source, event_id, received_ms FROM events;
         """,
+        // 6: deliveries derived from the event. An event's (route, target) list is written once, in its
+        // narrow `event_keys` row; delivery k of event seq is `seq * 100000 + k`. A delivery gets a row
+        // of its own (`delivery_rows`) only when its state is worth keeping: a failed attempt, a replay,
+        // a dead letter, an orphan, or a backlog the engine does not hold in memory. `settled_seq` says
+        // that every delivery of an event up to it without a row was delivered at its first attempt;
+        // one after it without a row is pending. The view `deliveries` shows both, as the table did.
+        """
+        ALTER TABLE dedup_keys RENAME TO event_keys;
+        ALTER TABLE event_keys ADD COLUMN planned TEXT NOT NULL DEFAULT '';
+        ALTER TABLE deliveries RENAME TO delivery_rows;
+        CREATE TABLE delivery_state (one INTEGER PRIMARY KEY CHECK (one = 1), settled_seq INTEGER NOT NULL);
+        INSERT INTO delivery_state VALUES (1, (SELECT coalesce(max(seq), 0) FROM events));
+        CREATE VIEW deliveries AS
+          SELECT id, event_seq, route, target, status, attempts, next_attempt_ms, created_ms, updated_ms, last_status, last_error,
+                 attempt_base, 1 AS kept
+          FROM delivery_rows
+          UNION ALL
+          SELECT k.seq * 100000 + j.key, k.seq, j.value ->> 0, j.value ->> 1,
+                 CASE WHEN k.seq <= s.settled_seq THEN 'delivered' ELSE 'pending' END,
+                 CASE WHEN k.seq <= s.settled_seq THEN 1 ELSE 0 END,
+                 e.received_ms, e.received_ms, e.received_ms, NULL, NULL, 0, 0
+          FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq JOIN delivery_state s
+          WHERE k.planned != '' AND NOT EXISTS (SELECT 1 FROM delivery_rows r WHERE r.id = k.seq * 100000 + j.key);
+        """,
     ]
+
+    /// Delivery ids of one event: `seq * idsPerEvent + k` for its k-th (route, target) pair.
+    static let idsPerEvent: Int64 = 100_000
 
     static var currentVersion: Int64 { Int64(migrations.count) }
 

@@ -3,15 +3,18 @@ import Rules
 /// What the admin API reads beyond the CLI's listing: one delivery's attempts, a target's attempt
 /// log and the numbers of `/api/stats`. Like the rest of `StoreQueries`, never a body or a header.
 extension StoreQueries {
-    /// One attempt as logged: the first 1 KiB of the answer is kept by the engine.
+    /// One attempt as logged: the first 1 KiB of the answer is kept by the engine. A delivery made at
+    /// its first attempt logged nothing (schema 6): its attempt is shown `recorded: false`, at its
+    /// event's receipt, with no status, duration or answer.
     struct AttemptRow: Equatable {
         let deliveryID: Int64
         let attempt: Int
         let startedMilliseconds: Int64
-        let durationMilliseconds: Int64
+        let durationMilliseconds: Int64?
         let statusCode: Int?
         let response: [UInt8]
         let error: String?
+        var recorded = true
         /// Filled by `targetLog` (the delivery's identity); empty for `attempts(of:)`.
         var route = ""
         var source = ""
@@ -27,8 +30,13 @@ extension StoreQueries {
         return try deliveries(filter).first { $0.id == id }
     }
 
-    /// Every attempt of a delivery, first to last.
+    /// Every attempt of a delivery, first to last; the unrecorded first attempt of one without a row.
     func attempts(of deliveryID: Int64) throws(SQLiteError) -> [AttemptRow] {
+        if let d = try derivedDelivery(id: deliveryID) {
+            guard d.status == DeliveryStatus.delivered.rawValue else { return [] }
+            return [AttemptRow(deliveryID: d.id, attempt: 1, startedMilliseconds: d.createdMilliseconds, durationMilliseconds: nil,
+                               statusCode: nil, response: [], error: nil, recorded: false)]
+        }
         let s = try db.prepare("""
             SELECT delivery_id, attempt, started_ms, duration_ms, status, response, error FROM attempts
             WHERE delivery_id = ?1 ORDER BY attempt
@@ -62,12 +70,52 @@ extension StoreQueries {
         }
     }
 
-    /// A target's attempts, newest first, after `cursor`.
+    /// A target's attempts, newest first, after `cursor`: those logged, merged with the unrecorded
+    /// first attempts of deliveries made at once.
     func targetLog(target: String, after cursor: LogCursor?, limit: Int) throws(SQLiteError) -> [AttemptRow] {
+        var rows = try loggedAttempts(target: target, after: cursor, limit: limit) + unrecordedAttempts(target: target, after: cursor, limit: limit)
+        rows.sort { ($0.startedMilliseconds, $0.deliveryID, $0.attempt) > ($1.startedMilliseconds, $1.deliveryID, $1.attempt) }
+        return Array(rows.prefix(limit))
+    }
+
+    /// Deliveries to `target` made at their first attempt (no row), as unrecorded attempts, newest first.
+    private func unrecordedAttempts(target: String, after cursor: LogCursor?, limit: Int) throws(SQLiteError) -> [AttemptRow] {
+        let s = try db.prepare("""
+            SELECT k.seq * \(Schema.idsPerEvent) + j.key, k.seq, j.value ->> 0, k.source, k.event_id, e.received_ms
+            FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq
+            WHERE k.seq <= ?1 AND k.planned != '' AND j.value ->> 1 = ?2
+              AND (?3 IS NULL OR (e.received_ms, k.seq * \(Schema.idsPerEvent) + j.key, 1) < (?3, ?4, ?5))
+              AND NOT EXISTS (SELECT 1 FROM delivery_rows r WHERE r.id = k.seq * \(Schema.idsPerEvent) + j.key)
+            ORDER BY k.seq DESC
+            """)
+        defer { s.reset() }
+        s.bind(1, try settledSeq())
+        s.bind(2, target)
+        if let cursor {
+            s.bind(3, cursor.startedMilliseconds)
+            s.bind(4, cursor.deliveryID)
+            s.bind(5, cursor.attempt)
+        } else {
+            s.bindNull(3)
+        }
+        var rows: [AttemptRow] = []
+        while try s.step(), rows.count < limit {
+            var row = AttemptRow(deliveryID: s.int64(0), attempt: 1, startedMilliseconds: s.int64(5), durationMilliseconds: nil,
+                                 statusCode: nil, response: [], error: nil, recorded: false)
+            row.eventSeq = s.int64(1)
+            row.route = s.string(2)
+            row.source = s.string(3)
+            row.eventID = s.string(4)
+            rows.append(row)
+        }
+        return rows
+    }
+
+    private func loggedAttempts(target: String, after cursor: LogCursor?, limit: Int) throws(SQLiteError) -> [AttemptRow] {
         let s = try db.prepare("""
             SELECT a.delivery_id, a.attempt, a.started_ms, a.duration_ms, a.status, a.response, a.error, d.route, e.source, e.event_id, d.event_seq
             FROM attempts a
-            JOIN deliveries d ON d.id = a.delivery_id
+            JOIN delivery_rows d ON d.id = a.delivery_id
             JOIN events e ON e.seq = d.event_seq
             WHERE d.target = ?1 AND (?2 IS NULL OR (a.started_ms, a.delivery_id, a.attempt) < (?2, ?3, ?4))
             ORDER BY a.started_ms DESC, a.delivery_id DESC, a.attempt DESC LIMIT ?5
@@ -139,11 +187,22 @@ extension StoreQueries {
             c.sourceDeliveriesInWindow[.init(name: $0.string(2), status: $0.string(1)), default: 0] += n
         }
         try each("""
-            SELECT d.target, count(*), sum(a.status BETWEEN 200 AND 299) FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+            SELECT d.target, count(*), sum(a.status BETWEEN 200 AND 299) FROM attempts a JOIN delivery_rows d ON d.id = a.delivery_id
             WHERE a.started_ms >= ?1 GROUP BY d.target
             """, since: since) {
             c.attemptsInWindow[$0.string(0)] = $0.int(1)
             c.deliveredAttemptsInWindow[$0.string(0)] = $0.int(2)
+        }
+        // A delivery made at its first attempt logged no attempt row: it counts as one 2xx attempt, at
+        // its event's receipt (it was sent within moments of it).
+        try each("""
+            SELECT j.value ->> 1, count(*) FROM events e JOIN event_keys k ON k.seq = e.seq JOIN json_each(k.planned) j
+            WHERE e.received_ms >= ?1 AND k.planned != '' AND e.seq <= (SELECT settled_seq FROM delivery_state)
+              AND NOT EXISTS (SELECT 1 FROM delivery_rows r WHERE r.id = k.seq * \(Schema.idsPerEvent) + j.key)
+            GROUP BY 1
+            """, since: since) {
+            c.attemptsInWindow[$0.string(0), default: 0] += $0.int(1)
+            c.deliveredAttemptsInWindow[$0.string(0), default: 0] += $0.int(1)
         }
         return c
     }

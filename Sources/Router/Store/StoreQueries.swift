@@ -19,7 +19,7 @@ struct StoreQueries {
     }
 
     /// Opens `DIRECTORY/hookrouter.db` without creating it. `writable` also brings the schema up to
-    /// date (a replay needs `attempt_base`); listing works read-only on any schema this build knows.
+    /// date; listing read-only needs the current schema (the server migrates it when it starts).
     init(directory: String, writable: Bool) throws(OpenError) {
         let path = directory + "/" + SQLiteEventStore.fileName
         guard FileSystem.isDirectory(directory) else {
@@ -38,6 +38,9 @@ struct StoreQueries {
                     throw SQLiteError(code: 0, message: version == 0
                         ? "it holds no hookrouter tables"
                         : "its schema version \(version) is newer than this hookrouter understands (\(Schema.currentVersion)); run a newer hookrouter")
+                }
+                guard version == Schema.currentVersion else {
+                    throw SQLiteError(code: 0, message: "its schema version \(version) is older than this hookrouter's (\(Schema.currentVersion)); start 'hookrouter serve' of this version once to bring it up to date")
                 }
             }
         } catch {
@@ -82,12 +85,21 @@ struct StoreQueries {
         let lastDurationMilliseconds: Int64?
     }
 
-    /// Deliveries newest first.
+    /// Deliveries newest first: those with rows, merged with those derived from their events'
+    /// plans (schema 6: a delivery made at its first attempt has no row).
     func deliveries(_ filter: Filter) throws(SQLiteError) -> [DeliveryRow] {
+        var rows = try keptDeliveries(filter)
+        if filter.status != .dead, filter.status != .orphaned { rows += try derivedDeliveries(filter) }
+        rows.sort { $0.id > $1.id }
+        return Array(rows.prefix(filter.limit))
+    }
+
+    /// Deliveries with a row of their own (failed at least once, replayed, dead, orphaned, backlogged).
+    private func keptDeliveries(_ filter: Filter) throws(SQLiteError) -> [DeliveryRow] {
         let s = try db.prepare("""
             SELECT d.id, d.status, d.route, d.target, e.source, e.event_id, e.type, d.attempts, d.created_ms, d.updated_ms,
                    d.next_attempt_ms, d.last_status, d.last_error, a.started_ms, a.duration_ms, d.event_seq
-            FROM deliveries d
+            FROM delivery_rows d
             JOIN events e ON e.seq = d.event_seq
             LEFT JOIN attempts a ON a.delivery_id = d.id AND a.attempt = (SELECT max(attempt) FROM attempts WHERE delivery_id = d.id)
             WHERE (?1 IS NULL OR d.status = ?1) AND (?2 IS NULL OR d.target = ?2) AND (?3 IS NULL OR e.event_id = ?3)
@@ -113,9 +125,93 @@ struct StoreQueries {
         return rows
     }
 
-    /// The distinct target names deliveries were made for (for "did you mean" when a filter finds nothing).
+    /// The store's settled cursor: a delivery without a row is delivered up to it, pending after it.
+    func settledSeq() throws(SQLiteError) -> Int64 {
+        try db.scalar("SELECT settled_seq FROM delivery_state")
+    }
+
+    /// Deliveries without rows, read from their events' plans newest first. The filters become a seq
+    /// range where they can (status against the cursor, the page cursor, `since`) so a page reads only
+    /// the events it shows; a target or event filter is checked row by row.
+    private func derivedDeliveries(_ filter: Filter) throws(SQLiteError) -> [DeliveryRow] {
+        let settled = try settledSeq()
+        var low: Int64 = 0, high = Int64.max
+        switch filter.status {
+        case .pending?: low = settled + 1
+        case .delivered?: high = settled
+        default: break
+        }
+        if let before = filter.beforeID { high = min(high, (before - 1) / Schema.idsPerEvent) }
+        if let since = filter.sinceMilliseconds {
+            let first = try db.prepare("SELECT min(seq) FROM events WHERE received_ms >= ?1")
+            first.bind(1, since)
+            guard try first.step(), !first.isNull(0) else { return [] }
+            low = max(low, first.int64(0))
+        }
+        guard low <= high else { return [] }
+        let s = try db.prepare("""
+            SELECT k.seq * \(Schema.idsPerEvent) + j.key, k.seq, j.value ->> 0, j.value ->> 1, k.source, k.event_id, e.type, e.received_ms
+            FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq
+            WHERE k.seq BETWEEN ?1 AND ?2 AND k.planned != ''
+              AND (?3 IS NULL OR j.value ->> 1 = ?3) AND (?4 IS NULL OR k.event_id = ?4)
+              AND (?5 IS NULL OR e.received_ms >= ?5) AND (?6 IS NULL OR k.seq * \(Schema.idsPerEvent) + j.key < ?6)
+              AND NOT EXISTS (SELECT 1 FROM delivery_rows r WHERE r.id = k.seq * \(Schema.idsPerEvent) + j.key)
+            ORDER BY k.seq DESC
+            """)
+        s.bind(1, low)
+        s.bind(2, high)
+        s.bind(3, filter.target)
+        s.bind(4, filter.eventID)
+        if let v = filter.sinceMilliseconds { s.bind(5, v) } else { s.bindNull(5) }
+        if let v = filter.beforeID { s.bind(6, v) } else { s.bindNull(6) }
+        // Ordered by seq alone (a LIMIT with the plan's index in the ORDER BY made SQLite sort the whole
+        // range): read on until `limit` rows and the end of that event's plan.
+        defer { s.reset() }
+        var rows: [DeliveryRow] = []
+        while try s.step() {
+            if rows.count >= filter.limit, s.int64(1) != rows[rows.count - 1].eventSeq { break }
+            rows.append(Self.derivedRow(s, settled: settled))
+        }
+        return rows
+    }
+
+    /// A delivery without a row, from a query whose columns are (id, seq, route, target, source,
+    /// event id, type, received): delivered at its first attempt (no code, time or answer kept) up to
+    /// the cursor, pending and due since its event came after it.
+    static func derivedRow(_ s: SQLiteStatement, settled: Int64) -> DeliveryRow {
+        let seq = s.int64(1), received = s.int64(7)
+        let delivered = seq <= settled
+        return DeliveryRow(
+            id: s.int64(0), status: delivered ? DeliveryStatus.delivered.rawValue : DeliveryStatus.pending.rawValue,
+            route: s.string(2), target: s.string(3), source: s.string(4), eventID: s.string(5), eventSeq: seq, type: s.string(6),
+            attempts: delivered ? 1 : 0, createdMilliseconds: received, updatedMilliseconds: received,
+            nextAttemptMilliseconds: delivered ? nil : received, lastStatusCode: nil, lastError: nil,
+            lastAttemptMilliseconds: nil, lastDurationMilliseconds: nil)
+    }
+
+    /// One delivery without a row, by id; nil when the id is no event's planned delivery or has a row.
+    func derivedDelivery(id: Int64) throws(SQLiteError) -> DeliveryRow? {
+        guard id >= Schema.idsPerEvent else { return nil }
+        let s = try db.prepare("""
+            SELECT k.seq * \(Schema.idsPerEvent) + j.key, k.seq, j.value ->> 0, j.value ->> 1, k.source, k.event_id, e.type, e.received_ms
+            FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq
+            WHERE k.seq = ?1 AND j.key = ?2 AND k.planned != ''
+              AND NOT EXISTS (SELECT 1 FROM delivery_rows r WHERE r.id = ?3)
+            """)
+        s.bind(1, id / Schema.idsPerEvent)
+        s.bind(2, id % Schema.idsPerEvent)
+        s.bind(3, id)
+        guard try s.step() else { return nil }
+        return Self.derivedRow(s, settled: try settledSeq())
+    }
+
+    /// The distinct target names deliveries were made for (for "did you mean" when a filter finds
+    /// nothing): those with rows, and those planned by the last 10,000 events.
     func targetNames() throws(SQLiteError) -> [String] {
-        let s = try db.prepare("SELECT DISTINCT target FROM deliveries")
+        let s = try db.prepare("""
+            SELECT DISTINCT target FROM delivery_rows
+            UNION SELECT DISTINCT j.value ->> 1 FROM (SELECT planned FROM event_keys WHERE planned != '' ORDER BY seq DESC LIMIT 10000) k, json_each(k.planned) j
+            """)
         var names: [String] = []
         while try s.step() { names.append(s.string(0)) }
         return names
@@ -143,12 +239,20 @@ struct StoreQueries {
     func replay(ids: [Int64], force: Bool, now: Timestamp) throws(SQLiteError) -> ReplayResult {
         var result = ReplayResult()
         try transaction { () throws(SQLiteError) in
-            let find = try db.prepare("SELECT status FROM deliveries WHERE id = ?1")
+            let find = try db.prepare("SELECT status FROM delivery_rows WHERE id = ?1")
             for id in ids {
                 defer { find.reset() }
                 find.bind(1, id)
                 guard try find.step() else {
-                    result.unknown.append(id)
+                    // No row: delivered at its first attempt, pending after the cursor, or unknown.
+                    switch try derivedDelivery(id: id) {
+                    case nil: result.unknown.append(id)
+                    case let d? where d.status == DeliveryStatus.pending.rawValue: result.alreadyPending.append(id)
+                    case .some where !force: result.refusedDelivered.append(id)
+                    case let d?:
+                        try giveRow(d, now: now)
+                        result.replayed.append(id)
+                    }
                     continue
                 }
                 switch DeliveryStatus(rawValue: find.string(0)) {
@@ -167,7 +271,7 @@ struct StoreQueries {
     func replay(status: DeliveryStatus, target: String?, now: Timestamp) throws(SQLiteError) -> [Int64] {
         var ids: [Int64] = []
         try transaction { () throws(SQLiteError) in
-            let find = try db.prepare("SELECT id FROM deliveries WHERE status = ?1 AND (?2 IS NULL OR target = ?2) ORDER BY id")
+            let find = try db.prepare("SELECT id FROM delivery_rows WHERE status = ?1 AND (?2 IS NULL OR target = ?2) ORDER BY id")
             find.bind(1, status.rawValue)
             find.bind(2, target)
             while try find.step() { ids.append(find.int64(0)) }
@@ -181,11 +285,27 @@ struct StoreQueries {
     /// retry budget restarts from it (`attempt_base`).
     private func requeue(id: Int64, now: Timestamp) throws(SQLiteError) {
         let s = try db.prepare("""
-            UPDATE deliveries SET status = 'pending', next_attempt_ms = ?2, updated_ms = ?2, attempt_base = attempts
+            UPDATE delivery_rows SET status = 'pending', next_attempt_ms = ?2, updated_ms = ?2, attempt_base = attempts
             WHERE id = ?1 AND status != 'pending'
             """)
         s.bind(1, id)
         s.bind(2, now.milliseconds)
+        try s.run()
+    }
+
+    /// A replay of a delivery made at its first attempt (no row): its row, pending and due `now`, with
+    /// that attempt counted (the next is attempt 2) and a fresh retry budget.
+    private func giveRow(_ d: DeliveryRow, now: Timestamp) throws(SQLiteError) {
+        let s = try db.prepare("""
+            INSERT INTO delivery_rows (id, event_seq, route, target, status, attempts, attempt_base, next_attempt_ms, created_ms, updated_ms)
+            VALUES (?1, ?2, ?3, ?4, 'pending', 1, 1, ?5, ?6, ?5)
+            """)
+        s.bind(1, d.id)
+        s.bind(2, d.eventSeq)
+        s.bind(3, d.route)
+        s.bind(4, d.target)
+        s.bind(5, now.milliseconds)
+        s.bind(6, d.createdMilliseconds)
         try s.run()
     }
 

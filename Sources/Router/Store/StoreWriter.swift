@@ -17,8 +17,11 @@ final class StoreWriter: @unchecked Sendable {
     private let insertEvent: SQLiteStatement
     private let insertKey: SQLiteStatement
     private let readKey: SQLiteStatement
-    private let insertDelivery: SQLiteStatement
-    private let updateDelivery: SQLiteStatement
+    private let upsertDelivery: SQLiteStatement
+    private let advanceSettled: SQLiteStatement
+    /// A batch did not commit: the engine forgot attempts that were not written, so the next batch
+    /// first gives the unsettled deliveries rows (`materializeTail`) for the due scan to find.
+    private var tailLost = false
     private let insertAttempt: SQLiteStatement
     private let begin: SQLiteStatement
     private let commit: SQLiteStatement
@@ -32,16 +35,15 @@ final class StoreWriter: @unchecked Sendable {
             INSERT INTO events (source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             """)
-        insertKey = try db.prepare("INSERT INTO dedup_keys (seq, source, event_id, stored_ms) VALUES (?1, ?2, ?3, ?4)")
-        readKey = try db.prepare("SELECT source, event_id FROM dedup_keys WHERE seq = ?1")
-        insertDelivery = try db.prepare("""
-            INSERT INTO deliveries (event_seq, route, target, status, next_attempt_ms, created_ms, updated_ms)
-            VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)
+        insertKey = try db.prepare("INSERT INTO event_keys (seq, source, event_id, stored_ms, planned) VALUES (?1, ?2, ?3, ?4, ?5)")
+        readKey = try db.prepare("SELECT source, event_id FROM event_keys WHERE seq = ?1")
+        // The first record of a delivery that had no row creates it; later ones update it.
+        upsertDelivery = try db.prepare("""
+            INSERT INTO delivery_rows (id, event_seq, route, target, status, attempts, next_attempt_ms, created_ms, updated_ms, last_status, last_error)
+            VALUES (?1, ?8, ?9, ?10, ?2, ?3, ?4, ?11, ?5, ?6, ?7)
+            ON CONFLICT (id) DO UPDATE SET status = ?2, attempts = ?3, next_attempt_ms = ?4, updated_ms = ?5, last_status = ?6, last_error = ?7
             """)
-        updateDelivery = try db.prepare("""
-            UPDATE deliveries SET status = ?2, attempts = ?3, next_attempt_ms = ?4, updated_ms = ?5, last_status = ?6, last_error = ?7
-            WHERE id = ?1
-            """)
+        advanceSettled = try db.prepare("UPDATE delivery_state SET settled_seq = ?1 WHERE settled_seq < ?1")
         insertAttempt = try db.prepare("""
             INSERT OR REPLACE INTO attempts (delivery_id, attempt, started_ms, duration_ms, status, response, error)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -49,14 +51,36 @@ final class StoreWriter: @unchecked Sendable {
         begin = try db.prepare("BEGIN IMMEDIATE")
         commit = try db.prepare("COMMIT")
         purger = try Purger(db: db)
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            try Self.materializeTail(db)
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
         try loadDedupKeys()
+    }
+
+    /// Gives every delivery after `settled_seq` that has no row a pending row, due when its event came,
+    /// and moves `settled_seq` to the last event. At start these are the deliveries a stop or a crash
+    /// left unsent (or sent, but not yet recorded: at-least-once); the engine's due scan then finds them.
+    static func materializeTail(_ db: SQLiteDatabase) throws(SQLiteError) {
+        try db.execute("""
+            INSERT INTO delivery_rows (id, event_seq, route, target, status, attempts, next_attempt_ms, created_ms, updated_ms)
+            SELECT k.seq * \(Schema.idsPerEvent) + j.key, k.seq, j.value ->> 0, j.value ->> 1, 'pending', 0, e.received_ms, e.received_ms, e.received_ms
+            FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq
+            WHERE k.seq > (SELECT settled_seq FROM delivery_state) AND k.planned != ''
+            ON CONFLICT (id) DO NOTHING;
+            UPDATE delivery_state SET settled_seq = max(settled_seq, (SELECT coalesce(max(seq), 0) FROM event_keys));
+            """)
     }
 
     /// Rebuilds the fingerprints of the window from `dedup_keys` (one scan of a narrow table).
     private func loadDedupKeys() throws(SQLiteError) {
         let started = MonotonicClock.milliseconds()
         let now = WallClock.now().milliseconds, window = dedupWindow()
-        let scan = try db.prepare("SELECT seq, source, event_id, stored_ms FROM dedup_keys WHERE stored_ms >= ?1 ORDER BY seq")
+        let scan = try db.prepare("SELECT seq, source, event_id, stored_ms FROM event_keys WHERE stored_ms >= ?1 ORDER BY seq")
         scan.bind(1, now - window)
         while try scan.step() {
             let fingerprint = DedupIndex.fingerprint(source: scan.string(1), eventID: scan.string(2))
@@ -100,7 +124,7 @@ final class StoreWriter: @unchecked Sendable {
         guard !jobs.isEmpty else { return ([], []) }
         var settled: [Int64] = []
         for job in jobs {
-            if case .attempts(let records) = job { for a in records where a.forgetAfterCommit { settled.append(a.deliveryID) } }
+            if case .attempts(let records, _) = job { for a in records where a.forgetAfterCommit { settled.append(a.deliveryID) } }
         }
         var outcomes: [StoreOutcome] = []
         outcomes.reserveCapacity(jobs.count)
@@ -109,17 +133,25 @@ final class StoreWriter: @unchecked Sendable {
         dedup.expire(now: batchNow, window: batchWindow)
         do {
             try begin.run()
+            if tailLost { try Self.materializeTail(db) }
             for job in jobs {
                 switch job {
                 case .ingest(let event, _): outcomes.append(try insert(event))
-                case .attempts(let records): for a in records { try record(a) }
+                case .attempts(let records, let settledThrough):
+                    for a in records { try record(a) }
+                    if let settledThrough {
+                        advanceSettled.bind(1, settledThrough)
+                        try advanceSettled.run()
+                    }
                 case .purge: break
                 }
             }
             try commit.run()
             batchKeys.removeAll(keepingCapacity: true)
+            tailLost = false
         } catch {
             try? db.execute("ROLLBACK")
+            if jobs.contains(where: { if case .attempts = $0 { return true } else { return false } }) { tailLost = true }
             for k in batchKeys { dedup.remove(k.fingerprint, seq: k.seq) }
             batchKeys.removeAll(keepingCapacity: true)
             let ingests = jobs.reduce(0) { if case .ingest = $1 { return $0 + 1 } else { return $0 } }
@@ -148,6 +180,11 @@ final class StoreWriter: @unchecked Sendable {
     private func insert(_ e: StoredEvent) throws(SQLiteError) -> StoreOutcome {
         let fingerprint = DedupIndex.fingerprint(source: e.source, eventID: e.eventID)
         if try isDuplicate(fingerprint, source: e.source, eventID: e.eventID) { return .duplicate }
+        guard e.deliveries.count < Schema.idsPerEvent else {
+            Log.error("event refused: it matched more deliveries than one event may have", ["source": e.source, "event_id": e.eventID,
+                      "deliveries": String(e.deliveries.count), "limit": String(Schema.idsPerEvent - 1)])
+            return .unavailable("the event matched more than \(Schema.idsPerEvent - 1) deliveries")
+        }
         insertEvent.bind(1, e.source)
         insertEvent.bind(2, e.eventID)
         insertEvent.bind(3, e.type)
@@ -164,32 +201,47 @@ final class StoreWriter: @unchecked Sendable {
         insertKey.bind(2, e.source)
         insertKey.bind(3, e.eventID)
         insertKey.bind(4, batchNow)
+        insertKey.bind(5, e.deliveries.isEmpty ? "" : Self.planned(e.deliveries))
         try insertKey.run()
         dedup.insert(fingerprint, seq: seq, storedAt: batchNow, window: batchWindow)
         batchKeys.append((fingerprint, seq))
         var created: [NewDelivery] = []
         created.reserveCapacity(e.deliveries.count)
-        for d in e.deliveries {
-            insertDelivery.bind(1, seq)
-            insertDelivery.bind(2, d.route)
-            insertDelivery.bind(3, d.target)
-            insertDelivery.bind(4, e.receivedAt.milliseconds)
-            try insertDelivery.run()
-            created.append(NewDelivery(id: db.lastInsertRowID, eventSeq: seq, route: d.route, target: d.target, event: e))
+        for (k, d) in e.deliveries.enumerated() {
+            created.append(NewDelivery(id: seq * Schema.idsPerEvent + Int64(k), eventSeq: seq, route: d.route, target: d.target, event: e))
         }
         return .stored(seq: seq, deliveries: created)
     }
 
+    /// The event's (route, target) pairs as `[["route","target"],…]`, in delivery-id order.
+    static func planned(_ deliveries: [PlannedDelivery]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for (i, d) in deliveries.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            JSONValue.writeString(d.route, into: &out)
+            out.append(UInt8(ascii: ","))
+            JSONValue.writeString(d.target, into: &out)
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private func record(_ a: AttemptRecord) throws(SQLiteError) {
         let now = a.startedAt.milliseconds + a.durationMilliseconds
-        updateDelivery.bind(1, a.deliveryID)
-        updateDelivery.bind(2, a.newStatus.rawValue)
-        updateDelivery.bind(3, a.attempt)
-        updateDelivery.bind(4, a.nextAttemptAt?.milliseconds ?? now)
-        updateDelivery.bind(5, now)
-        if let code = a.statusCode { updateDelivery.bind(6, code) } else { updateDelivery.bindNull(6) }
-        updateDelivery.bind(7, a.error)
-        try updateDelivery.run()
+        upsertDelivery.bind(1, a.deliveryID)
+        upsertDelivery.bind(2, a.newStatus.rawValue)
+        upsertDelivery.bind(3, a.attempt)
+        upsertDelivery.bind(4, a.nextAttemptAt?.milliseconds ?? now)
+        upsertDelivery.bind(5, now)
+        if let code = a.statusCode { upsertDelivery.bind(6, code) } else { upsertDelivery.bindNull(6) }
+        upsertDelivery.bind(7, a.error)
+        upsertDelivery.bind(8, a.eventSeq)
+        upsertDelivery.bind(9, a.route)
+        upsertDelivery.bind(10, a.target)
+        upsertDelivery.bind(11, a.createdMilliseconds)
+        try upsertDelivery.run()
         guard a.logged else { return }
         insertAttempt.bind(1, a.deliveryID)
         insertAttempt.bind(2, a.attempt)
