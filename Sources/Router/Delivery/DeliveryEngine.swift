@@ -195,8 +195,7 @@ final class DeliveryEngine: @unchecked Sendable {
     private func giveRowsToWaitingDeliveries(now: Int64) {
         guard settle.count > 0 else { return }
         for lane in lanes.values {
-            lane.queue.updateEach { d in
-                guard !d.hasRow, d.createdMilliseconds <= now - Self.rowlessMilliseconds else { return }
+            for d in lane.queue.elements where !d.hasRow && d.createdMilliseconds <= now - Self.rowlessMilliseconds {
                 giveRow(d, now: now)
                 d.hasRow = true
             }

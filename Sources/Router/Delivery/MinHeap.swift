@@ -37,8 +37,6 @@ struct MinHeap<Element> {
         return top
     }
 
-    /// Changes elements in place; `body` must leave each element's key as it was.
-    mutating func updateEach(_ body: (inout Element) -> Void) {
-        for i in items.indices { body(&items[i]) }
-    }
+    /// Every element, in no particular order.
+    var elements: [Element] { items }
 }
