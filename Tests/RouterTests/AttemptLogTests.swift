@@ -38,22 +38,22 @@ import Testing
         #expect(log.take(now: 50, force: true).records.isEmpty)
     }
 
-    /// First-attempt successes write nothing but the cursor: its moves are handed over like records,
-    /// once each, and never backwards.
-    @Test func theSettledCursorLingersAndGoesOnce() {
+    /// First-attempt successes write nothing but the settled state: its changes are handed over like
+    /// records, once each.
+    @Test func aSettledChangeLingersAndGoesOnce() {
         var log = AttemptLog()
-        log.settled(through: 5, now: 100)
+        log.settled(version: 1, now: 100)
         #expect(log.deadline == 100 + AttemptLog.lingerMilliseconds)
-        #expect(log.take(now: 100).settledThrough == nil, "it lingers like a record")
+        #expect(!log.take(now: 100).settledChanged, "it lingers like a record")
         let batch = log.take(now: 100 + AttemptLog.lingerMilliseconds)
-        #expect(batch.settledThrough == 5 && batch.records.isEmpty)
-        log.settled(through: 5, now: 200)
-        log.settled(through: 3, now: 200)
-        #expect(log.deadline == nil, "no move forward, nothing to hand over")
+        #expect(batch.settledChanged && batch.records.isEmpty)
+        log.settled(version: 1, now: 200)
+        #expect(log.deadline == nil, "no change, nothing to hand over")
         log.add(record(1), now: 300)
-        log.settled(through: 9, now: 305)
+        log.settled(version: 2, now: 305)
         let both = log.take(now: 300 + AttemptLog.lingerMilliseconds)
-        #expect(both.records.map(\.deliveryID) == [1] && both.settledThrough == 9)
+        #expect(both.records.map(\.deliveryID) == [1] && both.settledChanged)
+        #expect(!log.take(now: 1000, force: true).settledChanged)
     }
 }
 

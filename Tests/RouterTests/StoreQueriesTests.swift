@@ -55,7 +55,7 @@ struct StoreQueriesTests {
                           attempt: attempt, startedAt: Timestamp(milliseconds: Int64(1000 * attempt)),
                           durationMilliseconds: 7, statusCode: 500 + attempt, response: Array("busy".utf8), error: nil,
                           newStatus: attempt == 2 ? .dead : .pending, nextAttemptAt: nil, logged: true, forgetAfterCommit: true)
-        }, settledThrough: nil)
+        }, settled: nil)
         store.close()
         let q = try StoreQueries(directory: dir, writable: false)
         let all = try q.deliveries(StoreQueries.Filter())
@@ -100,7 +100,7 @@ struct StoreQueriesTests {
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
         guard case .stored(let first, _) = submitAndWait(store, sampleEvent("d-1")),
               case .stored(let second, _) = submitAndWait(store, sampleEvent("d-2")) else { Issue.record("not stored"); return }
-        store.record([], settledThrough: first)  // the engine delivered d-1's two at their first attempt
+        store.record([], settled: SettledState(through: first, deliveredAbove: []))  // the engine delivered d-1's two at once
         store.close()
         let q = try StoreQueries(directory: dir, writable: true)
         let ids = { (seq: Int64) in [seq * Schema.idsPerEvent + 1, seq * Schema.idsPerEvent] }
@@ -124,6 +124,28 @@ struct StoreQueriesTests {
         #expect((row.status, row.attempts, row.nextAttemptMilliseconds) == ("pending", 1, now.milliseconds))
         #expect(try q.db.scalar("SELECT attempt_base FROM delivery_rows WHERE id = \(ids(first)[0])") == 1)
         #expect(try q.deliveries(StoreQueries.Filter()).count == 4, "the replayed one is listed once")
+    }
+
+    /// At a restart the deliveries the cursor had not passed get rows, except those the engine said it
+    /// delivered already: those are not sent again.
+    @Test func aRestartResendsOnlyWhatWasNotDelivered() throws {
+        let dir = temporaryDirectory()
+        var store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
+        guard case .stored(let first, _) = submitAndWait(store, sampleEvent("t-1")),
+              case .stored(let second, _) = submitAndWait(store, sampleEvent("t-2")) else { Issue.record("not stored"); return }
+        // t-1's deliveries are in flight (they hold the cursor); t-2's warehouse one was delivered.
+        let delivered = second * Schema.idsPerEvent + 1
+        store.record([], settled: SettledState(through: first - 1, deliveredAbove: [delivered]))
+        store.close()
+        store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
+        store.close()
+        let q = try StoreQueries(directory: dir, writable: false)
+        let rows = try q.db.prepare("SELECT id FROM delivery_rows WHERE status = 'pending' ORDER BY id")
+        var pending: [Int64] = []
+        while try rows.step() { pending.append(rows.int64(0)) }
+        #expect(pending == [first * Schema.idsPerEvent, first * Schema.idsPerEvent + 1, second * Schema.idsPerEvent])
+        #expect(try q.settledSeq() == second)
+        #expect(try q.delivery(id: delivered)?.status == "delivered")
     }
 
     @Test func aMissingStoreIsNotCreated() {

@@ -23,5 +23,5 @@ n, h = wrk(nginx_out), wrk(hr_out)
 backlog, drain_s = drain.split()
 print("nginx      %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms" % n[:3])
 print("hookrouter %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  = %.3fx nginx  non-2xx %d  errors %s" % (h[0], h[1], h[2], h[0] / n[0], h[3], h[4]))
-print("           store %s -> %s events; deliveries owed at the end %s, drained in %s s; start-up %s s; peak RSS %s" % (
+print("           store at seq %s -> %s; deliveries owed at the end %s, drained in %s s; start-up %s s; peak RSS %s" % (
     before, after, backlog, drain_s, startup, rss))

@@ -68,13 +68,13 @@ for round in 1 2 3; do
 
   [ "$preload" -gt 0 ] || rm -rf "$work/data"
   serve
-  before=$(query "SELECT count(*) FROM events")
+  before=$(query "SELECT coalesce(max(seq), 0) FROM events")
   taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -s bench/ingest/post.lua http://127.0.0.1:18082/in/fiscal > "$work/hr.out"
   # Drained: every event stored in this round has its delivery made (the sink counts them).
   python3 bench/workload/drained.py 18083 120 > "$work/drain"
   rss=$(awk '/VmHWM/{printf "%.0f MiB", $2/1024}' /proc/$hr/status)
   kill $hr; wait $hr 2>/dev/null || true
-  python3 bench/workload/report.py "$work/nginx.out" "$work/hr.out" "$before" "$(query 'SELECT count(*) FROM events')" \
+  python3 bench/workload/report.py "$work/nginx.out" "$work/hr.out" "$before" "$(query 'SELECT coalesce(max(seq), 0) FROM events')" \
     "$(cat "$work/drain")" "$startup" "$rss"
 done
 kill $target 2>/dev/null || true

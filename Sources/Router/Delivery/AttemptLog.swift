@@ -1,5 +1,5 @@
 /// Finished attempts on their way to the store, handed to the writer in batches rather than one by one,
-/// with the engine's settled cursor (`SettleTracker`) as it stood when the batch was taken.
+/// with word that the engine's settled state (`SettleTracker`) changed since the last batch.
 ///
 /// One hand-over per attempt woke the store's writer (on the engine's core) for a commit of a few rows
 /// with an fsync each; a batch every `lingerMilliseconds` (or of `batchLimit` rows) makes that a
@@ -11,13 +11,13 @@ struct AttemptLog {
     static let batchLimit = 256
 
     private(set) var pending: [AttemptRecord] = []
-    /// When the oldest pending record (or cursor move) was added (monotonic milliseconds).
+    /// When the oldest pending record (or settled change) was added (monotonic milliseconds).
     private var since: Int64 = 0
-    /// The cursor last handed over, and the newest one seen.
-    private var handedCursor: Int64 = 0
-    private var cursor: Int64 = 0
+    /// The settled state's version last handed over, and the newest one seen.
+    private var handedVersion = 0
+    private var version = 0
 
-    private var isEmpty: Bool { pending.isEmpty && cursor <= handedCursor }
+    private var isEmpty: Bool { pending.isEmpty && version == handedVersion }
 
     init() { pending.reserveCapacity(Self.batchLimit) }
 
@@ -26,25 +26,25 @@ struct AttemptLog {
         pending.append(record)
     }
 
-    /// Notes the settled cursor; a move forward is handed over like a record (first-attempt successes
-    /// write nothing else).
-    mutating func settled(through seq: Int64, now: Int64) {
-        guard seq > cursor else { return }
+    /// Notes the settled state's version; a change is handed over like a record (first-attempt
+    /// successes write nothing else).
+    mutating func settled(version v: Int, now: Int64) {
+        guard v != version else { return }
         if isEmpty { since = now }
-        cursor = seq
+        version = v
     }
 
     /// When the pending records must be handed over at the latest; nil with nothing pending.
     var deadline: Int64? { isEmpty ? nil : since + Self.lingerMilliseconds }
 
-    /// The records to hand over now, and the cursor if it moved: all of them once the batch is full or
-    /// the oldest has waited long enough (or `force`), else none.
-    mutating func take(now: Int64, force: Bool = false) -> (records: [AttemptRecord], settledThrough: Int64?) {
-        guard !isEmpty, force || pending.count >= Self.batchLimit || now >= since + Self.lingerMilliseconds else { return ([], nil) }
+    /// The records to hand over now, and whether the settled state changed: all of them once the
+    /// batch is full or the oldest has waited long enough (or `force`), else none.
+    mutating func take(now: Int64, force: Bool = false) -> (records: [AttemptRecord], settledChanged: Bool) {
+        guard !isEmpty, force || pending.count >= Self.batchLimit || now >= since + Self.lingerMilliseconds else { return ([], false) }
         defer {
             pending.removeAll(keepingCapacity: true)
-            handedCursor = cursor
+            handedVersion = version
         }
-        return (pending, cursor > handedCursor ? cursor : nil)
+        return (pending, version != handedVersion)
     }
 }

@@ -113,9 +113,9 @@ final class DeliveryEngine: @unchecked Sendable {
     /// Gives the store's writer the attempts collected so far, once the batch is due (see `AttemptLog`).
     private func handOverAttempts(force: Bool) {
         let now = MonotonicClock.milliseconds()
-        attemptLog.settled(through: settle.cursor, now: now)
+        attemptLog.settled(version: settle.version, now: now)
         let batch = attemptLog.take(now: now, force: force)
-        if !batch.records.isEmpty || batch.settledThrough != nil { store.record(batch.records, settledThrough: batch.settledThrough) }
+        if !batch.records.isEmpty || batch.settledChanged { store.record(batch.records, settled: batch.settledChanged ? settle.state : nil) }
     }
 
     private func takeInbox() {
@@ -331,7 +331,7 @@ final class DeliveryEngine: @unchecked Sendable {
         case .failed(let e): error = e
         }
         metrics.finished(target: d.target, result: result, milliseconds: duration, final: next.status)
-        defer { attemptLog.settled(through: settle.cursor, now: MonotonicClock.milliseconds()) }
+        defer { attemptLog.settled(version: settle.version, now: MonotonicClock.milliseconds()) }
         // The fields are built only for a line that is written: "delivered" is debug, off by default.
         let level: Log.Level = result.succeeded ? .debug : .warn
         if level >= Log.minimum {
@@ -340,8 +340,8 @@ final class DeliveryEngine: @unchecked Sendable {
                                   "error": error ?? "", "outcome": next.status.rawValue]))
         }
         if !d.hasRow, next.status == .delivered {
-            // Delivered at its first attempt: nothing to write but the settled cursor.
-            settle.settle(seq: d.eventSeq)
+            // Delivered at its first attempt: nothing to write but the settled state.
+            settle.delivered(seq: d.eventSeq, id: d.id)
             known.remove(d.id)
             return
         }

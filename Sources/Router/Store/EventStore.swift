@@ -44,9 +44,10 @@ protocol EventStore: AnyObject, Sendable {
     /// Queues the event; `completion` runs (on a store thread) once it is durable, or known not to be.
     func submit(_ event: StoredEvent, completion: @escaping @Sendable (StoreOutcome) -> Void)
     /// Records delivery attempts and their deliveries' new state, in order; written with the next batch.
-    /// `settledThrough` moves the store's cursor: every delivery of an event up to that seq has been
-    /// delivered or is in a record written no later than this one, so one without a row was delivered.
-    func record(_ attempts: [AttemptRecord], settledThrough: Int64?)
+    /// `settled` moves the store's cursor: every delivery of an event up to `through` has been
+    /// delivered or is in a record written no later than this one, so one without a row was delivered;
+    /// so were those in `deliveredAbove`.
+    func record(_ attempts: [AttemptRecord], settled: SettledState?)
     /// Writes what is queued, then stops. Submissions after this are answered `.unavailable`.
     func close()
 }

@@ -14,7 +14,7 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         case ingest(StoredEvent, @Sendable (StoreOutcome) -> Void)
         /// Attempts in the order they finished: one job for a batch the delivery engine collected, with
         /// the engine's settled cursor (see `EventStore.record`).
-        case attempts([AttemptRecord], settledThrough: Int64?)
+        case attempts([AttemptRecord], settled: SettledState?)
         /// Retention: one purge batch, in its own transaction after the batch it was queued with.
         case purge(PurgeCutoffs, limit: Int, @Sendable (PurgeResult?) -> Void)
     }
@@ -64,10 +64,10 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         }
     }
 
-    func record(_ attempts: [AttemptRecord], settledThrough: Int64?) {
+    func record(_ attempts: [AttemptRecord], settled: SettledState?) {
         // After close the attempts are lost; their deliveries stay pending and are tried again after a restart.
-        guard !attempts.isEmpty || settledThrough != nil else { return }
-        queue.push(.attempts(attempts, settledThrough: settledThrough))
+        guard !attempts.isEmpty || settled != nil else { return }
+        queue.push(.attempts(attempts, settled: settled))
     }
 
     /// Runs one purge batch on the writer thread and waits for it; nil when the store is closing or the

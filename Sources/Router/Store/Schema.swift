@@ -99,13 +99,15 @@ enum Schema {
         // of its own (`delivery_rows`) only when its state is worth keeping: a failed attempt, a replay,
         // a dead letter, an orphan, or a backlog the engine does not hold in memory. `settled_seq` says
         // that every delivery of an event up to it without a row was delivered at its first attempt;
-        // one after it without a row is pending. The view `deliveries` shows both, as the table did.
+        // one after it without a row is pending (unless `delivered_above` lists it: it was delivered
+        // while an older one held the cursor back). The view `deliveries` shows both, as the table did.
         """
         ALTER TABLE dedup_keys RENAME TO event_keys;
         ALTER TABLE event_keys ADD COLUMN planned TEXT NOT NULL DEFAULT '';
         ALTER TABLE deliveries RENAME TO delivery_rows;
-        CREATE TABLE delivery_state (one INTEGER PRIMARY KEY CHECK (one = 1), settled_seq INTEGER NOT NULL);
-        INSERT INTO delivery_state VALUES (1, (SELECT coalesce(max(seq), 0) FROM events));
+        CREATE TABLE delivery_state (one INTEGER PRIMARY KEY CHECK (one = 1), settled_seq INTEGER NOT NULL,
+                                     delivered_above TEXT NOT NULL DEFAULT '[]');
+        INSERT INTO delivery_state (one, settled_seq) VALUES (1, (SELECT coalesce(max(seq), 0) FROM events));
         CREATE VIEW deliveries AS
           SELECT id, event_seq, route, target, status, attempts, next_attempt_ms, created_ms, updated_ms, last_status, last_error,
                  attempt_base, 1 AS kept

@@ -43,7 +43,7 @@ final class StoreWriter: @unchecked Sendable {
             VALUES (?1, ?8, ?9, ?10, ?2, ?3, ?4, ?11, ?5, ?6, ?7)
             ON CONFLICT (id) DO UPDATE SET status = ?2, attempts = ?3, next_attempt_ms = ?4, updated_ms = ?5, last_status = ?6, last_error = ?7
             """)
-        advanceSettled = try db.prepare("UPDATE delivery_state SET settled_seq = ?1 WHERE settled_seq < ?1")
+        advanceSettled = try db.prepare("UPDATE delivery_state SET settled_seq = max(settled_seq, ?1), delivered_above = ?2")
         insertAttempt = try db.prepare("""
             INSERT OR REPLACE INTO attempts (delivery_id, attempt, started_ms, duration_ms, status, response, error)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -62,17 +62,19 @@ final class StoreWriter: @unchecked Sendable {
         try loadDedupKeys()
     }
 
-    /// Gives every delivery after `settled_seq` that has no row a pending row, due when its event came,
-    /// and moves `settled_seq` to the last event. At start these are the deliveries a stop or a crash
-    /// left unsent (or sent, but not yet recorded: at-least-once); the engine's due scan then finds them.
+    /// Gives every delivery after `settled_seq` that has no row (and is not among `delivered_above`) a
+    /// pending row, due when its event came, and moves `settled_seq` to the last event. At start these
+    /// are the deliveries a stop or a crash left unsent (or sent, but not yet recorded: at-least-once);
+    /// the engine's due scan then finds them.
     static func materializeTail(_ db: SQLiteDatabase) throws(SQLiteError) {
         try db.execute("""
             INSERT INTO delivery_rows (id, event_seq, route, target, status, attempts, next_attempt_ms, created_ms, updated_ms)
             SELECT k.seq * \(Schema.idsPerEvent) + j.key, k.seq, j.value ->> 0, j.value ->> 1, 'pending', 0, e.received_ms, e.received_ms, e.received_ms
             FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq
             WHERE k.seq > (SELECT settled_seq FROM delivery_state) AND k.planned != ''
+              AND k.seq * \(Schema.idsPerEvent) + j.key NOT IN (SELECT value FROM json_each((SELECT delivered_above FROM delivery_state)))
             ON CONFLICT (id) DO NOTHING;
-            UPDATE delivery_state SET settled_seq = max(settled_seq, (SELECT coalesce(max(seq), 0) FROM event_keys));
+            UPDATE delivery_state SET settled_seq = max(settled_seq, (SELECT coalesce(max(seq), 0) FROM event_keys)), delivered_above = '[]';
             """)
     }
 
@@ -137,10 +139,11 @@ final class StoreWriter: @unchecked Sendable {
             for job in jobs {
                 switch job {
                 case .ingest(let event, _): outcomes.append(try insert(event))
-                case .attempts(let records, let settledThrough):
+                case .attempts(let records, let settled):
                     for a in records { try record(a) }
-                    if let settledThrough {
-                        advanceSettled.bind(1, settledThrough)
+                    if let settled {
+                        advanceSettled.bind(1, settled.through)
+                        advanceSettled.bind(2, "[" + settled.deliveredAbove.map(String.init).joined(separator: ",") + "]")
                         try advanceSettled.run()
                     }
                 case .purge: break
