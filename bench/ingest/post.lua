@@ -5,6 +5,8 @@
 local body = io.open(os.getenv("BENCH_BODY")):read("*a")
 local signature = io.open(os.getenv("BENCH_SIG")):read("*a")
 local uuids = os.getenv("BENCH_IDS") == "uuid"
+-- Seeded per run: the same ids in every run would make a second run on a kept store all duplicates.
+math.randomseed(os.time() + math.floor(os.clock() * 1e6))
 local counter = 0
 local prefix = tostring(math.random(1, 2^30)) .. "-"
 

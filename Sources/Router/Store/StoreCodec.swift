@@ -9,14 +9,24 @@ struct StoreCodec: Sendable {
 
     /// Headers as a JSON array of [name, value] pairs (order and repeats kept).
     static func encodeHeaders(_ headers: [HTTPField]) -> [UInt8] {
+        encodePairs(headers.lazy.map { ($0.name, $0.value) }, capacity: headers.reduce(2) { $0 + $1.name.utf8.count + $1.value.utf8.count + 8 })
+    }
+
+    /// An event's planned deliveries as `[["route","target"],…]`, in delivery-id order (`event_keys.planned`).
+    static func encodePlan(_ deliveries: [PlannedDelivery]) -> String {
+        String(decoding: encodePairs(deliveries.lazy.map { ($0.route, $0.target) }, capacity: deliveries.count * 32), as: UTF8.self)
+    }
+
+    /// A JSON array of two-string arrays.
+    static func encodePairs(_ pairs: some Sequence<(String, String)>, capacity: Int) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "[")]
-        out.reserveCapacity(headers.reduce(2) { $0 + $1.name.utf8.count + $1.value.utf8.count + 8 })
-        for (i, h) in headers.enumerated() {
+        out.reserveCapacity(capacity)
+        for (i, p) in pairs.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "["))
-            JSONValue.writeString(h.name, into: &out)
+            JSONValue.writeString(p.0, into: &out)
             out.append(UInt8(ascii: ","))
-            JSONValue.writeString(h.value, into: &out)
+            JSONValue.writeString(p.1, into: &out)
             out.append(UInt8(ascii: "]"))
         }
         out.append(UInt8(ascii: "]"))

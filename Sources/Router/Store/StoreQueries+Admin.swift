@@ -91,13 +91,7 @@ extension StoreQueries {
         defer { s.reset() }
         s.bind(1, try settledSeq())
         s.bind(2, target)
-        if let cursor {
-            s.bind(3, cursor.startedMilliseconds)
-            s.bind(4, cursor.deliveryID)
-            s.bind(5, cursor.attempt)
-        } else {
-            s.bindNull(3)
-        }
+        cursor.bind(to: s, from: 3)
         var rows: [AttemptRow] = []
         while try s.step(), rows.count < limit {
             var row = AttemptRow(deliveryID: s.int64(0), attempt: 1, startedMilliseconds: s.int64(5), durationMilliseconds: nil,
@@ -122,13 +116,7 @@ extension StoreQueries {
             """)
         defer { s.reset() }
         s.bind(1, target)
-        if let cursor {
-            s.bind(2, cursor.startedMilliseconds)
-            s.bind(3, cursor.deliveryID)
-            s.bind(4, cursor.attempt)
-        } else {
-            s.bindNull(2)
-        }
+        cursor.bind(to: s, from: 2)
         s.bind(5, limit)
         var rows: [AttemptRow] = []
         while try s.step() {
@@ -212,5 +200,15 @@ extension StoreQueries {
         defer { s.reset() }
         if let since { s.bind(1, since) }
         while try s.step() { row(s) }
+    }
+}
+
+extension Optional where Wrapped == StoreQueries.LogCursor {
+    /// Binds (started, delivery, attempt) to parameters `first`…`first + 2`; NULL at `first` for none.
+    func bind(to s: SQLiteStatement, from first: Int32) {
+        guard let c = self else { return s.bindNull(first) }
+        s.bind(first, c.startedMilliseconds)
+        s.bind(first + 1, c.deliveryID)
+        s.bind(first + 2, c.attempt)
     }
 }

@@ -204,7 +204,7 @@ final class StoreWriter: @unchecked Sendable {
         insertKey.bind(2, e.source)
         insertKey.bind(3, e.eventID)
         insertKey.bind(4, batchNow)
-        insertKey.bind(5, e.deliveries.isEmpty ? "" : Self.planned(e.deliveries))
+        insertKey.bind(5, e.deliveries.isEmpty ? "" : StoreCodec.encodePlan(e.deliveries))
         try insertKey.run()
         dedup.insert(fingerprint, seq: seq, storedAt: batchNow, window: batchWindow)
         batchKeys.append((fingerprint, seq))
@@ -214,21 +214,6 @@ final class StoreWriter: @unchecked Sendable {
             created.append(NewDelivery(id: seq * Schema.idsPerEvent + Int64(k), eventSeq: seq, route: d.route, target: d.target, event: e))
         }
         return .stored(seq: seq, deliveries: created)
-    }
-
-    /// The event's (route, target) pairs as `[["route","target"],…]`, in delivery-id order.
-    static func planned(_ deliveries: [PlannedDelivery]) -> String {
-        var out: [UInt8] = [UInt8(ascii: "[")]
-        for (i, d) in deliveries.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "["))
-            JSONValue.writeString(d.route, into: &out)
-            out.append(UInt8(ascii: ","))
-            JSONValue.writeString(d.target, into: &out)
-            out.append(UInt8(ascii: "]"))
-        }
-        out.append(UInt8(ascii: "]"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     private func record(_ a: AttemptRecord) throws(SQLiteError) {
