@@ -62,10 +62,14 @@ struct StoreDedupTests {
         #expect(purged?.events == 2)
         #expect(purged?.keys == 1)
         guard case .duplicate = submitAndWait(store, event("w-1")) else { Issue.record("the newer key is still in the window"); return }
+        // Every event is gone, a key is not: the next event's seq (and so its delivery ids) must not
+        // take the kept key's.
+        guard case .stored(let seq, _) = submitAndWait(store, event("w-2")) else { Issue.record("a new event after the purge must be stored"); return }
+        #expect(seq == 3)
         store.close()
         let db = try SQLiteDatabase(path: dir + "/hookrouter.db")
-        #expect(try db.scalar("SELECT count(*) FROM events") == 0)
-        #expect(try db.scalar("SELECT count(*) FROM event_keys") == 1)
+        #expect(try db.scalar("SELECT count(*) FROM events") == 1)
+        #expect(try db.scalar("SELECT count(*) FROM event_keys") == 2)
     }
 
     /// Keys past the window are not loaded at start.

@@ -126,14 +126,17 @@ final class DeliveryEngine: @unchecked Sendable {
         // Without this, a target that is down while events keep coming made the engine hold every new
         // delivery, event body included, without bound. Per lane, so a healthy target is never starved.
         for d in fresh {
-            settle.add(seq: d.eventSeq)
             let lane = self.lane(d.target)
             guard lane.queue.count < Self.laneCap else {
                 lane.backlog = true
+                settle.add(seq: d.eventSeq)
                 giveRow(d, now: WallClock.now().milliseconds)
                 continue
             }
-            if known.insert(d.id).inserted { lane.queue.push(d) }
+            // Every delivery counted unsettled here is settled by its outcome or its row, or the cursor stops.
+            guard known.insert(d.id).inserted else { continue }
+            settle.add(seq: d.eventSeq)
+            lane.queue.push(d)
         }
         if rescan { nextScan = 0 }
     }

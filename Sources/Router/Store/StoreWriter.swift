@@ -11,6 +11,10 @@ final class StoreWriter: @unchecked Sendable {
     private var dedup = DedupIndex()
     /// Keys added by the batch being written, taken out again if it does not commit.
     private var batchKeys: [(fingerprint: UInt64, seq: Int64)] = []
+    /// The next event's seq. Assigned here, not by SQLite (max rowid + 1): a key can outlive its event
+    /// (a dedup window longer than the retention), and a seq, like the delivery ids made from it, is
+    /// never given twice.
+    private var nextSeq: Int64 = 1
     /// The clock and the window for the batch being written, read once per batch.
     private var batchNow: Int64 = 0
     private var batchWindow: Int64 = 0
@@ -32,8 +36,8 @@ final class StoreWriter: @unchecked Sendable {
         self.codec = codec
         self.dedupWindow = dedupWindow
         insertEvent = try db.prepare("""
-            INSERT INTO events (source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            INSERT INTO events (source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed, seq)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
             """)
         insertKey = try db.prepare("INSERT INTO event_keys (seq, source, event_id, stored_ms, planned) VALUES (?1, ?2, ?3, ?4, ?5)")
         readKey = try db.prepare("SELECT source, event_id FROM event_keys WHERE seq = ?1")
@@ -59,6 +63,7 @@ final class StoreWriter: @unchecked Sendable {
             try? db.execute("ROLLBACK")
             throw error
         }
+        nextSeq = try db.scalar("SELECT max(coalesce((SELECT max(seq) FROM events), 0), coalesce((SELECT max(seq) FROM event_keys), 0))") + 1
         try loadDedupKeys()
     }
 
@@ -78,7 +83,7 @@ final class StoreWriter: @unchecked Sendable {
             """)
     }
 
-    /// Rebuilds the fingerprints of the window from `dedup_keys` (one scan of a narrow table).
+    /// Rebuilds the fingerprints of the window from `event_keys` (one scan of a narrow table).
     private func loadDedupKeys() throws(SQLiteError) {
         let started = MonotonicClock.milliseconds()
         let now = WallClock.now().milliseconds, window = dedupWindow()
@@ -130,6 +135,7 @@ final class StoreWriter: @unchecked Sendable {
         }
         var outcomes: [StoreOutcome] = []
         outcomes.reserveCapacity(jobs.count)
+        let firstSeq = nextSeq
         batchNow = WallClock.now().milliseconds
         batchWindow = dedupWindow()
         dedup.expire(now: batchNow, window: batchWindow)
@@ -156,6 +162,7 @@ final class StoreWriter: @unchecked Sendable {
             try? db.execute("ROLLBACK")
             if jobs.contains(where: { if case .attempts = $0 { return true } else { return false } }) { tailLost = true }
             for k in batchKeys { dedup.remove(k.fingerprint, seq: k.seq) }
+            nextSeq = firstSeq
             batchKeys.removeAll(keepingCapacity: true)
             let ingests = jobs.reduce(0) { if case .ingest = $1 { return $0 + 1 } else { return $0 } }
             Log.error("store write failed; answering 503 to the requests of this batch", ["error": error.description, "requests": String(ingests)])
@@ -198,8 +205,10 @@ final class StoreWriter: @unchecked Sendable {
         insertEvent.bind(8, blob: codec.seal(StoreCodec.encodeAttributes(e.attributes), source: e.source, eventID: e.eventID, part: "attributes"))
         insertEvent.bind(9, blob: codec.seal(e.body, source: e.source, eventID: e.eventID, part: "body"))
         insertEvent.bind(10, codec.seals ? 1 : 0)
+        let seq = nextSeq
+        insertEvent.bind(11, seq)
         try insertEvent.run()
-        let seq = db.lastInsertRowID
+        nextSeq += 1
         insertKey.bind(1, seq)
         insertKey.bind(2, e.source)
         insertKey.bind(3, e.eventID)
