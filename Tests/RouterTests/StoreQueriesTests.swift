@@ -137,6 +137,11 @@ struct StoreQueriesTests {
         let delivered = second * Schema.idsPerEvent + 1
         store.record([], settled: SettledState(through: first - 1, deliveredAbove: [delivered]))
         store.close()
+        let before = try StoreQueries(directory: dir, writable: false)
+        #expect(try before.delivery(id: delivered)?.status == "delivered", "listed as delivered while the cursor is below it")
+        #expect(try before.deliveries(StoreQueries.Filter(status: .delivered)).map(\.id) == [delivered])
+        #expect(try before.deliveries(StoreQueries.Filter(status: .pending)).count == 3)
+        #expect(try before.db.scalar("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 1, "the view agrees")
         store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
         store.close()
         let q = try StoreQueries(directory: dir, writable: false)

@@ -193,16 +193,19 @@ final class DeliveryEngine: @unchecked Sendable {
         }
     }
 
-    /// New deliveries queued for longer than `rowlessMilliseconds` get a row: the settled cursor then
-    /// moves past them, so a restart does not re-send what other targets received meanwhile.
-    private func giveRowsToWaitingDeliveries(now: Int64) {
+    /// New deliveries queued or in flight for longer than `rowlessMilliseconds` (or all of them, when the
+    /// list of deliveries made above the cursor is full) get a row: the settled cursor then moves past
+    /// them, so a restart does not re-send what other targets received meanwhile.
+    private func giveRowsToWaitingDeliveries(now: Int64, all: Bool = false) {
         guard settle.count > 0 else { return }
-        for lane in lanes.values {
-            for d in lane.queue.elements where !d.hasRow && d.createdMilliseconds <= now - Self.rowlessMilliseconds {
-                giveRow(d, now: now)
-                d.hasRow = true
-            }
+        let before = all ? Int64.max : now - Self.rowlessMilliseconds
+        func give(_ d: QueuedDelivery) {
+            guard !d.hasRow, d.createdMilliseconds <= before else { return }
+            giveRow(d, now: now)
+            d.hasRow = true  // its outcome is now recorded like any other, into the row
         }
+        for lane in lanes.values { lane.queue.elements.forEach(give) }
+        for transfer in transfers.values { give(transfer.delivery) }
     }
 
     /// Writes a pending row for a new delivery (state only, no attempt), as ingest did before schema 6.
@@ -346,6 +349,7 @@ final class DeliveryEngine: @unchecked Sendable {
             // Delivered at its first attempt: nothing to write but the settled state.
             settle.delivered(seq: d.eventSeq, id: d.id)
             known.remove(d.id)
+            if settle.deliveredAboveIsFull { giveRowsToWaitingDeliveries(now: now.milliseconds, all: true) }
             return
         }
         finish(d, attempt: t.attempt, result: statusCode, status: next.status, next: next.nextAttemptAt,

@@ -31,6 +31,9 @@ struct SettleTracker {
     /// Changes whenever `state` does, so the engine hands it over only then.
     private(set) var version = 0
 
+    /// The list is at its cap: what holds the cursor back should get rows (or a crash re-sends more).
+    var deliveredAboveIsFull: Bool { deliveredAboveCount >= Self.deliveredAboveCap }
+
     var state: SettledState {
         SettledState(through: cursor, deliveredAbove: deliveredAbove.values.flatMap { $0 }.sorted())
     }

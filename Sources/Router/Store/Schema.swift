@@ -114,8 +114,10 @@ enum Schema {
           FROM delivery_rows
           UNION ALL
           SELECT k.seq * 100000 + j.key, k.seq, j.value ->> 0, j.value ->> 1,
-                 CASE WHEN k.seq <= s.settled_seq THEN 'delivered' ELSE 'pending' END,
-                 CASE WHEN k.seq <= s.settled_seq THEN 1 ELSE 0 END,
+                 CASE WHEN k.seq <= s.settled_seq OR k.seq * 100000 + j.key IN (SELECT value FROM json_each(s.delivered_above))
+                      THEN 'delivered' ELSE 'pending' END,
+                 CASE WHEN k.seq <= s.settled_seq OR k.seq * 100000 + j.key IN (SELECT value FROM json_each(s.delivered_above))
+                      THEN 1 ELSE 0 END,
                  e.received_ms, e.received_ms, e.received_ms, NULL, NULL, 0, 0
           FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq JOIN delivery_state s
           WHERE k.planned != '' AND NOT EXISTS (SELECT 1 FROM delivery_rows r WHERE r.id = k.seq * 100000 + j.key);

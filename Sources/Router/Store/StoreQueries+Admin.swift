@@ -83,14 +83,16 @@ extension StoreQueries {
         let s = try db.prepare("""
             SELECT k.seq * \(Schema.idsPerEvent) + j.key, k.seq, j.value ->> 0, k.source, k.event_id, e.received_ms
             FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq
-            WHERE k.seq <= ?1 AND k.planned != '' AND j.value ->> 1 = ?2
+            WHERE (k.seq <= ?1 OR k.seq * \(Schema.idsPerEvent) + j.key IN (SELECT value FROM json_each(?6))) AND k.planned != '' AND j.value ->> 1 = ?2
               AND (?3 IS NULL OR (e.received_ms, k.seq * \(Schema.idsPerEvent) + j.key, 1) < (?3, ?4, ?5))
               AND NOT EXISTS (SELECT 1 FROM delivery_rows r WHERE r.id = k.seq * \(Schema.idsPerEvent) + j.key)
             ORDER BY k.seq DESC
             """)
         defer { s.reset() }
-        s.bind(1, try settledSeq())
+        let settled = try settled()
+        s.bind(1, settled.through)
         s.bind(2, target)
+        s.bind(6, "[" + settled.above.map(String.init).joined(separator: ",") + "]")
         cursor.bind(to: s, from: 3)
         var rows: [AttemptRow] = []
         while try s.step(), rows.count < limit {

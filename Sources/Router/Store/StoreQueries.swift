@@ -130,15 +130,31 @@ struct StoreQueries {
         try db.scalar("SELECT settled_seq FROM delivery_state")
     }
 
+    /// Which deliveries without rows were delivered: those of events up to the cursor, and those the
+    /// engine listed as made above it.
+    struct Settled {
+        let through: Int64
+        let above: Set<Int64>
+
+        func delivered(seq: Int64, id: Int64) -> Bool { seq <= through || above.contains(id) }
+    }
+
+    func settled() throws(SQLiteError) -> Settled {
+        let s = try db.prepare("SELECT settled_seq, (SELECT group_concat(value) FROM json_each(delivered_above)) FROM delivery_state")
+        defer { s.reset() }
+        guard try s.step() else { return Settled(through: 0, above: []) }
+        return Settled(through: s.int64(0), above: Set(s.string(1).split(separator: ",").compactMap { Int64($0) }))
+    }
+
     /// Deliveries without rows, read from their events' plans newest first. The filters become a seq
     /// range where they can (status against the cursor, the page cursor, `since`) so a page reads only
     /// the events it shows; a target or event filter is checked row by row.
     private func derivedDeliveries(_ filter: Filter) throws(SQLiteError) -> [DeliveryRow] {
-        let settled = try settledSeq()
+        let settled = try settled()
         var low: Int64 = 0, high = Int64.max
         switch filter.status {
-        case .pending?: low = settled + 1
-        case .delivered?: high = settled
+        case .pending?: low = settled.through + 1
+        case .delivered?: if settled.above.isEmpty { high = settled.through }
         default: break
         }
         if let before = filter.beforeID { high = min(high, (before - 1) / Schema.idsPerEvent) }
@@ -169,18 +185,20 @@ struct StoreQueries {
         defer { s.reset() }
         var rows: [DeliveryRow] = []
         while try s.step() {
-            if rows.count >= filter.limit, s.int64(1) != rows[rows.count - 1].eventSeq { break }
-            rows.append(Self.derivedRow(s, settled: settled))
+            let row = Self.derivedRow(s, settled: settled)
+            if let status = filter.status, row.status != status.rawValue { continue }
+            if rows.count >= filter.limit, row.eventSeq != rows[rows.count - 1].eventSeq { break }
+            rows.append(row)
         }
         return rows
     }
 
     /// A delivery without a row, from a query whose columns are (id, seq, route, target, source,
-    /// event id, type, received): delivered at its first attempt (no code, time or answer kept) up to
-    /// the cursor, pending and due since its event came after it.
-    static func derivedRow(_ s: SQLiteStatement, settled: Int64) -> DeliveryRow {
+    /// event id, type, received): delivered at its first attempt (no code, time or answer kept) when
+    /// `settled` says so, else pending and due since its event came.
+    static func derivedRow(_ s: SQLiteStatement, settled: Settled) -> DeliveryRow {
         let seq = s.int64(1), received = s.int64(7)
-        let delivered = seq <= settled
+        let delivered = settled.delivered(seq: seq, id: s.int64(0))
         return DeliveryRow(
             id: s.int64(0), status: delivered ? DeliveryStatus.delivered.rawValue : DeliveryStatus.pending.rawValue,
             route: s.string(2), target: s.string(3), source: s.string(4), eventID: s.string(5), eventSeq: seq, type: s.string(6),
@@ -202,7 +220,7 @@ struct StoreQueries {
         s.bind(2, id % Schema.idsPerEvent)
         s.bind(3, id)
         guard try s.step() else { return nil }
-        return Self.derivedRow(s, settled: try settledSeq())
+        return Self.derivedRow(s, settled: try settled())
     }
 
     /// The distinct target names deliveries were made for (for "did you mean" when a filter finds
