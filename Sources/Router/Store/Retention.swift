@@ -26,8 +26,9 @@ struct PurgeCutoffs: Sendable {
 /// are all finished (delivered, dead or orphaned) and none of them changed since the cutoff — so a
 /// dead letter stays replayable for a whole retention period after it died — with its deliveries and
 /// their attempts; and any attempt row started before the cutoff (a long-pending delivery keeps its
-/// state, not its old log). Dedup keys have a window of their own (`settings.dedup_window`): a key
-/// older than it goes whether its event is still kept or not.
+/// state, not its old log). An event's `event_keys` row (its dedup key and plan) goes with it when
+/// older than `settings.dedup_window`, or later, once the window lets it go: a key outlives its event
+/// when the window is longer than the retention.
 final class Purger {
     private let db: SQLiteDatabase
     private let oldEvents: SQLiteStatement
