@@ -26,6 +26,10 @@ struct DiagnosticsTests {
                 to: [inventory]
             """,
              expected: "routes.d/a.yaml:19:11: error: route 'r' takes events from unknown source 'shopp' (did you mean 'shop'?)"),
+        Case(name: "a dedup window of zero", yaml: "settings:\n  dedup_window: 0s\n",
+             expected: "routes.d/a.yaml:2:17: error: 'dedup_window' must be above zero: with none, every provider retry would be stored and delivered again"),
+        Case(name: "a dedup window that is no duration", yaml: "settings:\n  dedup_window: two days\n",
+             expected: "routes.d/a.yaml:2:17: error: 'dedup_window' of settings must be a duration like 250ms, 10s, 5m, 1h or 1d, found 'two days'"),
         Case(name: "unknown top-level key", yaml: "source:\n  x: {}\n",
              expected: "routes.d/a.yaml:1:1: error: unknown key 'source' in the top level of routes.d/a.yaml (did you mean 'sources'?)"),
         Case(name: "unknown target key", yaml: "targets:\n  t:\n    url: https://x.example.com\n    timout: 5s\n",
