@@ -21,6 +21,25 @@ import Testing
         #expect(lane(dueAt: 1_500).wakeAt(concurrency: 8, rate: nil, now: 1_000) == 1_500)
     }
 
+    @Test func aThrottledLaneWakesWhenTheTargetAskedFor() {
+        let l = lane(dueAt: 900)
+        l.throttledUntil = 3_000
+        #expect(l.wakeAt(concurrency: 8, rate: nil, now: 1_000) == 3_000)
+        #expect(l.wakeAt(concurrency: 8, rate: nil, now: 3_000) == 3_000, "over: due now")
+    }
+
+    /// A 429 paces, it does not fail: its Retry-After (else a second, at most an hour) pauses the lane.
+    @Test func a429IsAPauseNotAFailure() {
+        let throttled = AttemptResult.answered(status: 429, retryAfterMilliseconds: 2_000)
+        #expect(!throttled.isTargetFailure)
+        #expect(throttled.throttleMilliseconds == 2_000)
+        #expect(AttemptResult.answered(status: 429, retryAfterMilliseconds: nil).throttleMilliseconds == 1_000)
+        #expect(AttemptResult.answered(status: 429, retryAfterMilliseconds: 86_400_000).throttleMilliseconds == AttemptResult.maxThrottleMilliseconds)
+        #expect(AttemptResult.answered(status: 503, retryAfterMilliseconds: 2_000).throttleMilliseconds == nil)
+        #expect(AttemptResult.answered(status: 503, retryAfterMilliseconds: 2_000).isTargetFailure)
+        #expect(AttemptResult.failed("timeout").isTargetFailure)
+    }
+
     @Test func laneAtItsConcurrencyLimitWaitsForACompletion() {
         let l = lane(dueAt: 900)
         l.inFlight = 8

@@ -26,6 +26,7 @@ targets:
   flaky: { url: "%(flaky)s", retry: { schedule: [500ms, 1s] } }
   gone: { url: "%(gone)s", retry: { schedule: [100ms, 100ms] } }
   throttled: { url: "%(throttled)s", retry: { schedule: [100ms, 100ms] } }
+  paced: { url: "%(paced)s", retry: { schedule: [100ms, 100ms] }, circuit: { failures: 1, open_for: 30s } }
   hanging: { url: "%(hang)s", timeout: 1s, retry: { schedule: [10m] } }
   prompt: { url: "%(prompt)s" }
   limited: { url: "%(slow)s", concurrency: 2 }
@@ -39,6 +40,7 @@ routes:
   - { name: r-flaky, from: fiscal, events: [to_flaky], to: [flaky] }
   - { name: r-gone, from: fiscal, events: [to_gone], to: [gone] }
   - { name: r-throttled, from: fiscal, events: [to_throttled], to: [throttled] }
+  - { name: r-paced, from: fiscal, events: [to_paced], to: [paced] }
   - { name: r-hang, from: fiscal, events: [to_hang], to: [hanging] }
   - { name: r-prompt, from: fiscal, events: [to_prompt], to: [prompt] }
   - { name: r-limited, from: fiscal, events: [to_limited], to: [limited] }
@@ -46,7 +48,7 @@ routes:
   - { name: r-crash, from: fiscal, events: [to_crash], to: [crashy] }
   - { name: r-both, from: fiscal, events: [to_both], to: [put-target, post-target] }
 """ % {"put": u("/put"), "post": u("/post"),"hmac": u("/hmac"), "hs": HMAC_SECRET, "sw": u("/sw"), "sws": SW_SECRET, "flaky": u("/flaky"), "gone": u("/gone"),
-       "throttled": u("/throttled"), "hang": u("/hang"), "prompt": u("/prompt"), "slow": u("/slow"),
+       "throttled": u("/throttled"), "paced": u("/paced"), "hang": u("/hang"), "prompt": u("/prompt"), "slow": u("/slow"),
        "breaker": u("/breaker"), "crash": u("/crash")}
 
 
@@ -64,6 +66,7 @@ class Delivery(unittest.TestCase):
         cls.sink.answer_in_turn("/flaky", [(500, {}), (502, {}), (200, {})])
         cls.sink.answer("/gone", 410)
         cls.sink.answer_in_turn("/throttled", [(503, {"Retry-After": "2"}), (200, {})])
+        cls.sink.answer_in_turn("/paced", [(429, {"Retry-After": "2"}), (200, {})])
         cls.sink.answer_in_turn("/breaker", [(500, {})] * 5 + [(200, {})])
         cls.sink.hang.add("/hang")
         cls.sink.delay["/slow"] = 0.15
@@ -156,6 +159,20 @@ class Delivery(unittest.TestCase):
         gap = attempts[1]["time"] - attempts[0]["time"]
         self.assertGreaterEqual(gap, 1.95, "Retry-After: 2 beats the 100 ms schedule")
         self.assertLess(gap, 3.5)
+
+    def test_429_pauses_the_target_without_opening_its_circuit(self):
+        # The circuit opens after one failure for 30 s: were a 429 a failure, nothing would arrive in time.
+        send(self.router, "paced-1", "to_paced")
+        first = self.sink.wait_for(1, "/paced", timeout=5)[0]
+        send(self.router, "paced-2", "to_paced")
+        got = self.sink.wait_for(3, "/paced", timeout=8)
+        later = [r for r in got if r is not first]
+        self.assertEqual(sorted(r["headers"]["x-hookrouter-event-id"] for r in later), ["paced-1", "paced-2"])
+        for r in later:
+            self.assertGreaterEqual(r["time"] - first["time"], 1.95, "nothing goes to the target before its Retry-After")
+        self.assertEqual(self.wait_status("paced-2", "delivered")[0], "delivered")
+        self.assertEqual(self.wait_status("paced-1", "delivered")[:3], ("delivered", 2, 200))
+        self.assertIn("target answered 429", self.router.logs())
 
     def test_hanging_target_times_out_without_stalling_others(self):
         send(self.router, "hang-1", "to_hang")

@@ -12,13 +12,23 @@ enum AttemptResult: Sendable, Equatable {
         return false
     }
 
-    /// Whether it counts against the target's health (circuit breaker): no answer, 5xx and 429 do;
-    /// other 4xx are about this one request, not the target.
+    /// Whether it counts against the target's health (circuit breaker): no answer and 5xx do. A 429 is
+    /// the target pacing us, not failing (`throttleMilliseconds`); other 4xx are about this one request.
     var isTargetFailure: Bool {
         switch self {
         case .failed: return true
-        case .answered(let s, _): return s >= 500 || s == 429
+        case .answered(let s, _): return s >= 500
         }
+    }
+
+    /// Longest pause a target's `Retry-After` can impose on its whole lane.
+    static let maxThrottleMilliseconds: Int64 = 3_600_000
+
+    /// How long the target asked us to send it nothing (429): its `Retry-After`, else a second, at most
+    /// an hour.
+    var throttleMilliseconds: Int64? {
+        guard case .answered(429, let after) = self else { return nil }
+        return min(after ?? 1000, Self.maxThrottleMilliseconds)
     }
 }
 

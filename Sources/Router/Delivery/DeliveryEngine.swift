@@ -245,7 +245,7 @@ final class DeliveryEngine: @unchecked Sendable {
                     continue
                 }
                 let target = table.targets[t]
-                guard lane.inFlight < target.concurrency,
+                guard lane.inFlight < target.concurrency, now >= lane.throttledUntil,
                       lane.breaker.allowsRequest(now: now),
                       lane.takeToken(rate: target.rateLimit, now: now) else { break }
                 _ = lane.queue.pop()
@@ -326,6 +326,10 @@ final class DeliveryEngine: @unchecked Sendable {
             lane.breaker.recordSuccess()
         } else if result.isTargetFailure, lane.breaker.recordFailure(now: now.milliseconds) {
             Log.emit(.warn, "circuit opened: target is failing; deliveries wait for a probe", d.logFields())
+        }
+        if let pause = result.throttleMilliseconds, now.milliseconds + pause > lane.throttledUntil {
+            lane.throttledUntil = now.milliseconds + pause
+            Log.emit(.warn, "target answered 429: its deliveries wait as it asked", d.logFields(["pause_ms": String(pause)]))
         }
         let table = config.table
         let policy = table.targetIndex(named: d.target).map { table.targets[$0].retry } ?? .default

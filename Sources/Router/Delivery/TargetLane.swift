@@ -12,6 +12,8 @@ final class TargetLane {
     /// than past every row the lane holds again (the scan every second starts over).
     var cursor = DueCursor.start
     var breaker: CircuitBreaker
+    /// A 429 asked for nothing before this (wall-clock milliseconds): no delivery of the lane starts.
+    var throttledUntil: Int64 = 0
     private var tokens: Double = -1
     private var tokensUpdated: Int64 = 0
 
@@ -44,6 +46,7 @@ final class TargetLane {
     func wakeAt(concurrency: Int, rate: Rate?, now: Int64) -> Int64? {
         guard let head = queue.first else { return nil }
         if inFlight >= concurrency { return nil }
+        if throttledUntil > now { return max(head.dueMilliseconds, throttledUntil) }
         switch breaker.state {
         case .probing: return nil
         case .open(let until): return max(head.dueMilliseconds, until)
