@@ -10,13 +10,15 @@ private final class HMACTemplate: @unchecked Sendable {
     }
 }
 
-/// SHA-256 fetched once; the SHA256() one-shot and legacy EVP_sha256() re-fetch it per call
+/// A digest fetched once; the SHA256() one-shot and legacy EVP_sha256() re-fetch it per call
 /// in OpenSSL 3. Fetched digests are immutable and reference-counted, so sharing is safe.
 private final class FetchedDigest: @unchecked Sendable {
-    let digest: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+    let digest: OpaquePointer?
+    init(_ name: String) { digest = EVP_MD_fetch(nil, name, nil) }
 }
 
-private let fetchedSHA256 = FetchedDigest()
+private let fetchedSHA256 = FetchedDigest("SHA256")
+private let fetchedSHA1 = FetchedDigest("SHA1")
 
 private let sha1Template = HMACTemplate(.sha1)
 private let sha256Template = HMACTemplate(.sha256)
@@ -51,14 +53,19 @@ public enum Digest {
     }
 
     /// SHA-256 of `bytes`.
-    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: 32) { output, count in
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { digest(bytes, fetchedSHA256, length: 32) }
+
+    /// SHA-1 of `bytes`: only where a protocol fixes it (the WebSocket handshake, RFC 6455 §4.2.2).
+    public static func sha1(_ bytes: [UInt8]) -> [UInt8] { digest(bytes, fetchedSHA1, length: 20) }
+
+    private static func digest(_ bytes: [UInt8], _ md: FetchedDigest, length: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: length) { output, count in
             var written: UInt32 = 0
-            let ok = CryptoBuffers.withNonNull(bytes) { input, length in
-                EVP_Digest(input, length, output.baseAddress, &written, fetchedSHA256.digest, nil) == 1
+            let ok = CryptoBuffers.withNonNull(bytes) { input, n in
+                EVP_Digest(input, n, output.baseAddress, &written, md.digest, nil) == 1
             }
-            guard ok, written == 32 else { CryptoError.unrecoverable("EVP_Digest") }
-            count = 32
+            guard ok, Int(written) == length else { CryptoError.unrecoverable("EVP_Digest") }
+            count = length
         }
     }
 
