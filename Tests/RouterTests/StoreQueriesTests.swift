@@ -153,6 +153,40 @@ struct StoreQueriesTests {
         #expect(try q.delivery(id: delivered)?.status == "delivered")
     }
 
+    /// Stats count derived deliveries by plan: delivered up to the cursor or listed above it, pending
+    /// after it, and those with rows by their rows.
+    @Test func statsCountDerivedDeliveries() throws {
+        let dir = temporaryDirectory()
+        let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
+        var seqs: [Int64] = []
+        for i in 0..<3 {
+            var e = sampleEvent("s-\(i)")
+            e.receivedAt = WallClock.now()
+            guard case .stored(let seq, _) = submitAndWait(store, e) else { Issue.record("not stored"); return }
+            seqs.append(seq)
+        }
+        // s-0 settled (accounting and warehouse delivered); s-1's warehouse delivered above the cursor;
+        // s-2's accounting failed once (a row, pending).
+        store.record([AttemptRecord(deliveryID: seqs[2] * Schema.idsPerEvent, eventSeq: seqs[2], route: "a", target: "accounting",
+                                    createdMilliseconds: 0, attempt: 1, startedAt: WallClock.now(), durationMilliseconds: 1, statusCode: 500,
+                                    response: [], error: nil, newStatus: .pending, nextAttemptAt: WallClock.now().adding(milliseconds: 60_000),
+                                    logged: true, forgetAfterCommit: true)],
+                     settled: SettledState(through: seqs[0], deliveredAbove: [seqs[1] * Schema.idsPerEvent + 1]))
+        store.close()
+        let q = try StoreQueries(directory: dir, writable: false)
+        let c = try q.stats(since: 0)
+        typealias P = StoreQueries.StatsCounts.Pair
+        #expect(c.deliveries[P(name: "accounting", status: "delivered")] == 1)
+        #expect(c.deliveries[P(name: "accounting", status: "pending")] == 2)
+        #expect(c.deliveries[P(name: "warehouse", status: "delivered")] == 2)
+        #expect(c.deliveries[P(name: "warehouse", status: "pending")] == 1)
+        #expect(c.deliveriesInWindow == c.deliveries, "all three were received in the window")
+        #expect(c.sourceDeliveriesInWindow[P(name: "fiscal", status: "delivered")] == 3)
+        #expect(c.attemptsInWindow["accounting"] == 2 && c.deliveredAttemptsInWindow["accounting"] == 1, "one unrecorded 2xx and the 500")
+        #expect(c.events["fiscal"] == 3 && c.eventsInWindow["fiscal"] == 3)
+        #expect(try q.db.scalar("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 3, "the view agrees")
+    }
+
     @Test func aMissingStoreIsNotCreated() {
         let dir = temporaryDirectory()
         #expect(throws: StoreQueries.OpenError.self) { try StoreQueries(directory: dir, writable: true) }

@@ -38,6 +38,7 @@ final class Purger {
     private let deleteOldAttempts: SQLiteStatement
     private let deleteOldKeys: SQLiteStatement
     private let deleteEventKey: SQLiteStatement
+    private let dropPlan: SQLiteStatement
 
     init(db: SQLiteDatabase) throws(SQLiteError) {
         self.db = db
@@ -52,6 +53,7 @@ final class Purger {
         deleteDeliveries = try db.prepare("DELETE FROM delivery_rows WHERE event_seq = ?1")
         deleteEvent = try db.prepare("DELETE FROM events WHERE seq = ?1")
         deleteEventKey = try db.prepare("DELETE FROM event_keys WHERE seq = ?1 AND stored_ms < ?2")
+        dropPlan = try db.prepare("UPDATE event_keys SET planned = '' WHERE seq = ?1")
         deleteOldAttempts = try db.prepare("""
             DELETE FROM attempts WHERE (delivery_id, attempt) IN
               (SELECT delivery_id, attempt FROM attempts WHERE started_ms < ?1 LIMIT ?2)
@@ -89,7 +91,14 @@ final class Purger {
                 deleteEventKey.bind(1, seq)
                 deleteEventKey.bind(2, cutoffs.keys)
                 try deleteEventKey.run()
-                result.keys += db.changes
+                if db.changes == 1 {
+                    result.keys += 1
+                } else {
+                    // The key stays for the window; its plan goes, so no count or listing sees the
+                    // deliveries of a purged event.
+                    dropPlan.bind(1, seq)
+                    try dropPlan.run()
+                }
             }
             result.events = seqs.count
             deleteOldAttempts.bind(1, cutoff)

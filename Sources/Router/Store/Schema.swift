@@ -67,7 +67,8 @@ enum Schema {
         // checks fingerprints in memory (`DedupIndex`) and appends each key to `dedup_keys`, the narrow
         // table they are rebuilt from at start (with the time each was stored: the window counts from
         // there). SQLite cannot drop a UNIQUE constraint in place, so the
-        // events table is copied once: this migration needs free disk about the size of the events.
+        // events table is copied once: this migration needs free disk about the size of the events. Its
+        // time index now holds the source too, so counting events per source reads no event row.
         """
         CREATE TABLE events_v5 (
             seq INTEGER PRIMARY KEY,
@@ -85,7 +86,7 @@ enum Schema {
         INSERT INTO events_v5 SELECT seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed FROM events;
         DROP TABLE events;
         ALTER TABLE events_v5 RENAME TO events;
-        CREATE INDEX events_received ON events (received_ms);
+        CREATE INDEX events_received ON events (received_ms, source);
         CREATE TABLE dedup_keys (
             seq INTEGER PRIMARY KEY,
             source TEXT NOT NULL,
