@@ -22,6 +22,14 @@ struct StreamTokenTests {
         #expect(try StreamToken.verify(minted, secrets: [secret], now: now).groups == ["loja-123"])
     }
 
+    /// Minted by PyJWT 2.15.1: `jwt.encode({"sub": "user-7", "groups": ["loja-123", "user-7"],
+    /// "exp": 1800000600, "nbf": 1799999000}, "stream-secret-for-tests", algorithm="HS256")`.
+    @Test func verifiesATokenPyJWTMinted() throws {
+        let pyjwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTciLCJncm91cHMiOlsibG9qYS0xMjMiLCJ1c2VyLTciXSwiZXhwIjoxODAwMDAwNjAwLCJuYmYiOjE3OTk5OTkwMDB9.ef-d1iNXwZ22VOEzVBrf9Pbmx0GJ3nrJM_1RmRLH-Mw"
+        let claims = try StreamToken.verify(pyjwt, secrets: [secret], now: now)
+        #expect(claims == StreamTokenClaims(groups: ["loja-123", "user-7"], expiresAt: Timestamp(seconds: 1_800_000_600), subject: "user-7"))
+    }
+
     @Test func anyOfTheSecretsVerifiesDuringARotation() throws {
         let t = handmade(claims: #"{"groups":["g"],"exp":1800000600}"#)
         #expect(try StreamToken.verify(t, secrets: [Secret("new-secret"), secret], now: now).groups == ["g"])
