@@ -341,7 +341,6 @@ final class DeliveryEngine: @unchecked Sendable {
         case .failed(let e): error = e
         }
         metrics.finished(target: d.target, result: result, milliseconds: duration, final: next.status)
-        defer { attemptLog.settled(version: settle.version, now: MonotonicClock.milliseconds()) }
         // The fields are built only for a line that is written: "delivered" is debug, off by default.
         let level: Log.Level = result.succeeded ? .debug : .warn
         if level >= Log.minimum {

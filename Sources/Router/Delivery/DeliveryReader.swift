@@ -97,7 +97,7 @@ final class DeliveryReader {
         guard !seqs.isEmpty else { return out }
         out.reserveCapacity(seqs.count)
         defer { events.reset() }
-        events.bind(1, "[" + seqs.map(String.init).joined(separator: ",") + "]")
+        events.bind(1, StoreCodec.jsonArray(seqs))
         do {
             while try events.step() { out[events.int64(0)] = currentEvent() }
         } catch {

@@ -17,6 +17,11 @@ struct StoreCodec: Sendable {
         String(decoding: encodePairs(deliveries.lazy.map { ($0.route, $0.target) }, capacity: deliveries.count * 32), as: UTF8.self)
     }
 
+    /// Integers as a JSON array, for SQL that reads them with `json_each` (`IN (SELECT value FROM json_each(?))`).
+    static func jsonArray(_ ids: some Sequence<Int64>) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
+    }
+
     /// A JSON array of two-string arrays.
     static func encodePairs(_ pairs: some Sequence<(String, String)>, capacity: Int) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "[")]

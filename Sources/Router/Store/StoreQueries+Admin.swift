@@ -92,7 +92,7 @@ extension StoreQueries {
         let settled = try settled()
         s.bind(1, settled.through)
         s.bind(2, target)
-        s.bind(6, "[" + settled.above.map(String.init).joined(separator: ",") + "]")
+        s.bind(6, StoreCodec.jsonArray(settled.above))
         cursor.bind(to: s, from: 3)
         var rows: [AttemptRow] = []
         while try s.step(), rows.count < limit {
@@ -165,7 +165,7 @@ extension StoreQueries {
     func stats(since: Int64) throws(SQLiteError) -> StatsCounts {
         var c = StatsCounts()
         let settled = try settled()
-        let above = "[" + settled.above.map(String.init).joined(separator: ",") + "]"
+        let above = StoreCodec.jsonArray(settled.above)
         try each("SELECT source, count(*) FROM events INDEXED BY events_received GROUP BY source", since: nil) { c.events[$0.string(0)] = $0.int(1) }
         try each("SELECT source, count(*) FROM events INDEXED BY events_received WHERE received_ms >= ?1 GROUP BY source", since: since) {
             c.eventsInWindow[$0.string(0)] = $0.int(1)
@@ -176,11 +176,7 @@ extension StoreQueries {
         try derivedCounts(from: 0, settled: settled.through, above: above) { target, status, _, n in
             c.deliveries[.init(name: target, status: status), default: 0] += n
         }
-        let first = try db.prepare("SELECT seq FROM events INDEXED BY events_received WHERE received_ms >= ?1 ORDER BY received_ms LIMIT 1")
-        first.bind(1, since)
-        let firstSeq: Int64? = try first.step() ? first.int64(0) : nil
-        first.reset()
-        if let firstSeq {
+        if let firstSeq = try firstSeq(receivedSince: since) {
             let rows = try db.prepare("""
                 SELECT d.target, d.status, k.source, count(*) FROM delivery_rows d JOIN event_keys k ON k.seq = d.event_seq
                 WHERE d.event_seq >= ?1 GROUP BY d.target, d.status, k.source

@@ -159,15 +159,12 @@ struct StoreQueries {
         }
         if let before = filter.beforeID { high = min(high, (before - 1) / Schema.idsPerEvent) }
         if let since = filter.sinceMilliseconds {
-            let first = try db.prepare("SELECT min(seq) FROM events WHERE received_ms >= ?1")
-            first.bind(1, since)
-            guard try first.step(), !first.isNull(0) else { return [] }
-            low = max(low, first.int64(0))
+            guard let first = try firstSeq(receivedSince: since) else { return [] }
+            low = max(low, first)
         }
         guard low <= high else { return [] }
         let s = try db.prepare("""
-            SELECT k.seq * \(Schema.idsPerEvent) + j.key, k.seq, j.value ->> 0, j.value ->> 1, k.source, k.event_id, e.type, e.received_ms
-            FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq
+            \(Self.derivedColumns)
             WHERE k.seq BETWEEN ?1 AND ?2 AND k.planned != ''
               AND (?3 IS NULL OR j.value ->> 1 = ?3) AND (?4 IS NULL OR k.event_id = ?4)
               AND (?5 IS NULL OR e.received_ms >= ?5) AND (?6 IS NULL OR k.seq * \(Schema.idsPerEvent) + j.key < ?6)
@@ -193,8 +190,23 @@ struct StoreQueries {
         return rows
     }
 
-    /// A delivery without a row, from a query whose columns are (id, seq, route, target, source,
-    /// event id, type, received): delivered at its first attempt (no code, time or answer kept) when
+    /// The columns `derivedRow` reads, one row per (event, planned delivery).
+    private static let derivedColumns = """
+        SELECT k.seq * \(Schema.idsPerEvent) + j.key, k.seq, j.value ->> 0, j.value ->> 1, k.source, k.event_id, e.type, e.received_ms
+        FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq
+        """
+
+    /// The seq of the first event received at or after `since` (seqs follow receipt), from the time
+    /// index alone; nil when none was.
+    func firstSeq(receivedSince since: Int64) throws(SQLiteError) -> Int64? {
+        let s = try db.prepare("SELECT seq FROM events INDEXED BY events_received WHERE received_ms >= ?1 ORDER BY received_ms LIMIT 1")
+        defer { s.reset() }
+        s.bind(1, since)
+        return try s.step() ? s.int64(0) : nil
+    }
+
+    /// A delivery without a row, from `derivedColumns` (id, seq, route, target, source, event id,
+    /// type, received): delivered at its first attempt (no code, time or answer kept) when
     /// `settled` says so, else pending and due since its event came.
     static func derivedRow(_ s: SQLiteStatement, settled: Settled) -> DeliveryRow {
         let seq = s.int64(1), received = s.int64(7)
@@ -211,8 +223,7 @@ struct StoreQueries {
     func derivedDelivery(id: Int64) throws(SQLiteError) -> DeliveryRow? {
         guard id >= Schema.idsPerEvent else { return nil }
         let s = try db.prepare("""
-            SELECT k.seq * \(Schema.idsPerEvent) + j.key, k.seq, j.value ->> 0, j.value ->> 1, k.source, k.event_id, e.type, e.received_ms
-            FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq
+            \(Self.derivedColumns)
             WHERE k.seq = ?1 AND j.key = ?2 AND k.planned != ''
               AND NOT EXISTS (SELECT 1 FROM delivery_rows r WHERE r.id = ?3)
             """)

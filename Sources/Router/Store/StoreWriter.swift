@@ -149,7 +149,7 @@ final class StoreWriter: @unchecked Sendable {
                     for a in records { try record(a) }
                     if let settled {
                         advanceSettled.bind(1, settled.through)
-                        advanceSettled.bind(2, "[" + settled.deliveredAbove.map(String.init).joined(separator: ",") + "]")
+                        advanceSettled.bind(2, StoreCodec.jsonArray(settled.deliveredAbove))
                         try advanceSettled.run()
                     }
                 case .purge: break
@@ -191,8 +191,8 @@ final class StoreWriter: @unchecked Sendable {
         let fingerprint = DedupIndex.fingerprint(source: e.source, eventID: e.eventID)
         if try isDuplicate(fingerprint, source: e.source, eventID: e.eventID) { return .duplicate }
         guard e.deliveries.count < Schema.idsPerEvent else {
-            Log.error("event refused: it matched more deliveries than one event may have", ["source": e.source, "event_id": e.eventID,
-                      "deliveries": String(e.deliveries.count), "limit": String(Schema.idsPerEvent - 1)])
+            Log.error("event refused: it matched more deliveries than one event may have; narrow the routes that send it or their targets",
+                      ["source": e.source, "event_id": e.eventID, "deliveries": String(e.deliveries.count), "limit": String(Schema.idsPerEvent - 1)])
             return .unavailable("the event matched more than \(Schema.idsPerEvent - 1) deliveries")
         }
         insertEvent.bind(1, e.source)
