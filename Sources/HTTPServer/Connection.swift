@@ -9,6 +9,8 @@ final class Connection {
         case chunkedBody(HTTPRequestHead, ChunkedDecoder)
         /// The request is with the handler; later pipelined requests wait in `input`.
         case waiting(HTTPRequestHead)
+        /// Taken over by the application (WebSocket, event stream): bytes go to the session.
+        case streaming(StreamSession, StreamChannel)
     }
 
     let fd: Int32
@@ -43,6 +45,11 @@ final class Connection {
     var unconsumed: Int { input.count - inputStart }
     var hasPendingOutput: Bool { outputStart < output.count }
 
+    var session: StreamSession? {
+        if case .streaming(let s, _) = phase { return s }
+        return nil
+    }
+
     var isIdle: Bool {
         if case .head = phase { return unconsumed == 0 && !hasPendingOutput }
         return false
@@ -69,8 +76,8 @@ final class Connection {
             return now - phaseStarted > limit
         case .fixedBody, .chunkedBody:
             return now - phaseStarted > limits.bodyTimeoutMilliseconds
-        case .waiting:
-            return false
+        case .waiting, .streaming:
+            return false  // the handler answers, or the session keeps its own timeouts
         }
     }
 }

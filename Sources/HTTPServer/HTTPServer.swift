@@ -20,6 +20,8 @@ public final class HTTPServer: @unchecked Sendable {
     private var listenFD: Int32 = -1
     private var connections: [Connection?] = []
     private var connectionCount = 0
+    /// Of `connectionCount`, those taken over by a stream session.
+    private var streamCount = 0
     /// Body bytes held for all connections (see `HTTPServerLimits.maxBufferedBodyBytes`).
     private var heldBodyBytes = 0
     private var nextGeneration: UInt32 = 1
@@ -80,6 +82,7 @@ public final class HTTPServer: @unchecked Sendable {
             listenFD = -1
         }
         for c in connections.compactMap({ $0 }) where c.isIdle { closeConnection(c) }
+        for c in connections.compactMap({ $0 }) { c.session?.shutdown() }
     }
 
     /// `beginDrain()` from any thread: the loop picks it up within one turn.
@@ -149,7 +152,7 @@ public final class HTTPServer: @unchecked Sendable {
                 return  // EAGAIN: the next edge brings the next connection
             }
             acceptPaused = false
-            if connectionCount >= limits.maxConnections {
+            if connectionCount - streamCount >= limits.maxConnections {
                 var bytes: [UInt8] = []
                 HTTPResponse.json(503, #"{"error":"unavailable","detail":"too many connections"}"#).serialized(keepAlive: false, into: &bytes)
                 _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -196,6 +199,8 @@ public final class HTTPServer: @unchecked Sendable {
         }
         if flags & EPOLLOUT.rawValue != 0, c.hasPendingOutput {
             guard flush(c) else { return }
+            if let session = c.session, c.output.count - c.outputStart <= StreamChannel.lowWater { session.drained() }
+            guard connections[Int(c.fd)] === c, !c.lingering else { return }
         }
         if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 {
             // The peer finished sending: answer what is buffered, then close (reads may skip the EOF).
@@ -311,12 +316,29 @@ public final class HTTPServer: @unchecked Sendable {
             return .needBytes
         case .waiting:
             return .stop
+        case .streaming(let session, _):
+            guard c.unconsumed > 0 else { return .needBytes }
+            let used = c.input.withUnsafeBufferPointer { session.received(UnsafeBufferPointer(rebasing: $0[c.inputStart...])) }
+            guard connections[Int(c.fd)] === c, !c.lingering else { return .stop }
+            c.consume(used)
+            return .needBytes
         }
     }
 
     /// A head is in: ask the handler, then read the body or answer at once.
     private func begin(_ c: Connection, _ head: HTTPRequestHead) -> StepResult {
         switch handler.decide(head, remoteAddress: c.remoteAddress) {
+        case .stream(let bytes, let open):
+            guard head.framing == .none else {
+                reject(c, .badRequest("a stream request has no body"))
+                return .stop
+            }
+            let channel = StreamChannel(server: self, fd: c.fd, generation: c.generation, remoteAddress: c.remoteAddress)
+            c.output.append(contentsOf: bytes)
+            c.phase = .streaming(open(channel), channel)
+            streamCount += 1
+            guard flush(c) else { return .stop }
+            return .progressed
         case .respond(var response):
             // The body was not read, so its end is unknown: close rather than guess.
             if head.framing != .none { response.close = true }
@@ -462,10 +484,16 @@ public final class HTTPServer: @unchecked Sendable {
         connectionCount -= 1
         releaseBody(c)
         close(c.fd)  // also removes it from the epoll set
+        if case .streaming(let session, let channel) = c.phase {
+            streamCount -= 1
+            channel.markClosed()
+            session.closed()
+        }
     }
 
     /// Closes connections past their phase's timeout; a client stuck mid-head gets a 408 first.
     private func sweep(now: Int64) {
+        for case let c? in connections where !c.lingering { c.session?.tick(now: now) }
         for case let c? in connections where c.timedOut(now: now, limits: limits) {
             if case .head = c.phase, c.unconsumed > 0, !c.hasPendingOutput {
                 HTTPResponse.json(408, #"{"error":"timeout","detail":"request not received in time"}"#).serialized(keepAlive: false, into: &c.output)
@@ -477,6 +505,34 @@ public final class HTTPServer: @unchecked Sendable {
             }
         }
     }
+
+    // MARK: - Streams (see `StreamChannel`)
+
+    private func streamConnection(_ channel: StreamChannel) -> Connection? {
+        guard let c = connection(fd: channel.fd, generation: channel.generation), c.session != nil, !c.lingering else { return nil }
+        return c
+    }
+
+    func streamSend(_ channel: StreamChannel, _ bytes: [UInt8]) {
+        guard let c = streamConnection(channel) else { return }
+        c.output.append(contentsOf: bytes)
+        flush(c)
+    }
+
+    func streamPending(_ channel: StreamChannel) -> Int {
+        guard let c = streamConnection(channel) else { return 0 }
+        return c.output.count - c.outputStart
+    }
+
+    func streamClose(_ channel: StreamChannel) {
+        guard let c = streamConnection(channel) else { return }
+        channel.markClosed()
+        c.closeAfterWrite = true
+        flush(c)
+    }
+
+    /// Streaming connections open now.
+    public var streamingConnections: Int { streamCount }
 
     /// Wakes the loop from another thread (after `stop` flags or new work).
     public func wake() { mailbox.wake() }

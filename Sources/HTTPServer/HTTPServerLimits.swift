@@ -10,7 +10,8 @@ public struct HTTPServerLimits: Sendable {
     public var writeTimeoutMilliseconds: Int64 = 30_000
     /// After a closing answer, how long the client's leftover bytes are drained before the socket closes.
     public var lingerTimeoutMilliseconds: Int64 = 2_000
-    /// Connections beyond this are answered 503 and closed.
+    /// Connections beyond this are answered 503 and closed. Streaming connections (WebSocket, event
+    /// streams) are not counted: their application bounds them.
     public var maxConnections = 4096
     /// Request bodies held in memory at once, all connections together (being received, or waiting for
     /// their answer). `max_body` bounds one body; this bounds their sum, which would otherwise be
@@ -24,11 +25,15 @@ public struct HTTPServerLimits: Sendable {
 }
 
 /// What to do with a request once its head is known.
-public enum HeadDecision: Sendable {
+public enum HeadDecision {
     /// Read a body of at most `maxBody` bytes (413 beyond it), then call `handle`.
     case readBody(maxBody: Int)
     /// Answer now without reading the body.
     case respond(HTTPResponse)
+    /// Keep the connection as a stream: `head` (a 101, or a 200 without a length) is written as is,
+    /// then `open` makes the session that owns the connection from then on. Only for a request
+    /// without a body.
+    case stream(head: [UInt8], open: (StreamChannel) -> StreamSession)
 }
 
 /// The application side of the server. Both calls run on the server's loop thread.

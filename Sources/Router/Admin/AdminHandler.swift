@@ -16,6 +16,9 @@ final class AdminHandler: HTTPHandler {
         let queries: AdminStore
         /// Where a replay nudges the delivery engine to rescan the store now.
         let inbox: DeliveryInbox
+        /// Where an injected event's stream pushes go once it is stored.
+        let streams: StreamHub
+        let streamMetrics: StreamMetrics
     }
 
     let context: Context
@@ -45,13 +48,13 @@ final class AdminHandler: HTTPHandler {
         case ("GET", "/readyz"):
             return .json(200, #"{"status":"ready","generation":\#(context.config.generation)}"#)
         case ("GET", "/metrics"):
-            let text = MetricsExposition(ingest: context.ingestMetrics, delivery: context.deliveryMetrics, reloader: context.reloader,
+            let text = MetricsExposition(ingest: context.ingestMetrics, delivery: context.deliveryMetrics, streams: context.streamMetrics, reloader: context.reloader,
                                          config: context.config).render()
             return HTTPResponse(status: 200, headers: [HTTPHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(text.utf8))
         case ("GET", "/api/sources"):
             return AdminAnswer.json(AdminViews.sources(table))
         case ("GET", "/api/targets"):
-            return AdminAnswer.json(AdminViews.targets(table, metrics: context.deliveryMetrics.snapshot))
+            return AdminAnswer.json(AdminViews.targets(table, metrics: context.deliveryMetrics.snapshot, streams: context.streamMetrics.snapshot))
         case ("GET", "/api/routes"):
             return AdminAnswer.json(AdminViews.routes(table))
         case ("GET", "/api/events"):
@@ -129,18 +132,26 @@ final class AdminHandler: HTTPHandler {
         var event = Event(id: id, source: sourceName, type: type, time: now, receivedAt: now, headers: [], attributes: JSONObject(),
                           data: data, body: bytes, contentType: "application/json")
         var planned: [PlannedDelivery] = []
+        var pushes: [StreamPush] = []
         for s in sources {
             event.source = table.sources[s].name
-            for m in table.match(event, source: s) {
+            let matches = table.match(event, source: s)
+            for m in matches where table.targets[m.target].stream == nil {
                 let p = PlannedDelivery(route: table.routes[m.route].name, target: table.targets[m.target].name)
                 if !planned.contains(p) { planned.append(p) }
+            }
+            for push in StreamPush.pushes(for: event, matches: matches, table: table) where !pushes.contains(where: { $0.stream == push.stream }) {
+                pushes.append(push)
             }
         }
         let stored = StoredEvent(source: sourceName, eventID: id, type: type, time: now, receivedAt: now, contentType: "application/json",
                                  headers: [], attributes: JSONObject(), body: bytes, deliveries: planned)
+        let hub = context.streams, streamPushes = pushes
         context.store.submit(stored) { outcome in
             switch outcome {
-            case .stored(_, let deliveries): responder.respond(IngestAnswer.accepted(eventID: id, deliveries: deliveries.count))
+            case .stored(let seq, let deliveries):
+                hub.publish(seq: seq, pushes: streamPushes)
+                responder.respond(IngestAnswer.accepted(eventID: id, deliveries: deliveries.count))
             case .duplicate: responder.respond(IngestAnswer.duplicate(eventID: id))
             case .unavailable(let why): responder.respond(AdminAnswer.error(503, "unavailable", why))
             }

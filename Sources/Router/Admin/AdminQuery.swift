@@ -12,12 +12,19 @@ struct AdminQuery {
     private(set) var values: [String: String] = [:]
 
     init(_ head: HTTPRequestHead) {
-        guard let mark = head.target.firstIndex(of: "?") else { return }
-        for pair in head.target[head.target.index(after: mark)...].split(separator: "&") {
+        for (key, value) in Self.pairs(head.target) { values[key] = value }
+    }
+
+    /// A request target's query parameters in order, decoded; a repeated key comes as often as it is given.
+    static func pairs(_ target: String) -> [(String, String)] {
+        guard let mark = target.firstIndex(of: "?") else { return [] }
+        var out: [(String, String)] = []
+        for pair in target[target.index(after: mark)...].split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = Self.decode(kv[0])
-            if !key.isEmpty { values[key] = kv.count > 1 ? Self.decode(kv[1]) : "" }
+            let key = decode(kv[0])
+            if !key.isEmpty { out.append((key, kv.count > 1 ? decode(kv[1]) : "")) }
         }
+        return out
     }
 
     /// A non-empty value, or nil when absent or empty (`?status=` means no filter).

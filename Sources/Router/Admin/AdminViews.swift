@@ -21,10 +21,30 @@ enum AdminViews {
         })
     }
 
-    static func targets(_ table: RouteTable, metrics: DeliveryMetrics.Counts) -> JSONValue {
+    /// A stream target: where clients connect, its limits, and who is connected (never its secrets).
+    private static func streamTarget(_ name: String, _ s: StreamSettings, _ live: StreamMetrics.Stream?) -> JSONValue {
+        var o = JSONObject()
+        o["name"] = .string(name)
+        o["kind"] = .string("stream")
+        o["path"] = .string(s.path)
+        o["auth"] = .string(s.auth.open ? "none" : [s.auth.tokenSecrets.isEmpty ? nil : "token", s.auth.bearerTokens.isEmpty ? nil : "bearer"].compactMap { $0 }.joined(separator: "+"))
+        o["replay_window_ms"] = .number(JSONNumber(Int(s.replayWindowMilliseconds)))
+        o["queue"] = .number(JSONNumber(s.queueMessages))
+        o["max_clients"] = .number(JSONNumber(s.maxClients))
+        var clients = JSONObject()
+        for (transport, n) in (live?.clients ?? [:]).sorted(by: { $0.key < $1.key }) { clients[transport] = .number(JSONNumber(n)) }
+        o["clients"] = .object(clients)
+        o["pushed"] = .number(JSONNumber(live?.pushed ?? 0))
+        o["dropped"] = .number(JSONNumber(live?.dropped ?? 0))
+        return .object(o)
+    }
+
+    static func targets(_ table: RouteTable, metrics: DeliveryMetrics.Counts, streams: [String: StreamMetrics.Stream]) -> JSONValue {
         .array(table.targets.map { t in
             var o = JSONObject()
             o["name"] = .string(t.name)
+            if let stream = t.stream { return streamTarget(t.name, stream, streams[t.name]) }
+            o["kind"] = .string("http")
             o["url"] = .string(t.url)
             o["method"] = .string(t.method)
             o["timeout_ms"] = .number(JSONNumber(Int(t.timeoutMilliseconds)))

@@ -2,6 +2,7 @@
 struct MetricsExposition {
     let ingest: IngestMetrics
     let delivery: DeliveryMetrics
+    let streams: StreamMetrics
     let reloader: Reloader
     let config: LiveConfig
 
@@ -39,6 +40,26 @@ struct MetricsExposition {
         p.sample("hookrouter_delivery_oldest_due_seconds", [], d.oldestDueSeconds)
         p.family("hookrouter_circuit_open", "gauge", "1 while a target's circuit is open (deliveries wait for a probe).")
         for (name, t) in targets { p.sample("hookrouter_circuit_open", [("target", name)], t.circuitOpen ? 1 : 0) }
+
+        let st = streams.snapshot.sorted { $0.key < $1.key }
+        p.family("hookrouter_stream_clients", "gauge", "Clients connected to a stream target, by transport (websocket, sse, poll).")
+        for (name, s) in st {
+            for (transport, n) in s.clients.sorted(by: { $0.key < $1.key }) { p.sample("hookrouter_stream_clients", [("stream", name), ("transport", transport)], n) }
+        }
+        p.family("hookrouter_stream_messages_total", "counter", "Messages handed to stream clients (pushed live, replayed from the store) and ordinary ones dropped for slow clients.")
+        for (name, s) in st {
+            p.sample("hookrouter_stream_messages_total", [("stream", name), ("outcome", "pushed")], s.pushed)
+            p.sample("hookrouter_stream_messages_total", [("stream", name), ("outcome", "replayed")], s.replayed)
+            p.sample("hookrouter_stream_messages_total", [("stream", name), ("outcome", "dropped")], s.dropped)
+        }
+        p.family("hookrouter_stream_disconnects_total", "counter", "Stream clients gone, by reason (gone, idle, slow, expired, removed, shutdown, protocol_error, answered).")
+        for (name, s) in st {
+            for (reason, n) in s.disconnects.sorted(by: { $0.key < $1.key }) { p.sample("hookrouter_stream_disconnects_total", [("stream", name), ("reason", reason)], n) }
+        }
+        p.family("hookrouter_stream_refused_total", "counter", "Stream requests refused before they were held, by status.")
+        for (name, s) in st {
+            for (status, n) in s.refused.sorted(by: { $0.key < $1.key }) { p.sample("hookrouter_stream_refused_total", [("stream", name), ("status", String(status))], n) }
+        }
 
         let r = reloader.counts
         p.family("hookrouter_reloads_total", "counter", "Config reloads, by result.")

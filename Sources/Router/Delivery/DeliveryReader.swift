@@ -41,10 +41,7 @@ final class DeliveryReader {
             FROM delivery_rows d LEFT JOIN events e ON e.seq = d.event_seq
             WHERE d.status = 'pending' AND d.target NOT IN (SELECT value FROM json_each(?1)) LIMIT ?2
             """)
-        events = try db.prepare("""
-            SELECT seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed
-            FROM events WHERE seq IN (SELECT value FROM json_each(?1))
-            """)
+        events = try db.prepare("SELECT \(Self.eventColumns) FROM events WHERE seq IN (SELECT value FROM json_each(?1))")
     }
 
     /// One target's pending deliveries due by `horizon` that come after `cursor`, oldest first.
@@ -99,7 +96,7 @@ final class DeliveryReader {
         defer { events.reset() }
         events.bind(1, StoreCodec.jsonArray(seqs))
         do {
-            while try events.step() { out[events.int64(0)] = currentEvent() }
+            while try events.step() { out[events.int64(0)] = Self.storedEvent(events, codec: codec) }
         } catch {
             for seq in seqs where out[seq] == nil { out[seq] = .failure(.store(error)) }
         }
@@ -116,16 +113,19 @@ final class DeliveryReader {
         }
     }
 
-    /// The row `events` is on, opened.
-    private func currentEvent() -> Result<StoredEvent, LoadError> {
-        let source = events.string(1), id = events.string(2)
-        let sealed = events.int(10) == 1
+    /// The columns `storedEvent(_:codec:)` reads, in its order.
+    static let eventColumns = "seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed"
+
+    /// The event row `s` is on (selected as `eventColumns`), opened.
+    static func storedEvent(_ s: SQLiteStatement, codec: StoreCodec) -> Result<StoredEvent, LoadError> {
+        let source = s.string(1), id = s.string(2)
+        let sealed = s.int(10) == 1
         do {
-            let headers = try codec.open(events.blob(7), sealed: sealed, source: source, eventID: id, part: "headers")
-            let attributes = try codec.open(events.blob(8), sealed: sealed, source: source, eventID: id, part: "attributes")
-            let body = try codec.open(events.blob(9), sealed: sealed, source: source, eventID: id, part: "body")
-            return .success(StoredEvent(source: source, eventID: id, type: events.string(3), time: Timestamp(milliseconds: events.int64(4)),
-                                        receivedAt: Timestamp(milliseconds: events.int64(5)), contentType: events.string(6),
+            let headers = try codec.open(s.blob(7), sealed: sealed, source: source, eventID: id, part: "headers")
+            let attributes = try codec.open(s.blob(8), sealed: sealed, source: source, eventID: id, part: "attributes")
+            let body = try codec.open(s.blob(9), sealed: sealed, source: source, eventID: id, part: "body")
+            return .success(StoredEvent(source: source, eventID: id, type: s.string(3), time: Timestamp(milliseconds: s.int64(4)),
+                                        receivedAt: Timestamp(milliseconds: s.int64(5)), contentType: s.string(6),
                                         headers: StoreCodec.decodeHeaders(headers), attributes: StoreCodec.decodeAttributes(attributes),
                                         body: body, deliveries: []))
         } catch {

@@ -11,11 +11,13 @@ final class IngestHandler: HTTPHandler {
     let store: EventStore
     let limiter = RateLimiter()
     let metrics: IngestMetrics
+    let streams: StreamEndpoint
 
-    init(config: LiveConfig, store: EventStore, metrics: IngestMetrics) {
+    init(config: LiveConfig, store: EventStore, metrics: IngestMetrics, streams: StreamEndpoint) {
         self.config = config
         self.store = store
         self.metrics = metrics
+        self.streams = streams
     }
 
     func decide(_ head: HTTPRequestHead, remoteAddress: String) -> HeadDecision {
@@ -24,6 +26,7 @@ final class IngestHandler: HTTPHandler {
                                                                          : IngestAnswer.error(405, "method_not_allowed", "use GET", headers: [HTTPHeader("Allow", "GET")]))
         }
         let table = config.table
+        if table.hasStreams, let stream = table.streamTarget(forPath: head.path) { return streams.decide(head, target: stream) }
         guard let (index, _) = table.source(forPath: head.path) else {
             return .respond(IngestAnswer.error(404, "not_found", "no source is configured at this path"))
         }
@@ -45,6 +48,9 @@ final class IngestHandler: HTTPHandler {
 
     func handle(_ request: HTTPRequest, responder: Responder) -> HTTPResponse? {
         let table = config.table
+        if table.hasStreams, let stream = table.streamTarget(forPath: request.head.path) {
+            return streams.poll(request, target: stream, responder: responder)
+        }
         guard let (index, suffix) = table.source(forPath: request.head.path) else {
             // The source went away in a reload between the head and the body.
             return IngestAnswer.error(404, "not_found", "no source is configured at this path")
@@ -65,17 +71,18 @@ final class IngestHandler: HTTPHandler {
         }
         let event = accepted.event
         let matches = accepted.matches
-        let planned = matches.map { PlannedDelivery(route: table.routes[$0.route].name, target: table.targets[$0.target].name) }
-        let stored = StoredEvent(source: source.name, eventID: event.id, type: event.type, time: event.time, receivedAt: event.receivedAt,
+        var stored = StoredEvent(source: source.name, eventID: event.id, type: event.type, time: event.time, receivedAt: event.receivedAt,
                                  contentType: event.contentType, headers: event.headers, attributes: event.attributes,
-                                 body: event.body, deliveries: planned)
-        let metrics = self.metrics
+                                 body: event.body, deliveries: [])
+        let pushes = StreamPush.plan(&stored, matches: matches, table: table)
+        let metrics = self.metrics, hub = streams.hub
         let sourceName = source.name, eventID = event.id, type = event.type
         store.submit(stored) { outcome in
             switch outcome {
-            case .stored(_, let deliveries):
+            case .stored(let seq, let deliveries):
+                hub.publish(seq: seq, pushes: pushes)
                 metrics.count(source: sourceName, status: 202)
-                metrics.stored(source: sourceName, type: type, deliveries: deliveries.count)
+                metrics.stored(source: sourceName, type: type, deliveries: deliveries.count + pushes.count)
                 Log.debug("event accepted", ["source": sourceName, "event_id": eventID, "type": type, "deliveries": String(deliveries.count)])
                 responder.respond(IngestAnswer.accepted(eventID: eventID, deliveries: deliveries.count))
             case .duplicate:

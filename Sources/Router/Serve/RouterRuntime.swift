@@ -24,6 +24,9 @@ final class RouterRuntime {
     let retention: Retention
     let ingestMetrics = IngestMetrics()
     let deliveryMetrics = DeliveryMetrics()
+    let streamMetrics = StreamMetrics()
+    let streams: StreamHub
+    let replayReader: StreamReplayReader
     private let watcher: ConfigWatcher?
     private let signalFD: Int32
     private let codec: StoreCodec
@@ -44,6 +47,11 @@ final class RouterRuntime {
             }
             engine = try DeliveryEngine(store: store, storePath: store.path, codec: codec, config: config, inbox: inbox, metrics: deliveryMetrics)
             adminStore = try AdminStore(path: store.path, codec: codec)
+            let hub = StreamHub(config: config, metrics: streamMetrics)
+            streams = hub
+            replayReader = try StreamReplayReader(path: store.path, codec: codec, config: config) { hub.replayed($0) }
+            hub.reader = replayReader
+            hub.liveEdge = replayReader.lastSeqAtStart
         } catch {
             throw StartError(description: "cannot open the store in '\(data.path)': \(error)")
         }
@@ -55,7 +63,9 @@ final class RouterRuntime {
             Log.warn("the open-file limit is below max_connections plus what the router needs besides; raise it (LimitNOFILE= in systemd, ulimit -n)",
                      ["limit": String(descriptors), "max_connections": String(limits.maxConnections)])
         }
-        server = HTTPServer(handler: IngestHandler(config: config, store: store, metrics: ingestMetrics), limits: limits)
+        server = HTTPServer(handler: IngestHandler(config: config, store: store, metrics: ingestMetrics, streams: StreamEndpoint(hub: streams)), limits: limits)
+        let server = self.server
+        streams.wake = { server.wake() }
         server.onAcceptPaused = { error in
             let fix = error == EMFILE || error == ENFILE
                 ? "raise the open-file limit (LimitNOFILE= in systemd, ulimit -n) or lower settings.http.max_connections"
@@ -66,7 +76,7 @@ final class RouterRuntime {
         reloader = Reloader(directory: configDirectory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName)
         adminServer = HTTPServer(handler: AdminHandler(AdminHandler.Context(
             config: config, reloader: reloader, store: store, ingestMetrics: ingestMetrics, deliveryMetrics: deliveryMetrics, token: adminToken,
-            queries: adminStore, inbox: inbox)))
+            queries: adminStore, inbox: inbox, streams: streams, streamMetrics: streamMetrics)))
         do {
             try server.bind(host: listen.host, port: listen.port)
             try adminServer.bind(host: admin.host, port: admin.port)
@@ -88,9 +98,12 @@ final class RouterRuntime {
     /// Serves until SIGTERM/SIGINT, then drains in order: stop accepting and finish requests, stop the
     /// admin API, let deliveries in flight finish (bounded), write what the store has queued.
     func run() {
-        if let watcher {
-            server.watch(watcher.fd) { watcher.readable(now: MonotonicClock.milliseconds()) }
-            server.onTurn = { watcher.tick(now: MonotonicClock.milliseconds()) }
+        let streams = self.streams, watcher = self.watcher
+        if let watcher { server.watch(watcher.fd) { watcher.readable(now: MonotonicClock.milliseconds()) } }
+        server.onTurn = {
+            let now = MonotonicClock.milliseconds()
+            watcher?.tick(now: now)
+            streams.turn(now: now)
         }
         let signalFD = self.signalFD, server = self.server, adminServer = self.adminServer, reloader = self.reloader
         server.watch(signalFD) {
@@ -99,6 +112,7 @@ final class RouterRuntime {
                     reloader.trigger(reason: "SIGHUP")
                 } else {
                     Log.info("shutting down: no new connections, finishing requests in flight", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
+                    streams.shutdown()
                     server.beginDrain()
                     adminServer.requestDrain()
                 }
@@ -108,6 +122,7 @@ final class RouterRuntime {
         retention.start()
         let adminThread = OSThread(name: "admin") { adminServer.run() }
         server.run()
+        replayReader.stop()
         adminServer.requestDrain()
         adminThread.join()
         retention.stop()

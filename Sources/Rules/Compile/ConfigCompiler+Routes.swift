@@ -1,5 +1,5 @@
 extension ConfigCompiler {
-    static let routeKeys = ["name", "from", "events", "when", "to", "body", "template", "final", "description"]
+    static let routeKeys = ["name", "from", "events", "when", "to", "body", "template", "final", "priority", "description"]
 
     func compileRoutes(_ declarations: [Declaration], sources: [Source], targets: [Target], declared: Declarations) -> [Route] {
         let sourceIndex = Dictionary(sources.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a })
@@ -40,9 +40,13 @@ extension ConfigCompiler {
 
             let body = compileBody(reader, subject: subject)
             let final = reader.bool("final") ?? false
+            let priority = reader.choice("priority", ["normal", "critical"]).flatMap(Priority.init(rawValue:)) ?? .normal
+            if reader.has("priority"), let to, !to.contains(where: { targets[$0].stream != nil }) {
+                context.warning("unused", "\(subject) has a 'priority', which only stream targets use, and sends to none", at: reader.location(of: "priority"))
+            }
             guard ok, let from, let to, let body else { continue }
             routes.append(Route(name: d.name, index: routes.count, sources: from, events: events.map(\.0), condition: condition,
-                                targets: to, body: body, final: final, location: d.nameLocation))
+                                targets: to, body: body, final: final, priority: priority, location: d.nameLocation))
         }
         return routes
     }

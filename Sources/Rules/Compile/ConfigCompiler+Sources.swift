@@ -18,7 +18,7 @@ extension ConfigCompiler {
 
             var path = reader.string("path", required: true)
             if let p = path {
-                if !p.hasPrefix("/") || p.contains("?") || p.contains("#") || p.contains(" ") {
+                if !Self.isPlainPath(p) {
                     context.error("value", "'path' of \(subject) must start with '/' and hold no query, fragment or space, found '\(p)'", at: reader.value("path")?.location)
                     path = nil
                 } else if let (other, place) = paths[p] {

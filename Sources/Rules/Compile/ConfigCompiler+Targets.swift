@@ -10,6 +10,10 @@ extension ConfigCompiler {
         for d in unique(declarations) {
             let subject = "target '\(d.name)'"
             guard let reader = MappingReader(d.node, subject: subject, context: context) else { continue }
+            if reader.has("stream") {
+                if let t = compileStreamTarget(d, reader: reader, index: targets.count) { targets.append(t) }
+                continue
+            }
             reader.checkKeys(Self.targetKeys)
             let url = reader.string("url", required: true).flatMap { checkURL($0, reader: reader, subject: subject) }
             let method = reader.choice("method", ["POST", "PUT", "PATCH"]) ?? "POST"
@@ -38,7 +42,7 @@ extension ConfigCompiler {
             targets.append(Target(name: d.name, index: targets.count, url: url, method: method, timeoutMilliseconds: max(timeout, 1),
                                   headers: headers, sign: sign, retry: retry, concurrency: concurrency,
                                   rateLimit: reader.rate("rate_limit"), circuit: compileCircuit(reader, subject: subject),
-                                  location: d.nameLocation))
+                                  stream: nil, location: d.nameLocation))
         }
         return targets
     }

@@ -76,6 +76,7 @@ public struct ConfigCompiler {
         let settings = compileSettings(declared.settings)
         let targets = compileTargets(declared.targets)
         let sources = compileSources(declared.sources)
+        checkStreamPaths(targets: targets, sources: sources)
         let routes = compileRoutes(declared.routes, sources: sources, targets: targets, declared: declared)
         let tests = compileTests(declared.tests, sources: sources, targets: targets, declared: declared)
         warnAboutRoutes(routes, sources: sources)

@@ -11,6 +11,8 @@ public struct Route: Sendable {
     public let targets: [Int]
     public let body: BodyMode
     public let final: Bool
+    /// For stream targets: a slow client loses `normal` events before `critical` ones.
+    public let priority: Priority
     public let location: SourceLocation
 
     public func takes(type: String) -> Bool {

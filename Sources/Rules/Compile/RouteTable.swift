@@ -12,6 +12,7 @@ public final class RouteTable: Sendable {
     private let sourceIndexByName: [String: Int]
     private let targetIndexByName: [String: Int]
     private let sourceIndexByPath: [String: Int]
+    private let streamIndexByPath: [String: Int]
     private let candidates: [Candidates]
     /// Conditions, event patterns and targets of every route as flat plain data (see `MatchProgram`).
     private let program: MatchProgram
@@ -41,6 +42,7 @@ public final class RouteTable: Sendable {
         bodyDemands = sources.map { Self.bodyDemand(for: $0, routes: routes) }
         targetIndexByName = Dictionary(targets.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a })
         sourceIndexByPath = Dictionary(sources.map { ($0.path, $0.index) }, uniquingKeysWith: { a, _ in a })
+        streamIndexByPath = Dictionary(targets.compactMap { t in t.stream.map { ($0.path, t.index) } }, uniquingKeysWith: { a, _ in a })
 
         var exactBySource = [[String: [Int]]](repeating: [:], count: sources.count)
         var otherBySource = [[Int]](repeating: [], count: sources.count)
@@ -93,6 +95,14 @@ public final class RouteTable: Sendable {
 
     public func sourceIndex(named name: String) -> Int? { sourceIndexByName[name] }
     public func targetIndex(named name: String) -> Int? { targetIndexByName[name] }
+
+    /// The stream target served at `path`, if any.
+    public func streamTarget(forPath path: String) -> Target? {
+        streamIndexByPath[path].map { targets[$0] }
+    }
+
+    /// Whether any target is a stream (the ingest path then checks stream paths first).
+    public var hasStreams: Bool { !streamIndexByPath.isEmpty }
 
     /// The source serving `path`, with the by-events suffix when the path is `<source path>/<suffix>`.
     public func source(forPath path: String) -> (source: Int, suffix: String?)? {

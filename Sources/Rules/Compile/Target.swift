@@ -12,6 +12,8 @@ public struct Target: Sendable {
     public let concurrency: Int
     public let rateLimit: Rate?
     public let circuit: CircuitSettings
+    /// Set for a stream target: pushed to connected clients, not sent to `url` (which is empty).
+    public let stream: StreamSettings?
     public let location: SourceLocation
 
     public enum Signing: Sendable {

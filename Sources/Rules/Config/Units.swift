@@ -18,6 +18,14 @@ public enum Units {
     }
 
     /// Bytes in a size like `512KiB`, `1MiB`, `64KB`, `1024`; nil when malformed.
+    /// The largest whole unit a duration is written in: 3600000 → "1h", 90000 → "90s".
+    public static func describe(milliseconds ms: Int64) -> String {
+        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] where ms >= size && ms % size == 0 {
+            return "\(ms / size)\(unit)"
+        }
+        return "\(ms)ms"
+    }
+
     public static func sizeBytes(_ text: String) -> Int64? {
         let (number, unit) = split(text)
         guard let n = number, n >= 0 else { return nil }
