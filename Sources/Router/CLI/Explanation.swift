@@ -77,6 +77,8 @@ struct Explanation {
     /// the body shown is built from the redacted event, and says so when that changed it.
     static func requests(table: RouteTable, matches: [RouteTable.Match], event: Event, shown: Event, now: Timestamp) -> String {
         var out = ""
+        let streamMatches = matches.filter { table.targets[$0.target].stream != nil }
+        let matches = matches.filter { table.targets[$0.target].stream == nil }
         for (n, match) in matches.enumerated() {
             let route = table.routes[match.route], target = table.targets[match.target]
             let deliveryId = "explain-\(n + 1)"
@@ -93,6 +95,21 @@ struct Explanation {
             if display != real.body {
                 out += "(body shown with redacted fields masked; the target gets the real \(real.body.count) bytes, which the signature and Content-Length above cover)\n"
             }
+        }
+        out += streams(table: table, matches: streamMatches, shown: shown)
+        return out
+    }
+
+    /// What a client of each stream target would receive: the message, with the id the store assigns
+    /// shown as `<seq>`, and the group whose clients get it.
+    static func streams(table: RouteTable, matches: [RouteTable.Match], shown: Event) -> String {
+        let pushes = StreamPush.pushes(for: shown, matches: matches, table: table)
+        var out = ""
+        for (n, push) in pushes.enumerated() {
+            let target = table.targets[table.targetIndex(named: push.stream)!]
+            let path = target.stream?.path ?? ""
+            out += "\nstream \(n + 1) of \(pushes.count): target '\(push.stream)' at \(path), to clients of group '\(push.group)' and of every group (priority \(push.priority.rawValue))\n"
+            out += #"{"kind":"event","id":"<seq>","# + String(decoding: push.tail, as: UTF8.self) + "\n"
         }
         return out
     }
