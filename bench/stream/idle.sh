@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Webhooks beside idle stream clients: wrk posts signed events (random UUID ids, each stored and pushed
 # to a stream target) at 64 connections, alternating rounds without and with IDLE idle WebSocket
-# clients plus one subscribed client that never reads. Reports req/s, p99 and the server's peak RSS
+# clients (each on a group that gets nothing) plus one client of every group that never reads. Reports req/s, p99 and the server's peak RSS
 # for each, three rounds each. hookrouter on core 0; wrk and the clients on core 1.
 # Usage: bench/stream/idle.sh [IDLE] [SECONDS]   (needs: wrk python3)
 set -euo pipefail
