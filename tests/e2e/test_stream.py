@@ -39,6 +39,8 @@ targets:
       path: /ws/slow
       auth: { bearer: "%(bearer)s" }
       queue: 16
+  tiny-ui:
+    stream: { path: /ws/tiny, auth: { bearer: "%(bearer)s" }, max_clients: 2 }
   recent-ui:
     stream:
       path: /ws/recent
@@ -216,6 +218,24 @@ class WebSocketStreams(StreamCase):
         delivered = sum(1 for m in messages if m["kind"] == "event")
         self.assertEqual(delivered + dropped, 200)
         self.assertIn('hookrouter_stream_messages_total{stream="slow-ui",outcome="dropped"} %d' % dropped, self.metrics())
+
+    def test_a_full_stream_answers_503_and_frees_its_place_when_a_client_leaves(self):
+        first = connect(self.url("/ws/tiny", token=BEARER))
+        second = connect(self.url("/ws/tiny", token=BEARER))
+        with self.assertRaises(InvalidStatus) as caught:
+            connect(self.url("/ws/tiny", token=BEARER)).close()
+        self.assertEqual(caught.exception.response.status_code, 503)
+        first.close()
+        deadline = time.time() + 5
+        while True:
+            try:
+                connect(self.url("/ws/tiny", token=BEARER)).close()
+                break
+            except InvalidStatus:
+                self.assertLess(time.time(), deadline, "the closed client's place was never freed")
+                time.sleep(0.05)
+        second.close()
+        self.order()  # webhooks were served throughout
 
     def test_events_older_than_the_replay_window_are_reported_as_a_gap(self):
         old = self.order(topic="recent")
