@@ -155,6 +155,18 @@ class WebSocketStreams(StreamCase):
                 ws.recv(timeout=0.5)
         self.assertIn('hookrouter_stream_messages_total{stream="stock-ui",outcome="replayed"} 5', self.metrics())
 
+    def test_a_backlog_larger_than_the_queue_is_replayed_whole(self):
+        # slow-ui holds 16 messages per client. 100 events of 60 KB (6 MB, more than the kernel's
+        # buffers take) replayed to a client that reads late: read in queue-sized steps, none dropped.
+        sent = [self.order(topic="bulk", pad="x" * 60000) for _ in range(100)]
+        s = raw_upgrade(self.router.port, "/ws/slow?after=0&token=" + BEARER, rcvbuf=4096)
+        time.sleep(1)
+        s.settimeout(3)
+        got = [json.loads(p) for op, p in read_frames(s, until_close=False) if op == 0x1]
+        s.close()
+        self.assertEqual([m["kind"] for m in got], ["event"] * 100)
+        self.assertEqual([m["event_id"] for m in got], sent)
+
     def test_an_idle_client_is_closed_and_pings_keep_a_live_one(self):
         # The library answers pings: a 1 s ping keeps it past the 3 s idle timeout.
         with connect(self.url(token=BEARER)) as ws:

@@ -192,7 +192,7 @@ final class StreamHub: @unchecked Sendable {
         c.catchingUp = up
         reader.submit(StreamReplayReader.Request(client: c.id, stream: c.stream, groups: c.grant.groups, after: up.after, upTo: liveEdge,
                                                  windowStart: WallClock.now().milliseconds - c.settings.replayWindowMilliseconds,
-                                                 checkWindow: up.first))
+                                                 checkWindow: up.first, maxMessages: max(c.settings.queueMessages - c.waiting - 1, 1)))
     }
 
     private func take(_ chunk: StreamReplayReader.Chunk) {

@@ -16,6 +16,8 @@ final class StreamReplayReader: Sendable {
         let windowStart: Int64
         /// The first read of a client: also says whether events before the window were missed.
         let checkWindow: Bool
+        /// Messages to return at most: the room in the client's queue, so a read never makes it drop.
+        let maxMessages: Int
     }
 
     struct Chunk: Sendable {
@@ -92,7 +94,8 @@ final class StreamReplayReader: Sendable {
             var messages: [(Int64, StreamPush)] = []
             var rows = 0
             var through = after
-            while try range.step() {
+            var full = false
+            while !full, try range.step() {
                 rows += 1
                 through = range.int64(0)
                 guard case .success(let stored) = DeliveryReader.storedEvent(range, codec: codec),
@@ -103,8 +106,9 @@ final class StreamReplayReader: Sendable {
                 where r.groups == nil || r.groups!.contains(push.group) {
                     messages.append((through, push))
                 }
+                full = messages.count >= r.maxMessages
             }
-            let end = rows < rowsPerChunk
+            let end = !full && rows < rowsPerChunk
             return Chunk(client: r.client, messages: messages, readThrough: end ? r.upTo : through, reachedEnd: end, gapSkippedThrough: gap, error: nil)
         } catch {
             return Chunk(client: r.client, messages: [], readThrough: after, reachedEnd: false, gapSkippedThrough: gap, error: error.description)
