@@ -1,5 +1,5 @@
 extension ConfigCompiler {
-    static let settingsKeys = ["listen", "admin", "retention", "dedup_window", "store_key", "http"]
+    static let settingsKeys = ["listen", "admin", "retention", "dedup_window", "store_key", "http", "subscriptions"]
     static let httpKeys = ["header_timeout", "body_timeout", "keepalive_timeout", "max_connections", "max_buffered_bodies"]
 
     func compileSettings(_ pairs: [(YAMLPair, ConfigFile)]) -> Settings {
@@ -50,6 +50,29 @@ extension ConfigCompiler {
                         context.error("value", "'max_buffered_bodies' of settings.http must be above zero", at: http.value("max_buffered_bodies")?.location)
                     }
                 }
+            case "subscriptions":
+                guard let subs = reader.mapping("subscriptions", subject: "settings.subscriptions") else { break }
+                subs.checkKeys(["file", "secrets", "sources", "allow_http", "allow_networks"])
+                if let file = subs.string("file") {
+                    if file.isEmpty || file.contains("/") || !ConfigFile.isRouteFile(file) {
+                        context.error("value", "'file' of settings.subscriptions is a file name in the config directory ending in .yaml, found '\(file)'", at: subs.value("file")?.location)
+                    } else {
+                        settings.subscriptions.file = file
+                    }
+                }
+                if let dir = subs.string("secrets") {
+                    if dir.hasPrefix("/") { settings.subscriptions.secretsDirectory = dir } else {
+                        context.error("value", "'secrets' of settings.subscriptions must be an absolute directory, found '\(dir)'", at: subs.value("secrets")?.location)
+                    }
+                }
+                settings.subscriptions.sources = subs.strings("sources")?.map(\.0)
+                var allowed: [CIDR] = []
+                for (text, place) in subs.strings("allow_networks") ?? [] {
+                    if let c = CIDR(text) { allowed.append(c) } else {
+                        context.error("value", "'\(text)' in allow_networks of settings.subscriptions is not an address or CIDR range", at: place)
+                    }
+                }
+                settings.subscriptions.outbound = OutboundPolicy(allowed: allowed, allowHTTP: subs.bool("allow_http") ?? false)
             default:
                 break
             }

@@ -34,7 +34,7 @@ extension ConfigCompiler {
                                       maxClients: stream.int("max_clients", range: 1...1_000_000) ?? defaults.maxClients,
                                       pollMilliseconds: max(stream.duration("poll_timeout") ?? defaults.pollMilliseconds, 1))
         return Target(name: d.name, index: index, url: "", method: "GET", timeoutMilliseconds: 1, headers: [], sign: nil, retry: .schedule([]),
-                      concurrency: 1, rateLimit: nil, circuit: CircuitSettings(), stream: settings, location: d.nameLocation)
+                      concurrency: 1, rateLimit: nil, circuit: CircuitSettings(), stream: settings, guarded: false, location: d.nameLocation)
     }
 
     /// `auth: none`, or `{ token_secret: <secret or list>, bearer: <secret or list> }` (one at least).

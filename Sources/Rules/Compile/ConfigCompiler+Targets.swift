@@ -5,7 +5,7 @@ extension ConfigCompiler {
                                   "x-hookrouter-delivery-id", "x-hookrouter-attempt", "x-webhook-signature", "webhook-id",
                                   "webhook-timestamp", "webhook-signature"]
 
-    func compileTargets(_ declarations: [Declaration]) -> [Target] {
+    func compileTargets(_ declarations: [Declaration], outbound: OutboundPolicy) -> [Target] {
         var targets: [Target] = []
         for d in unique(declarations) {
             let subject = "target '\(d.name)'"
@@ -15,7 +15,9 @@ extension ConfigCompiler {
                 continue
             }
             reader.checkKeys(Self.targetKeys)
-            let url = reader.string("url", required: true).flatMap { checkURL($0, reader: reader, subject: subject) }
+            let url = reader.string("url", required: true).flatMap {
+                checkURL($0, reader: reader, subject: d.guarded ? "subscription '\(d.name)'" : subject, guarded: d.guarded ? outbound : nil)
+            }
             let method = reader.choice("method", ["POST", "PUT", "PATCH"]) ?? "POST"
             let timeout = reader.duration("timeout") ?? 10_000
             if timeout == 0 { context.error("value", "'timeout' of \(subject) must be above zero", at: reader.value("timeout")?.location) }
@@ -42,7 +44,7 @@ extension ConfigCompiler {
             targets.append(Target(name: d.name, index: targets.count, url: url, method: method, timeoutMilliseconds: max(timeout, 1),
                                   headers: headers, sign: sign, retry: retry, concurrency: concurrency,
                                   rateLimit: reader.rate("rate_limit"), circuit: compileCircuit(reader, subject: subject),
-                                  stream: nil, location: d.nameLocation))
+                                  stream: nil, guarded: d.guarded, location: d.nameLocation))
         }
         return targets
     }
@@ -57,7 +59,7 @@ extension ConfigCompiler {
         return settings
     }
 
-    private func checkURL(_ url: String, reader: MappingReader, subject: String) -> String? {
+    private func checkURL(_ url: String, reader: MappingReader, subject: String, guarded: OutboundPolicy?) -> String? {
         let place = reader.value("url")?.location
         let lower = url.lowercased()
         let scheme = lower.hasPrefix("https://") ? "https" : lower.hasPrefix("http://") ? "http" : nil
@@ -78,7 +80,9 @@ extension ConfigCompiler {
             context.error("value", "'url' of \(subject) has no host or holds a space: '\(url)'", at: place)
             return nil
         }
-        if scheme == "http", !ListenAddress.isLoopback(host: host) {
+        if let guarded {
+            checkGuardedURL(url, host: host, policy: guarded, subject: subject, at: place)
+        } else if scheme == "http", !ListenAddress.isLoopback(host: host) {
             context.warning("plain-http", "\(subject) sends to '\(host)' over plain http://; events and signatures cross the network unencrypted, use https://", at: place)
         }
         return url

@@ -24,7 +24,7 @@ public struct ConfigFile: Sendable {
 
 /// Compiles route files into a `RouteTable`, collecting every diagnostic before failing.
 public struct ConfigCompiler {
-    public static let topLevelKeys = ["settings", "sources", "targets", "routes", "tests"]
+    public static let topLevelKeys = ["settings", "sources", "targets", "routes", "tests", "subscriptions"]
 
     let catalog: AdapterCatalog
     let context: ConfigContext
@@ -48,6 +48,8 @@ public struct ConfigCompiler {
         let nameLocation: SourceLocation
         let node: YAMLNode
         let file: ConfigFile
+        /// A target from a subscription: its URL is untrusted (https, outbound policy).
+        var guarded = false
     }
 
     struct Declarations {
@@ -56,6 +58,7 @@ public struct ConfigCompiler {
         var targets: [Declaration] = []
         var routes: [Declaration] = []
         var tests: [Declaration] = []
+        var subscriptions: [Declaration] = []
     }
 
     func run(_ files: [ConfigFile]) -> RouteTable? {
@@ -68,19 +71,21 @@ public struct ConfigCompiler {
             top.checkKeys(Self.topLevelKeys)
             collect(top, file: file, into: &declared)
         }
+        let settings = compileSettings(declared.settings)
+        rejectDuplicates(declared.subscriptions, kind: "subscription")
+        let subscriptions = desugarSubscriptions(unique(declared.subscriptions), settings: settings, declared: &declared)
         rejectDuplicates(declared.sources, kind: "source")
         rejectDuplicates(declared.targets, kind: "target")
         rejectDuplicates(declared.routes, kind: "route")
         rejectDuplicates(declared.tests, kind: "test")
 
-        let settings = compileSettings(declared.settings)
-        let targets = compileTargets(declared.targets)
+        let targets = compileTargets(declared.targets, outbound: settings.subscriptions.outbound)
         let sources = compileSources(declared.sources)
         checkStreamPaths(targets: targets, sources: sources)
         let routes = compileRoutes(declared.routes, sources: sources, targets: targets, declared: declared)
         let tests = compileTests(declared.tests, sources: sources, targets: targets, declared: declared)
         warnAboutRoutes(routes, sources: sources)
-        return RouteTable(settings: settings, sources: sources, targets: targets, routes: routes, tests: tests)
+        return RouteTable(settings: settings, sources: sources, targets: targets, routes: routes, tests: tests, subscriptions: subscriptions)
     }
 
     private func collect(_ top: MappingReader, file: ConfigFile, into declared: inout Declarations) {
@@ -94,7 +99,7 @@ public struct ConfigCompiler {
                 if key == "sources" { declared.sources.append(d) } else { declared.targets.append(d) }
             }
         }
-        for key in ["routes", "tests"] {
+        for key in ["routes", "tests", "subscriptions"] {
             guard let section = top.value(key) else { continue }
             guard let items = section.sequence else {
                 context.error("type", "'\(key)' must be a list (each item starts with '- name: …'), found \(section.kindName)", at: section.location)
@@ -102,9 +107,14 @@ public struct ConfigCompiler {
             }
             for item in items {
                 guard let reader = MappingReader(item, subject: "an item of '\(key)'", context: context) else { continue }
-                guard let nameNode = reader.require("name"), let name = reader.text(of: nameNode, what: "'name'") else { continue }
+                let nameKey = key == "subscriptions" ? "id" : "name"
+                guard let nameNode = reader.require(nameKey), let name = reader.text(of: nameNode, what: "'\(nameKey)'") else { continue }
                 let d = Declaration(name: name, nameLocation: nameNode.location, node: item, file: file)
-                if key == "routes" { declared.routes.append(d) } else { declared.tests.append(d) }
+                switch key {
+                case "routes": declared.routes.append(d)
+                case "tests": declared.tests.append(d)
+                default: declared.subscriptions.append(d)
+                }
             }
         }
     }

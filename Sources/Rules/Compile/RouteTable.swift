@@ -8,6 +8,7 @@ public final class RouteTable: Sendable {
     public let targets: [Target]
     public let routes: [Route]
     public let tests: [TestCase]
+    public let subscriptions: [Subscription]
 
     private let sourceIndexByName: [String: Int]
     private let targetIndexByName: [String: Int]
@@ -32,8 +33,9 @@ public final class RouteTable: Sendable {
         public let target: Int
     }
 
-    init(settings: Settings, sources: [Source], targets: [Target], routes: [Route], tests: [TestCase]) {
+    init(settings: Settings, sources: [Source], targets: [Target], routes: [Route], tests: [TestCase], subscriptions: [Subscription] = []) {
         self.settings = settings
+        self.subscriptions = subscriptions
         self.sources = sources
         self.targets = targets
         self.routes = routes

@@ -16,6 +16,22 @@ public struct Settings: Sendable {
     public var keepAliveTimeoutMilliseconds: Int64?
     public var maxConnections: Int?
     public var maxBufferedBodyBytes: Int?
+    /// `subscriptions:` of settings: the file the subscriptions API owns and what its targets may do.
+    public var subscriptions = SubscriptionSettings()
+
+    public init() {}
+}
+
+/// `settings.subscriptions`.
+public struct SubscriptionSettings: Sendable {
+    /// The file in the config directory the API writes (and only it).
+    public var file = "90-subscriptions.yaml"
+    /// Where the API writes secrets (mode 0600); nil: `<data>/secrets`.
+    public var secretsDirectory: String?
+    /// Sources a subscription without `from` takes events from; nil: every source.
+    public var sources: [String]?
+    /// Where subscription targets may connect.
+    public var outbound = OutboundPolicy()
 
     public init() {}
 }

@@ -14,6 +14,9 @@ public struct Target: Sendable {
     public let circuit: CircuitSettings
     /// Set for a stream target: pushed to connected clients, not sent to `url` (which is empty).
     public let stream: StreamSettings?
+    /// Created through the subscriptions API: its URL is untrusted, so every address it resolves to
+    /// is checked against `settings.subscriptions.allow_networks` and the blocked ranges at connect time.
+    public let guarded: Bool
     public let location: SourceLocation
 
     public enum Signing: Sendable {
