@@ -19,6 +19,8 @@ final class AdminHandler: HTTPHandler {
         /// Where an injected event's stream pushes go once it is stored.
         let streams: StreamHub
         let streamMetrics: StreamMetrics
+        /// Edits the subscriptions file.
+        let subscriptions: SubscriptionService
     }
 
     let context: Context
@@ -83,6 +85,9 @@ final class AdminHandler: HTTPHandler {
         func deliveryID(_ text: String) throws(AdminFailure) -> Int64 {
             guard let id = Int64(text), id > 0 else { throw .notFound("delivery ids are positive numbers, not '\(text)'; list them with GET /api/deliveries") }
             return id
+        }
+        if parts.count >= 3, parts[1] == "api", parts[2] == "subscriptions" {
+            return try subscriptions(request, parts: parts.dropFirst(3).filter { !$0.isEmpty }, table: table, responder: responder)
         }
         switch (method, parts.count >= 3 ? Array(parts[1...]) : []) {
         case ("GET", ["api", "deliveries"]):

@@ -82,6 +82,8 @@ struct TestDelivery: Sendable {
     let type: String
     let sourceName: String
     let target: Target
+    /// Where the target may connect when it is untrusted (a subscription): checked as in deliveries.
+    let outbound: OutboundPolicy?
     /// The route that renders the body; nil when no route sends to the target (`body: raw`).
     let routeName: String?
     let mode: BodyMode
@@ -101,6 +103,7 @@ struct TestDelivery: Sendable {
         self.now = now
         sourceName = source.map { table.sources[$0].name } ?? "hookrouter"
         target = table.targets[t]
+        outbound = target.guarded ? table.settings.subscriptions.outbound : nil
         routeName = route.map { table.routes[$0].name }
         mode = route.map { table.routes[$0].body } ?? .raw
         let event = Self.event(id: id, source: sourceName, type: type, body: body ?? Self.defaultBody(id: id, type: type, now: now), now: now)
@@ -109,7 +112,7 @@ struct TestDelivery: Sendable {
 
     /// Sends now and waits for the answer: blocks the caller for at most the target's timeout.
     func send() -> Outcome {
-        Self.send(request, target: target, now: now)
+        Self.send(request, target: target, now: now, outbound: outbound)
     }
 
     /// The first route that sends to `target` (from `source`, when given), preferring one that takes `type`.
@@ -161,13 +164,13 @@ struct TestDelivery: Sendable {
 
     /// Sends with libcurl's easy interface, blocking for at most the target's timeout. The request is
     /// set up by the engine's `Transfer`, so options, headers and limits are the engine's own.
-    static func send(_ request: OutboundRequest, target: Target, now: Timestamp) -> Outcome {
+    static func send(_ request: OutboundRequest, target: Target, now: Timestamp, outbound: OutboundPolicy? = nil) -> Outcome {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         let placeholder = QueuedDelivery(id: 0, eventSeq: 0, route: "", target: target.name, attempts: 0,
                                          dueMilliseconds: now.milliseconds, event: nil)
         let started = MonotonicClock.milliseconds()
         guard let transfer = Transfer(request: request, delivery: placeholder, attempt: 1, timeoutMilliseconds: target.timeoutMilliseconds,
-                                      now: now, monotonic: started, pool: EasyHandlePool(capacity: 0)) else {
+                                      now: now, monotonic: started, pool: EasyHandlePool(capacity: 0), outbound: outbound) else {
             return Outcome(result: .failed("libcurl could not start a request"), milliseconds: 0, response: [])
         }
         let code = curl_easy_perform(transfer.easy)

@@ -284,7 +284,8 @@ final class DeliveryEngine: @unchecked Sendable {
         let request = OutboundRequest(event: event, route: route, target: target,
                                       deliveryId: String(d.id), attempt: attempt, now: startedAt)
         guard let transfer = Transfer(request: request, delivery: d, attempt: attempt, timeoutMilliseconds: target.timeoutMilliseconds,
-                                      now: startedAt, monotonic: MonotonicClock.milliseconds(), pool: handles) else {
+                                      now: startedAt, monotonic: MonotonicClock.milliseconds(), pool: handles,
+                                      outbound: target.guarded ? table.settings.subscriptions.outbound : nil) else {
             lane.queue.push(d)  // libcurl could not allocate: try again on the next turn
             return false
         }

@@ -1,5 +1,8 @@
 import CCurl
 import Rules
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One HTTP request in flight on the libcurl multi handle, with the buffers libcurl points into.
 /// libcurl calls back with this object's pointer (`Unmanaged`) in the userdata slots. The easy handle
@@ -17,15 +20,19 @@ final class Transfer {
     /// The first `responseLimit` bytes of the answer.
     private(set) var response: [UInt8] = []
     private(set) var retryAfter: String?
+    /// Where an untrusted target may connect (nil: anywhere), and why a connection was refused.
+    private let outbound: OutboundPolicy?
+    fileprivate(set) var refusal: String?
     /// libcurl writes its detailed error text here.
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
     static let responseLimit = 1024
 
     init?(request: OutboundRequest, delivery: QueuedDelivery, attempt: Int, timeoutMilliseconds: Int64, now: Timestamp, monotonic: Int64,
-          pool: EasyHandlePool) {
+          pool: EasyHandlePool, outbound: OutboundPolicy? = nil) {
         guard let easy = pool.take() else { return nil }
         self.easy = easy
+        self.outbound = outbound
         self.pool = pool
         self.delivery = delivery
         self.attempt = attempt
@@ -76,6 +83,41 @@ final class Transfer {
         }
         hr_curl_setopt_ptr(easy, CURLOPT_WRITEFUNCTION, unsafeBitCast(write, to: UnsafeRawPointer.self))
         hr_curl_setopt_ptr(easy, CURLOPT_HEADERFUNCTION, unsafeBitCast(header, to: UnsafeRawPointer.self))
+        // An untrusted target's every resolved address is checked as libcurl opens the socket, so a name
+        // that resolves (or rebinds) to this machine or its networks is refused after DNS, not before.
+        if let outbound {
+            hr_curl_setopt_ptr(easy, CURLOPT_PROTOCOLS_STR, outbound.allowHTTP ? "http,https" : "https")
+            hr_curl_setopt_ptr(easy, CURLOPT_OPENSOCKETDATA, me)
+            hr_curl_setopt_ptr(easy, CURLOPT_OPENSOCKETFUNCTION, unsafeBitCast(Transfer.openSocket, to: UnsafeRawPointer.self))
+        } else {
+            hr_curl_setopt_ptr(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+            hr_curl_setopt_ptr(easy, CURLOPT_OPENSOCKETFUNCTION, nil)  // the pooled handle may have had one
+        }
+    }
+
+    /// libcurl's open-socket hook for untrusted targets: refuses a blocked address (CURL_SOCKET_BAD, and
+    /// the reason kept for the attempt's error), else opens the socket as libcurl would.
+    private static let openSocket: @convention(c) (UnsafeMutableRawPointer?, curlsocktype, UnsafeMutablePointer<curl_sockaddr>?) -> curl_socket_t = { user, _, address in
+        guard let user, let address else { return CURL_SOCKET_BAD }
+        let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+        let family = address.pointee.family
+        let offset = MemoryLayout<curl_sockaddr>.offset(of: \.addr)!
+        let raw = UnsafeRawPointer(address) + offset
+        var bytes: [UInt8] = []
+        if family == AF_INET {
+            bytes = withUnsafeBytes(of: raw.load(as: sockaddr_in.self).sin_addr) { Array($0) }
+        } else if family == AF_INET6 {
+            bytes = withUnsafeBytes(of: raw.load(as: sockaddr_in6.self).sin6_addr) { Array($0) }
+        }
+        guard !bytes.isEmpty else {
+            transfer.refusal = "an address of family \(family) (only IPv4 and IPv6 are allowed)"
+            return CURL_SOCKET_BAD
+        }
+        if let why = transfer.outbound?.refusal(bytes) {
+            transfer.refusal = why
+            return CURL_SOCKET_BAD
+        }
+        return socket(family, address.pointee.socktype | Int32(SOCK_CLOEXEC.rawValue), address.pointee.protocol)
     }
 
     deinit {
@@ -101,6 +143,7 @@ final class Transfer {
     /// The attempt's result once libcurl says the transfer is done.
     func result(_ code: CURLcode) -> AttemptResult {
         guard code == CURLE_OK else {
+            if let refusal { return .failed("refused to connect: \(refusal), and this target is untrusted (created through the subscriptions API; settings.subscriptions.allow_networks can allow it)") }
             let detail = String(cString: UnsafePointer(errorBuffer))
             let text = String(cString: curl_easy_strerror(code))
             return .failed(detail.isEmpty ? text : detail)  // the buffer is the more precise of the two

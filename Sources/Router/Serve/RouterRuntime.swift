@@ -76,7 +76,9 @@ final class RouterRuntime {
         reloader = Reloader(directory: configDirectory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName)
         adminServer = HTTPServer(handler: AdminHandler(AdminHandler.Context(
             config: config, reloader: reloader, store: store, ingestMetrics: ingestMetrics, deliveryMetrics: deliveryMetrics, token: adminToken,
-            queries: adminStore, inbox: inbox, streams: streams, streamMetrics: streamMetrics)))
+            queries: adminStore, inbox: inbox, streams: streams, streamMetrics: streamMetrics,
+            subscriptions: SubscriptionService(configDirectory: configDirectory, reloader: reloader, config: config,
+                                               dataDirectory: FileSystem.absolute(data.path)))))
         do {
             try server.bind(host: listen.host, port: listen.port)
             try adminServer.bind(host: admin.host, port: admin.port)

@@ -43,6 +43,54 @@ enum FileSystem {
         return rename(temp, path) == 0
     }
 
+    /// Replaces a file durably: a hidden temp file in the same directory (never read as a route file),
+    /// written and fsynced, renamed over the file, then the directory fsynced, so after a crash the
+    /// file is the old one or the new one, whole.
+    static func writeDurably(_ path: String, _ bytes: [UInt8], mode: mode_t) -> Bool {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temp = directory + "/." + name + "." + String(getpid()) + ".tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { return false }
+        var offset = 0
+        var ok = true
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                ok = false
+                break
+            }
+            offset += n
+        }
+        if ok { ok = fsync(fd) == 0 }
+        fchmod(fd, mode)
+        close(fd)
+        guard ok, rename(temp, path) == 0 else {
+            unlink(temp)
+            return false
+        }
+        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
+        }
+        return true
+    }
+
+    /// The absolute, resolved form of an existing path (the path itself when it cannot be resolved).
+    static func absolute(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
     /// Names in a directory (not `.`/`..`), or nil when it cannot be listed.
     static func list(_ directory: String) -> [String]? {
         guard let dir = opendir(directory) else { return nil }
