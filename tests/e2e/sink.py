@@ -10,8 +10,9 @@ import time
 class Sink:
     """`with Sink() as sink:` or `start()`/`stop()`. `sink.url(path)` is what a target points at."""
 
-    def __init__(self, default_status=200):
+    def __init__(self, default_status=200, host="127.0.0.1"):
         self.default_status = default_status
+        self.host = host
         self.statuses = {}          # path -> status answered from now on
         self.sequences = {}         # path -> [(status, headers)] answered in turn; the last one repeats
         self.delay = {}             # path -> seconds to sleep before answering
@@ -62,7 +63,7 @@ class Sink:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = None
@@ -76,7 +77,7 @@ class Sink:
         return self.statuses.get(path, self.default_status), {}
 
     def url(self, path="/"):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
+        return "http://%s:%d%s" % (self.host, self.port, path)
 
     def answer(self, path, status):
         """From now on, requests to `path` are answered `status`."""
