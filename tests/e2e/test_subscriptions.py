@@ -139,6 +139,59 @@ class Lifecycle(SubscriptionCase):
         self.assertEqual(sub["name"], "x")
 
 
+class FiscalSystemMount(SubscriptionCase):
+    """/api/webhooks/ with the fiscal system's own field names, as its clients send them."""
+
+    def test_the_portuguese_mount_creates_lists_updates_tests_logs_counts_and_deletes(self):
+        status, _, made = self.api("POST", "/api/webhooks/", {
+            "nome": "ERP Contábil", "url": self.sink.url("/fiscal"), "eventos": "nfe_importada,cte_importado", "ativo": True,
+            "secret_key": "chave-do-cliente", "headers_customizados": {"X-Empresa": "77"}})
+        self.assertEqual(status, 201, made)
+        wid = made["id"]
+        self.assertEqual((made["nome"], made["eventos"], made["ativo"], made["timeout"], made["retry_count"]),
+                         ("ERP Contábil", "nfe_importada,cte_importado", True, 30, 3))
+        self.assertEqual(made["headers_customizados"], {"X-Empresa": "<oculto>"})
+        self.assertNotIn("secret_key", made)
+        self.assertEqual((made["ultima_execucao"], made["total_execucoes"], made["total_erros"]), (None, 0, 0))
+        self.assertIn('"X-Empresa": "77"', self.yaml().replace("X-Empresa:", '"X-Empresa":'))
+
+        self.post_event("compat-1", "cte_importado")
+        self.sink.wait_for(1, "/fiscal")
+        req = self.sink.received("/fiscal")[0]
+        self.assertEqual(req["headers"]["x-webhook-signature"], hmac.new(b"chave-do-cliente", req["body"], hashlib.sha256).hexdigest())
+        deadline = time.time() + 5  # the attempt is in the log once the engine has settled it (milliseconds)
+        while True:
+            status, _, listed = self.api("GET", "/api/webhooks/")
+            if listed[0]["ultima_execucao"] is not None or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(status, 200)
+        self.assertEqual([(w["id"], w["total_execucoes"], w["total_erros"]) for w in listed], [(wid, 1, 0)])
+        self.assertIsNotNone(listed[0]["ultima_execucao"])
+
+        # A client sends the whole object back, read-only fields and hidden header values included.
+        back = dict(listed[0], ativo=False, timeout=12)
+        status, _, changed = self.api("PUT", "/api/webhooks/%s/" % wid, back)
+        self.assertEqual((status, changed["ativo"], changed["timeout"]), (200, False, 12), changed)
+        self.assertIn('"77"', self.yaml(), "the hidden header value was kept")
+
+        status, _, tested = self.api("POST", "/api/webhooks/%s/testar/" % wid)
+        self.assertEqual((status, tested["sucesso"], tested["status_code"]), (200, True, 200), tested)
+        status, _, logs = self.api("GET", "/api/webhooks/%s/logs/" % wid)
+        self.assertEqual(status, 200)
+        self.assertTrue(any(l["sucesso"] for l in logs))
+        self.assertTrue(all(set(l) >= {"data_execucao", "status_code", "sucesso", "tempo_resposta_ms", "erro", "tentativa"} for l in logs))
+        status, _, stats = self.api("GET", "/api/webhooks/estatisticas/")
+        self.assertEqual((status, stats["total_webhooks"], stats["webhooks_ativos"], stats["total_execucoes"], stats["taxa_sucesso"]),
+                         (200, 1, 0, 1, 100))
+        status, _, _ = self.api("DELETE", "/api/webhooks/%s/" % wid)
+        self.assertEqual(status, 204)
+        self.assertEqual(self.api("GET", "/api/webhooks/")[2], [])
+        status, _, answer = self.api("POST", "/api/webhooks/", {"nome": "x", "url": self.sink.url("/x"), "eventos": "a", "cor": "azul"})
+        self.assertEqual(status, 422)
+        self.assertIn("cor", answer["detail"])
+
+
 class Concurrency(SubscriptionCase):
     def test_ten_concurrent_writers_lose_nothing(self):
         results = []

@@ -89,6 +89,9 @@ final class AdminHandler: HTTPHandler {
         if parts.count >= 3, parts[1] == "api", parts[2] == "subscriptions" {
             return try subscriptions(request, parts: parts.dropFirst(3).filter { !$0.isEmpty }, table: table, responder: responder)
         }
+        if parts.count >= 3, parts[1] == "api", parts[2] == "webhooks" {
+            return try webhooks(request, parts: parts.dropFirst(3).filter { !$0.isEmpty }, table: table, responder: responder)
+        }
         switch (method, parts.count >= 3 ? Array(parts[1...]) : []) {
         case ("GET", ["api", "deliveries"]):
             return try listDeliveries(query, store: context.queries)

@@ -12,7 +12,11 @@ struct AdminQuery {
     private(set) var values: [String: String] = [:]
 
     init(_ head: HTTPRequestHead) {
-        for (key, value) in Self.pairs(head.target) { values[key] = value }
+        self.init(target: head.target)
+    }
+
+    init(target: String) {
+        for (key, value) in Self.pairs(target) { values[key] = value }
     }
 
     /// A request target's query parameters in order, decoded; a repeated key comes as often as it is given.

@@ -9,6 +9,11 @@ extension AdminHandler {
     static let maxTestsInFlight = 4
 
     func targetLog(_ name: String, query: AdminQuery, store: AdminStore, table: RouteTable) throws(AdminFailure) -> HTTPResponse {
+        AdminAnswer.json(.object(try targetLogPage(name, query: query, store: store, table: table)))
+    }
+
+    /// `{target, items, next_cursor}`: one page of the target's attempt log, redacted.
+    func targetLogPage(_ name: String, query: AdminQuery, store: AdminStore, table: RouteTable) throws(AdminFailure) -> JSONObject {
         let limit: Int
         var cursor: StoreQueries.LogCursor?
         do throws(AdminQuery.Invalid) {
@@ -41,13 +46,14 @@ extension AdminHandler {
             secretsByEvent[row.eventSeq] = secrets
             return Self.attemptJSON(row, secrets: secrets, withDelivery: true)
         }
-        return AdminAnswer.json(.object(JSONObject([("target", .string(name)), ("items", .array(items)), ("next_cursor", next)])))
+        return JSONObject([("target", .string(name)), ("items", .array(items)), ("next_cursor", next)])
     }
 
     /// Sends a test event now, built and sent by the code `hookrouter send` uses. The send runs on a
     /// thread of its own and answers through the responder, so the admin loop never waits on a target;
     /// at most `maxTestsInFlight` run at once. Body: optional `{"type"?, "source"?, "data"?}`.
-    func testTarget(_ name: String, body: [UInt8], table: RouteTable, responder: Responder) throws(AdminFailure) -> HTTPResponse? {
+    func testTarget(_ name: String, body: [UInt8], table: RouteTable, responder: Responder,
+                    shape: @escaping @Sendable (TestDelivery, TestDelivery.Outcome) -> JSONValue = AdminHandler.testJSON) throws(AdminFailure) -> HTTPResponse? {
         guard let t = table.targetIndex(named: name) else {
             let known = table.targets.map(\.name)
             throw .notFound("no target '\(name)'\(Suggestion.hint(for: name, in: known)); targets are \(known.joined(separator: ", "))")
@@ -81,7 +87,7 @@ extension AdminHandler {
             slots.release()
             Log.info("test delivery sent by the admin API", ["target": test.target.name, "route": test.routeName ?? "", "source": test.sourceName,
                                                              "event_id": test.id, "status": outcome.statusText])
-            responder.respond(AdminAnswer.json(Self.testJSON(test, outcome)))
+            responder.respond(AdminAnswer.json(shape(test, outcome)))
         }
         return nil
     }
