@@ -23,6 +23,10 @@ public struct OutboundPolicy: Sendable {
 
     /// Why `address` (4 or 16 bytes; IPv4-mapped IPv6 counts as IPv4) is refused, or nil.
     public func refusal(_ address: [UInt8]) -> String? {
+        var address = address
+        if address.count == 16, address[0..<10].allSatisfy({ $0 == 0 }), address[10] == 0xFF, address[11] == 0xFF {
+            address = Array(address[12..<16])  // ::ffff:a.b.c.d is a.b.c.d, and is shown so
+        }
         if allowed.contains(where: { $0.contains(address) }) { return nil }
         for (network, why) in Self.blocked where network.contains(address) {
             return "\(IPAddress.format(address)) is a \(why) address"
