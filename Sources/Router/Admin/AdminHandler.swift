@@ -31,6 +31,7 @@ final class AdminHandler: HTTPHandler {
     }
 
     func decide(_ head: HTTPRequestHead, remoteAddress: String) -> HeadDecision {
+        if head.method == "GET" || head.method == "HEAD", let asset = Self.consoleAsset(head.path) { return .respond(asset) }
         if let token = context.token, head.path != "/healthz" {
             let given = head.header("authorization").flatMap { $0.hasPrefix("Bearer ") ? Array($0.utf8.dropFirst(7)) : nil } ?? []
             guard ConstantTime.equals(given, token.bytes) else {
@@ -105,11 +106,17 @@ final class AdminHandler: HTTPHandler {
             return try testTarget(p[2], body: request.body, table: table, responder: responder)
         case ("GET", ["api", "stats"]):
             return try stats(store: context.queries, table: table)
+        case ("GET", ["api", "stats", "minutes"]):
+            return try minuteStats(query)
+        case ("GET", ["api", "config"]):
+            return configView(table)
+        case ("POST", ["api", "deliveries", "replay"]):
+            return try bulkReplay(query)
         default:
             break
         }
         let known = ["/healthz", "/readyz", "/metrics", "/api/sources", "/api/targets", "/api/routes", "/api/events", "/api/reload",
-                     "/api/deliveries", "/api/stats"]
+                     "/api/deliveries", "/api/stats", "/api/stats/minutes", "/api/config", "/api/deliveries/replay"]
         let dynamic = (parts.count == 4 && parts[1] == "api" && parts[2] == "deliveries")
             || (parts.count == 5 && parts[1] == "api" && ((parts[2] == "deliveries" && parts[4] == "replay")
                                                           || (parts[2] == "targets" && (parts[4] == "logs" || parts[4] == "test"))))

@@ -12,6 +12,10 @@ final class Reloader: Sendable {
     private let state = Mutex((busy: false, again: false, count: 0, taken: 0, rejected: 0))
     /// Compile-and-swap runs one at a time, whoever asked (signal, inotify, admin API).
     private let serial = Mutex(())
+    /// The last reload's outcome, as `reload.json` holds it (nil before the first).
+    private let last = Mutex<JSONValue?>(nil)
+
+    var lastOutcome: JSONValue? { last.withLock { $0 } }
 
     init(directory: String, config: LiveConfig, statusFile: String? = nil) {
         self.directory = directory
@@ -92,13 +96,14 @@ final class Reloader: Sendable {
 
     /// `{"reloads":N,"taken":bool,"generation":G,"at":"…","diagnostics":[…]}`
     private func writeStatus(count: Int, _ outcome: (taken: Bool, diagnostics: [Diagnostic])) {
-        guard let statusFile else { return }
         var object = JSONObject()
         object["reloads"] = .number(JSONNumber(count))
         object["taken"] = .bool(outcome.taken)
         object["generation"] = .number(JSONNumber(config.generation))
         object["at"] = .string(WallClock.now().rfc3339)
         object["diagnostics"] = (try? JSONValue.parse(Array(DiagnosticRenderer.json(outcome.diagnostics).utf8))) ?? .array([])
+        last.withLock { $0 = .object(object) }
+        guard let statusFile else { return }
         if !FileSystem.write(statusFile, Array((JSONValue.object(object).serialized + "\n").utf8)) {
             Log.warn("cannot write the reload status file", ["path": statusFile])
         }

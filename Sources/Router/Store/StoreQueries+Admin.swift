@@ -250,7 +250,7 @@ extension StoreQueries {
         }
     }
 
-    private func each(_ sql: String, since: Int64?, _ row: (SQLiteStatement) -> Void) throws(SQLiteError) {
+    func each(_ sql: String, since: Int64?, _ row: (SQLiteStatement) -> Void) throws(SQLiteError) {
         let s = try db.prepare(sql)
         defer { s.reset() }
         if let since { s.bind(1, since) }
@@ -265,5 +265,28 @@ extension Optional where Wrapped == StoreQueries.LogCursor {
         s.bind(first, c.startedMilliseconds)
         s.bind(first + 1, c.deliveryID)
         s.bind(first + 2, c.attempt)
+    }
+}
+
+extension StoreQueries {
+    /// One minute of the overview chart: events received, deliveries they asked for, failed attempts.
+    struct Minute {
+        var events = 0
+        var deliveries = 0
+        var failed = 0
+    }
+
+    /// Per minute (ms since the epoch / 60000) since `since`: three range reads on indexed times, so
+    /// the cost is the window's rows, not the store's.
+    func minutes(since: Int64) throws(SQLiteError) -> [Int64: Minute] {
+        var out: [Int64: Minute] = [:]
+        try each("SELECT received_ms / 60000, count(*) FROM events WHERE received_ms >= ?1 GROUP BY 1", since: since) { out[$0.int64(0), default: Minute()].events = $0.int(1) }
+        try each("""
+            SELECT e.received_ms / 60000, sum(json_array_length(k.planned)) FROM events e JOIN event_keys k ON k.seq = e.seq
+            WHERE e.received_ms >= ?1 AND k.planned != '' GROUP BY 1
+            """, since: since) { out[$0.int64(0), default: Minute()].deliveries = $0.int(1) }
+        try each("SELECT started_ms / 60000, count(*) FROM attempts WHERE started_ms >= ?1 AND (status IS NULL OR status < 200 OR status >= 300) GROUP BY 1",
+                 since: since) { out[$0.int64(0), default: Minute()].failed = $0.int(1) }
+        return out
     }
 }
