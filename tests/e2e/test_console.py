@@ -3,6 +3,7 @@ headless Chromium over the DevTools protocol (test_stream_browser.DevTools). A s
 deliveries (bench/workload/preload.py), a target that fails once so a delivery dies; the test signs
 in (a wrong token first), finds the dead letter, replays it and sees it delivered, opens every page
 within a second and with no console error, and saves a screenshot of each to $HOOKROUTER_TEST_OUTPUT."""
+import json
 import os
 import shutil
 import subprocess
@@ -118,11 +119,77 @@ routes:
             self.assertNotIn("NaN", text, page)
             self.assertNotIn("undefined", text, page)
             self.browser.screenshot(os.path.join(self.output, "console-%s.png" % page))
+        # The live tail: an event stored now shows up, over the admin listener's event stream.
+        self.open("live")
+        self.browser.wait_for("document.getElementById('live-state').textContent === 'live'")
+        live = fiscal_body("35261145678901000175550010000012341000012400")
+        self.assertEqual(post(self.router.port, "/in/fiscal", live, {"X-Webhook-Signature": sign(live)})[0], 202)
+        row = self.browser.wait_for("(r => r && r.textContent)(document.querySelector('#live-rows tr'))")
+        self.assertIn("35261145678901000175550010000012341000012400", row)
+        self.assertIn("sink", row)
+        self.browser.screenshot(os.path.join(self.output, "console-live.png"))
         self.browser.call("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
         self.open("deliveries")
         self.browser.screenshot(os.path.join(self.output, "console-phone.png"))
         self.assertEqual(self.browser.console_errors, [])
         print("\nscreenshots: " + self.output)
+
+
+class LiveFeed(unittest.TestCase):
+    """GET /api/events/live on the admin listener: behind the token, summaries only, resumable."""
+
+    def setUp(self):
+        self.router = Router(config="""
+settings:
+  admin: { token: %s }
+sources:
+  fiscal: { adapter: hmac, path: /in/fiscal, secret: e2e-fiscal-secret, type: evento, id: { path: dados.chave } }
+targets:
+  sink: { url: "http://127.0.0.1:9/sink" }
+routes:
+  - { name: to-sink, from: fiscal, to: [sink] }
+""" % TOKEN).start()
+
+    def tearDown(self):
+        self.router.stop()
+
+    def events(self, response, n):
+        out, data = [], []
+        while len(out) < n:
+            line = response.fp.readline().decode().rstrip("\n")
+            if line.startswith("data: "):
+                data.append(line[6:])
+            elif line == "" and data:
+                out.append(json.loads("\n".join(data)))
+                data = []
+        return out
+
+    def post(self, chave):
+        body = fiscal_body(chave, extra=',"senha":"segredo-no-corpo"')
+        self.assertEqual(post(self.router.port, "/in/fiscal", body, {"X-Webhook-Signature": sign(body)})[0], 202)
+
+    def test_the_feed_needs_the_token_shows_no_body_and_resumes(self):
+        import http.client
+        c = http.client.HTTPConnection("127.0.0.1", self.router.admin_port, timeout=10)
+        c.request("GET", "/api/events/live")
+        self.assertEqual(c.getresponse().status, 401)
+        c.close()
+        c = http.client.HTTPConnection("127.0.0.1", self.router.admin_port, timeout=10)
+        c.request("GET", "/api/events/live", headers={"Authorization": "Bearer " + TOKEN})
+        r = c.getresponse()
+        self.assertEqual((r.status, r.getheader("Content-Type")), (200, "text/event-stream"))
+        self.post("feed-1")
+        self.post("feed-2")
+        got = self.events(r, 2)
+        c.close()
+        self.assertEqual([(m["event_id"], m["targets"]) for m in got], [("feed-1", ["sink"]), ("feed-2", ["sink"])])
+        self.assertNotIn("segredo", json.dumps(got))
+        self.post("feed-3")
+        c = http.client.HTTPConnection("127.0.0.1", self.router.admin_port, timeout=10)
+        c.request("GET", "/api/events/live", headers={"Authorization": "Bearer " + TOKEN, "Last-Event-ID": got[-1]["id"]})
+        resumed = self.events(c.getresponse(), 1)
+        c.close()
+        self.assertEqual(resumed[0]["event_id"], "feed-3")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ final class AdminHandler: HTTPHandler {
         let streamMetrics: StreamMetrics
         /// Edits the subscriptions file.
         let subscriptions: SubscriptionService
+        /// `GET /api/events/live`: every stored event as it is stored (on this listener's loop).
+        let feed: StreamHub
     }
 
     let context: Context
@@ -39,6 +41,7 @@ final class AdminHandler: HTTPHandler {
                                                   headers: [HTTPHeader("WWW-Authenticate", "Bearer")]))
             }
         }
+        if head.path == AdminFeed.path, head.method == "GET" { return liveFeed(head) }
         return .readBody(maxBody: 1 << 20)
     }
 
@@ -126,6 +129,22 @@ final class AdminHandler: HTTPHandler {
         throw .notFound("no admin endpoint at \(path)")
     }
 
+    /// `GET /api/events/live`: an event stream of every stored event (`after=` / `Last-Event-ID` resume).
+    private func liveFeed(_ head: HTTPRequestHead) -> HeadDecision {
+        let after: Int64?
+        do { after = try StreamRequest(head).after } catch { return .respond(error.response) }
+        guard context.feed.clientCount(stream: AdminFeed.stream) < AdminFeed.settings.maxClients else {
+            return .respond(AdminAnswer.error(503, "unavailable", "\(AdminFeed.settings.maxClients) live feeds are open already", headers: [HTTPHeader("Retry-After", "5")]))
+        }
+        let feed = context.feed, now = MonotonicClock.milliseconds()
+        return .stream(head: EventStreamSession.head) { channel in
+            let session = EventStreamSession(channel: channel, owner: feed, settings: AdminFeed.settings, now: now)
+            session.client = feed.register(stream: AdminFeed.stream, settings: AdminFeed.settings, grant: .init(groups: nil, expiresMilliseconds: nil),
+                                           after: after, transport: "sse", outlet: session)
+            return session
+        }
+    }
+
     /// `POST /api/events {source?, type, data}`: stores an event by hand and routes it like a received one.
     /// Without `source` it is routed as if every source had received it.
     private func inject(_ body: [UInt8], table: RouteTable, responder: Responder) -> HTTPResponse? {
@@ -161,11 +180,13 @@ final class AdminHandler: HTTPHandler {
         }
         let stored = StoredEvent(source: sourceName, eventID: id, type: type, time: now, receivedAt: now, contentType: "application/json",
                                  headers: [], attributes: JSONObject(), body: bytes, deliveries: planned)
-        let hub = context.streams, streamPushes = pushes
+        let hub = context.streams, streamPushes = pushes, feed = context.feed
+        let summary = AdminFeed.summary(feed, event: event, matches: sources.flatMap { table.match(event, source: $0) }, table: table)
         context.store.submit(stored) { outcome in
             switch outcome {
             case .stored(let seq, let deliveries):
                 hub.publish(seq: seq, pushes: streamPushes)
+                AdminFeed.publish(feed, seq: seq, summary: summary)
                 responder.respond(IngestAnswer.accepted(eventID: id, deliveries: deliveries.count))
             case .duplicate: responder.respond(IngestAnswer.duplicate(eventID: id))
             case .unavailable(let why): responder.respond(AdminAnswer.error(503, "unavailable", why))

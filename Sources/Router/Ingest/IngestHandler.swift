@@ -12,12 +12,15 @@ final class IngestHandler: HTTPHandler {
     let limiter = RateLimiter()
     let metrics: IngestMetrics
     let streams: StreamEndpoint
+    /// The admin listener's live feed (the console's tail).
+    let feed: StreamHub
 
-    init(config: LiveConfig, store: EventStore, metrics: IngestMetrics, streams: StreamEndpoint) {
+    init(config: LiveConfig, store: EventStore, metrics: IngestMetrics, streams: StreamEndpoint, feed: StreamHub) {
         self.config = config
         self.store = store
         self.metrics = metrics
         self.streams = streams
+        self.feed = feed
     }
 
     func decide(_ head: HTTPRequestHead, remoteAddress: String) -> HeadDecision {
@@ -75,12 +78,14 @@ final class IngestHandler: HTTPHandler {
                                  contentType: event.contentType, headers: event.headers, attributes: event.attributes,
                                  body: event.body, deliveries: [])
         let pushes = StreamPush.plan(&stored, matches: matches, table: table)
-        let metrics = self.metrics, hub = streams.hub
+        let summary = AdminFeed.summary(feed, event: event, matches: matches, table: table)
+        let metrics = self.metrics, hub = streams.hub, feed = self.feed
         let sourceName = source.name, eventID = event.id, type = event.type
         store.submit(stored) { outcome in
             switch outcome {
             case .stored(let seq, let deliveries):
                 hub.publish(seq: seq, pushes: pushes)
+                AdminFeed.publish(feed, seq: seq, summary: summary)
                 metrics.count(source: sourceName, status: 202)
                 metrics.stored(source: sourceName, type: type, deliveries: deliveries.count + pushes.count)
                 Log.debug("event accepted", ["source": sourceName, "event_id": eventID, "type": type, "deliveries": String(deliveries.count)])

@@ -27,6 +27,9 @@ final class RouterRuntime {
     let streamMetrics = StreamMetrics()
     let streams: StreamHub
     let replayReader: StreamReplayReader
+    /// The admin listener's live feed of every event, with its own store reader.
+    let feed: StreamHub
+    let feedReader: StreamReplayReader
     private let watcher: ConfigWatcher?
     private let signalFD: Int32
     private let codec: StoreCodec
@@ -52,6 +55,11 @@ final class RouterRuntime {
             replayReader = try StreamReplayReader(path: store.path, codec: codec, config: config) { hub.replayed($0) }
             hub.reader = replayReader
             hub.liveEdge = replayReader.lastSeqAtStart
+            let feedHub = StreamHub(config: config, metrics: StreamMetrics(), summaries: true)
+            feed = feedHub
+            feedReader = try StreamReplayReader(path: store.path, codec: codec, config: config) { feedHub.replayed($0) }
+            feedHub.reader = feedReader
+            feedHub.liveEdge = feedReader.lastSeqAtStart
         } catch {
             throw StartError(description: "cannot open the store in '\(data.path)': \(error)")
         }
@@ -63,7 +71,7 @@ final class RouterRuntime {
             Log.warn("the open-file limit is below max_connections plus what the router needs besides; raise it (LimitNOFILE= in systemd, ulimit -n)",
                      ["limit": String(descriptors), "max_connections": String(limits.maxConnections)])
         }
-        server = HTTPServer(handler: IngestHandler(config: config, store: store, metrics: ingestMetrics, streams: StreamEndpoint(hub: streams)), limits: limits)
+        server = HTTPServer(handler: IngestHandler(config: config, store: store, metrics: ingestMetrics, streams: StreamEndpoint(hub: streams), feed: feed), limits: limits)
         let server = self.server
         streams.wake = { server.wake() }
         server.onAcceptPaused = { error in
@@ -78,7 +86,10 @@ final class RouterRuntime {
             config: config, reloader: reloader, store: store, ingestMetrics: ingestMetrics, deliveryMetrics: deliveryMetrics, token: adminToken,
             queries: adminStore, inbox: inbox, streams: streams, streamMetrics: streamMetrics,
             subscriptions: SubscriptionService(configDirectory: configDirectory, reloader: reloader, config: config,
-                                               dataDirectory: FileSystem.absolute(data.path)))))
+                                               dataDirectory: FileSystem.absolute(data.path)), feed: feed)))
+        let adminServer = self.adminServer, feed = self.feed
+        feed.wake = { adminServer.wake() }
+        adminServer.onTurn = { feed.turn(now: MonotonicClock.milliseconds()) }
         do {
             try server.bind(host: listen.host, port: listen.port)
             try adminServer.bind(host: admin.host, port: admin.port)
@@ -125,6 +136,7 @@ final class RouterRuntime {
         let adminThread = OSThread(name: "admin") { adminServer.run() }
         server.run()
         replayReader.stop()
+        feedReader.stop()
         adminServer.requestDrain()
         adminThread.join()
         retention.stop()

@@ -25,8 +25,13 @@ final class StreamHub: @unchecked Sendable {
     private let config: LiveConfig
     private let metrics: StreamMetrics
     var reader: StreamReplayReader?
+    /// The admin listener's feed: every event, as a summary, instead of the pushes of stream targets.
+    let summaries: Bool
 
     private var clients: [Int: StreamClient] = [:]
+    /// `clients.count`, readable from any thread (a publisher skips building messages nobody reads).
+    private let connected = Atomic<Int>(0)
+    var hasClients: Bool { connected.load(ordering: .relaxed) > 0 }
     private var rooms: [String: Room] = [:]
     private var nextID = 1
     /// The highest seq published: a client that catches up reads the store to here, then goes live.
@@ -38,7 +43,8 @@ final class StreamHub: @unchecked Sendable {
     /// Clients written to this turn (a long-poll answers once per turn).
     private var touched: [Int: StreamClient] = [:]
 
-    init(config: LiveConfig, metrics: StreamMetrics, liveEdge: Int64 = 0) {
+    init(config: LiveConfig, metrics: StreamMetrics, liveEdge: Int64 = 0, summaries: Bool = false) {
+        self.summaries = summaries
         self.config = config
         self.metrics = metrics
         self.liveEdge = liveEdge
@@ -77,6 +83,7 @@ final class StreamHub: @unchecked Sendable {
                                   outlet: outlet, after: after, liveEdge: liveEdge)
         nextID += 1
         clients[client.id] = client
+        connected.store(clients.count, ordering: .relaxed)
         var room = rooms[stream, default: Room()]
         if let groups = grant.groups {
             for g in groups { room.byGroup[g, default: [:]][client.id] = client }
@@ -93,6 +100,7 @@ final class StreamHub: @unchecked Sendable {
     /// Forgets a client whose connection is gone (its outlet is closed already).
     func remove(_ client: StreamClient, reason: StreamClient.CloseReason) {
         guard clients.removeValue(forKey: client.id) != nil else { return }
+        connected.store(clients.count, ordering: .relaxed)
         touched[client.id] = nil
         client.outlet = nil
         if var room = rooms[client.stream] {
@@ -190,7 +198,7 @@ final class StreamHub: @unchecked Sendable {
         guard var up = c.catchingUp, !up.reading, c.waiting * 2 <= c.settings.queueMessages, let reader else { return }
         up.reading = true
         c.catchingUp = up
-        reader.submit(StreamReplayReader.Request(client: c.id, stream: c.stream, groups: c.grant.groups, after: up.after, upTo: liveEdge,
+        reader.submit(StreamReplayReader.Request(client: c.id, stream: c.stream, summary: summaries, groups: c.grant.groups, after: up.after, upTo: liveEdge,
                                                  windowStart: WallClock.now().milliseconds - c.settings.replayWindowMilliseconds,
                                                  checkWindow: up.first, maxMessages: max(c.settings.queueMessages - c.waiting - 1, 1)))
     }
@@ -236,7 +244,7 @@ final class StreamHub: @unchecked Sendable {
 
     private func tick(now: Int64) {
         let wall = WallClock.now().milliseconds
-        if config.generation != generation {
+        if config.generation != generation, !summaries {
             generation = config.generation
             let table = config.table
             for c in Array(clients.values) {

@@ -44,6 +44,21 @@ struct StreamPush: Sendable {
         return reachesStream ? pushes(for: stored.event(), matches: matches, table: table) : []
     }
 
+    /// The admin feed's message for an event: who sent what, and where it goes; never its body.
+    static func summary(of event: Event, matches: [RouteTable.Match], table: RouteTable, stream: String) -> StreamPush {
+        var targets: [String] = []
+        for m in matches where !targets.contains(table.targets[m.target].name) { targets.append(table.targets[m.target].name) }
+        var o = JSONObject()
+        o["source"] = .string(event.source)
+        o["type"] = .string(event.type)
+        o["event_id"] = .string(event.id)
+        o["received_at"] = .string(Timestamp(milliseconds: event.receivedAt.milliseconds).rfc3339)
+        o["targets"] = .array(targets.map { .string($0) })
+        var text = JSONValue.object(o).serialized
+        text.removeFirst()
+        return StreamPush(stream: stream, group: "", priority: .normal, tail: Array(text.utf8))
+    }
+
     private static func tail(event: Event, body: [UInt8], priority: Priority, group: String) -> [UInt8] {
         var o = JSONObject()
         o["source"] = .string(event.source)

@@ -8,6 +8,8 @@ final class StreamReplayReader: Sendable {
     struct Request: Sendable {
         let client: Int
         let stream: String
+        /// Every event as a summary (the admin feed), not the pushes of a stream target.
+        let summary: Bool
         let groups: Set<String>?
         /// Read events with seq in (after, upTo].
         let after: Int64
@@ -102,9 +104,13 @@ final class StreamReplayReader: Sendable {
                       let source = table.sourceIndex(named: stored.source) else { continue }
                 let event = stored.event()
                 let matches = table.match(event, source: source)
-                for push in StreamPush.pushes(for: event, matches: matches, table: table, only: r.stream)
-                where r.groups == nil || r.groups!.contains(push.group) {
-                    messages.append((through, push))
+                if r.summary {
+                    messages.append((through, StreamPush.summary(of: event, matches: matches, table: table, stream: r.stream)))
+                } else {
+                    for push in StreamPush.pushes(for: event, matches: matches, table: table, only: r.stream)
+                    where r.groups == nil || r.groups!.contains(push.group) {
+                        messages.append((through, push))
+                    }
                 }
                 full = messages.count >= r.maxMessages
             }

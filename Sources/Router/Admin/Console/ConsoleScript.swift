@@ -5,7 +5,7 @@ extension ConsoleAssets {
     "use strict";
     const KEY = "hookrouter.admin.token";
     const $ = (id) => document.getElementById(id);
-    let liveTimer = null;
+    let liveAbort = null;
 
     function el(tag, attrs, ...children) {
       const e = document.createElement(tag);
@@ -150,21 +150,49 @@ extension ConsoleAssets {
       },
 
       async live(view) {
-        const list = el("tbody");
-        view.append(el("h1", {}, "Live"), el("p", {}, "Deliveries as they are made (the admin API, every 2 s)."),
-          el("table", {}, el("thead", {}, el("tr", {}, ["ID", "Status", "Target", "Source", "Type", "Event"].map((h) => el("th", {}, h)))), list));
-        let seen = 0;
-        const tick = async () => {
-          const page = await api("/api/deliveries?limit=50");
-          for (const d of page.items.slice().reverse()) {
-            if (d.id <= seen) continue;
-            seen = d.id;
-            list.prepend(el("tr", {}, [d.id, d.status, d.target, d.source, d.type, d.event_id].map((c) => el("td", {}, c))));
-          }
+        // Every stored event as it is stored, over the admin listener's event stream (fetch, so the
+        // token goes in a header: EventSource cannot send one). Resumes from the last id on a reconnect.
+        const list = el("tbody", { id: "live-rows" });
+        const state = el("span", { id: "live-state" }, "connecting…");
+        view.append(el("h1", {}, "Live"), el("p", {}, "Events as they are stored: ", state),
+          el("table", {}, el("thead", {}, el("tr", {}, ["ID", "Received", "Source", "Type", "Event", "Targets"].map((h) => el("th", {}, h)))), list));
+        let last = null;
+        const show = (m) => {
+          if (m.kind === "gap") return list.prepend(el("tr", {}, el("td", { colspan: 6, class: "bad" }, m.detail)));
+          if (m.kind !== "event") return;
+          last = m.id;
+          list.prepend(el("tr", {}, [m.id, time(m.received_at), m.source, m.type, m.event_id, m.targets.join(", ")].map((c) => el("td", {}, c))));
           while (list.children.length > 200) list.lastChild.remove();
         };
-        await tick();
-        liveTimer = setInterval(() => tick().catch(() => {}), 2000);
+        const controller = new AbortController();
+        liveAbort = controller;
+        (async () => {
+          while (!controller.signal.aborted) {
+            try {
+              const r = await fetch("/api/events/live" + (last ? "?after=" + last : ""), { headers: { Authorization: "Bearer " + sessionStorage.getItem(KEY), Accept: "text/event-stream" }, signal: controller.signal });
+              if (r.status === 401) return signOut("That token was refused; sign in again.");
+              state.textContent = "live";
+              const reader = r.body.getReader(), decoder = new TextDecoder();
+              let buffer = "";
+              for (;;) {
+                const { value, done } = await reader.read();
+                if (done) break;
+                buffer += decoder.decode(value, { stream: true });
+                let cut;
+                while ((cut = buffer.indexOf("\n\n")) >= 0) {
+                  const block = buffer.slice(0, cut);
+                  buffer = buffer.slice(cut + 2);
+                  const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+                  if (data) show(JSON.parse(data));
+                }
+              }
+            } catch (e) {
+              if (controller.signal.aborted) return;
+            }
+            state.textContent = "reconnecting…";
+            await new Promise((ok) => setTimeout(ok, 2000));
+          }
+        })();
       },
     };
 
@@ -196,7 +224,7 @@ extension ConsoleAssets {
     }
 
     async function render() {
-      if (liveTimer) { clearInterval(liveTimer); liveTimer = null; }
+      if (liveAbort) { liveAbort.abort(); liveAbort = null; }
       const [name, query] = (location.hash.slice(1) || "overview").split("?");
       const page = pages[name] ? name : "overview";
       for (const a of document.querySelectorAll("header nav a")) a.classList.toggle("on", a.getAttribute("href") === "#" + (page === "delivery" ? "deliveries" : page));
