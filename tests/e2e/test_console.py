@@ -191,6 +191,12 @@ routes:
         c.close()
         self.assertEqual(resumed[0]["event_id"], "feed-3")
 
+        # The deliveries list filters by source too (the console's filter).
+        _, _, body = self.router.admin("GET", "/api/deliveries?source=fiscal", token=TOKEN)
+        self.assertEqual(sorted(d["event_id"] for d in json.loads(body)["items"]), ["feed-1", "feed-2", "feed-3"])
+        _, _, body = self.router.admin("GET", "/api/deliveries?source=other", token=TOKEN)
+        self.assertEqual(json.loads(body)["items"], [])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -25,6 +25,7 @@ extension AdminHandler {
             throw .badRequest(error.detail)
         }
         filter.target = query.text("target")
+        filter.source = query.text("source")
         filter.eventID = query.text("event")
         var rows = try AdminFailure.reading { () throws(SQLiteError) in try store.reads.deliveries(filter) }
         var next: JSONValue = .null

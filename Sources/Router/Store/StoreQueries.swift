@@ -55,6 +55,8 @@ struct StoreQueries {
         var status: DeliveryStatus?
         var target: String?
         var eventID: String?
+        /// Only deliveries of events from this source.
+        var source: String?
         var limit = 50
         /// Only deliveries created at or after this time.
         var sinceMilliseconds: Int64?
@@ -103,7 +105,7 @@ struct StoreQueries {
             JOIN events e ON e.seq = d.event_seq
             LEFT JOIN attempts a ON a.delivery_id = d.id AND a.attempt = (SELECT max(attempt) FROM attempts WHERE delivery_id = d.id)
             WHERE (?1 IS NULL OR d.status = ?1) AND (?2 IS NULL OR d.target = ?2) AND (?3 IS NULL OR e.event_id = ?3)
-              AND (?5 IS NULL OR d.created_ms >= ?5) AND (?6 IS NULL OR d.id < ?6)
+              AND (?5 IS NULL OR d.created_ms >= ?5) AND (?6 IS NULL OR d.id < ?6) AND (?7 IS NULL OR e.source = ?7)
             ORDER BY d.id DESC LIMIT ?4
             """)
         s.bind(1, filter.status?.rawValue)
@@ -112,6 +114,7 @@ struct StoreQueries {
         s.bind(4, filter.limit)
         if let v = filter.sinceMilliseconds { s.bind(5, v) } else { s.bindNull(5) }
         if let v = filter.beforeID { s.bind(6, v) } else { s.bindNull(6) }
+        s.bind(7, filter.source)
         var rows: [DeliveryRow] = []
         while try s.step() {
             let status = s.string(1)
@@ -168,6 +171,7 @@ struct StoreQueries {
             WHERE k.seq BETWEEN ?1 AND ?2 AND k.planned != ''
               AND (?3 IS NULL OR j.value ->> 1 = ?3) AND (?4 IS NULL OR k.event_id = ?4)
               AND (?5 IS NULL OR e.received_ms >= ?5) AND (?6 IS NULL OR k.seq * \(Schema.idsPerEvent) + j.key < ?6)
+              AND (?7 IS NULL OR k.source = ?7)
               AND NOT EXISTS (SELECT 1 FROM delivery_rows r WHERE r.id = k.seq * \(Schema.idsPerEvent) + j.key)
             ORDER BY k.seq DESC
             """)
@@ -177,6 +181,7 @@ struct StoreQueries {
         s.bind(4, filter.eventID)
         if let v = filter.sinceMilliseconds { s.bind(5, v) } else { s.bindNull(5) }
         if let v = filter.beforeID { s.bind(6, v) } else { s.bindNull(6) }
+        s.bind(7, filter.source)
         // Ordered by seq alone (a LIMIT with the plan's index in the ORDER BY made SQLite sort the whole
         // range): read on until `limit` rows and the end of that event's plan.
         defer { s.reset() }

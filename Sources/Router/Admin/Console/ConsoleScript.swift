@@ -72,12 +72,13 @@ extension ConsoleAssets {
 
       async deliveries(view, params) {
         const q = new URLSearchParams();
-        for (const k of ["status", "target", "since", "cursor"]) if (params.get(k)) q.set(k, params.get(k));
+        for (const k of ["status", "target", "source", "since", "cursor"]) if (params.get(k)) q.set(k, params.get(k));
         q.set("limit", "50");
-        const [page, targets] = await Promise.all([api("/api/deliveries?" + q), api("/api/targets")]);
+        const [page, targets, sources] = await Promise.all([api("/api/deliveries?" + q), api("/api/targets"), api("/api/sources")]);
         const form = el("form", { class: "filters", on: { submit: (e) => { e.preventDefault(); go("deliveries", new FormData(e.target)); } } },
           el("select", { name: "status" }, ["", "pending", "delivered", "dead", "orphaned"].map((s) => el("option", { value: s, selected: params.get("status") === s }, s || "any status"))),
           el("select", { name: "target" }, [el("option", { value: "" }, "any target")].concat(targets.map((t) => el("option", { value: t.name, selected: params.get("target") === t.name }, t.name)))),
+          el("select", { name: "source" }, [el("option", { value: "" }, "any source")].concat(sources.map((s) => el("option", { value: s.name, selected: params.get("source") === s.name }, s.name)))),
           el("input", { name: "since", placeholder: "since (RFC 3339)", value: params.get("since") || "" }), el("button", { type: "submit" }, "Filter"));
         view.append(el("h1", {}, "Deliveries"), form, deliveryTable(page.items),
           page.next_cursor ? el("button", { type: "button", id: "next-page", on: { click: () => { params.set("cursor", page.next_cursor); go("deliveries", params); } } }, "Older") : "");
