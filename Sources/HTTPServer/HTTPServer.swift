@@ -34,6 +34,9 @@ public final class HTTPServer: @unchecked Sendable {
     private let drainRequested = Atomic<Bool>(false)
     /// Called once per loop turn, after the events of that turn (for work the owner batches).
     public var onTurn: (() -> Void)?
+    /// Set before `run()`: connections that become streams move to that server's loop (its own
+    /// thread), so fanning messages out to thousands of clients never runs on this loop.
+    public var streamHandoff: HTTPServer?
     /// Called when accepting stops for want of descriptors or memory (errno given), once per pause.
     public var onAcceptPaused: ((Int32) -> Void)?
     /// Set when `accept4` ran out of descriptors: the edge-triggered listener will not report the
@@ -63,6 +66,11 @@ public final class HTTPServer: @unchecked Sendable {
         listenFD = fd
         self.port = bound
         register(fd, token: Self.listenerToken, events: EPOLLIN.rawValue | EPOLLET.rawValue)
+        register(mailbox.eventFD, token: Self.mailboxToken, events: EPOLLIN.rawValue)
+    }
+
+    /// Readies a server that listens on nothing and only adopts streams handed over by another one.
+    public func prepare() {
         register(mailbox.eventFD, token: Self.mailboxToken, events: EPOLLIN.rawValue)
     }
 
@@ -161,16 +169,51 @@ public final class HTTPServer: @unchecked Sendable {
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let generation = nextGeneration
-            nextGeneration = nextGeneration == UInt32.max ? 1 : nextGeneration + 1
-            let c = Connection(fd: fd, generation: generation, remoteAddress: SocketAddress.text(&storage), now: MonotonicClock.milliseconds())
-            if Int(fd) >= connections.count { connections += [Connection?](repeating: nil, count: Int(fd) + 1 - connections.count) }
-            connections[Int(fd)] = c
-            connectionCount += 1
-            register(fd, token: UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd)),
-                     events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue)
-            drive(c)
+            drive(install(fd, remoteAddress: SocketAddress.text(&storage)))
         }
+    }
+
+    /// A connection for `fd` in the table and the epoll set, with a fresh generation.
+    private func install(_ fd: Int32, remoteAddress: String) -> Connection {
+        let generation = nextGeneration
+        nextGeneration = nextGeneration == UInt32.max ? 1 : nextGeneration + 1
+        let c = Connection(fd: fd, generation: generation, remoteAddress: remoteAddress, now: MonotonicClock.milliseconds())
+        if Int(fd) >= connections.count { connections += [Connection?](repeating: nil, count: Int(fd) + 1 - connections.count) }
+        connections[Int(fd)] = c
+        connectionCount += 1
+        register(fd, token: UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd)),
+                 events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue)
+        return c
+    }
+
+    /// Takes over a streaming connection from another loop: the head is written, the session made
+    /// here, and the bytes the client sent after its request are handed to it.
+    private func adopt(_ a: Mailbox.Adoption) {
+        guard !draining else {
+            close(a.fd)
+            return
+        }
+        let c = install(a.fd, remoteAddress: a.remoteAddress)
+        let channel = StreamChannel(server: self, fd: c.fd, generation: c.generation, remoteAddress: c.remoteAddress)
+        c.input = a.input
+        c.output = a.head
+        c.phase = .streaming(a.open(channel), channel)
+        streamCount += 1
+        guard flush(c) else { return }
+        drive(c)
+    }
+
+    /// Gives a connection that became a stream to `target`'s loop: out of this loop's table and epoll
+    /// set, not closed.
+    private func handOff(_ c: Connection, to target: HTTPServer, head: [UInt8], open: @escaping (StreamChannel) -> StreamSession) {
+        let leftover = Array(c.input[c.inputStart...])
+        // An earlier pipelined answer not yet taken by the socket goes first.
+        let head = c.hasPendingOutput ? Array(c.output[c.outputStart...]) + head : head
+        connections[Int(c.fd)] = nil
+        connectionCount -= 1
+        releaseBody(c)
+        epoll_ctl(epollFD, EPOLL_CTL_DEL, c.fd, nil)
+        target.mailbox.post(Mailbox.Adoption(fd: c.fd, remoteAddress: c.remoteAddress, input: leftover, head: head, open: open))
     }
 
     private func register(_ fd: Int32, token: UInt64, events: UInt32) {
@@ -211,7 +254,9 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func deliverLetters() {
-        for letter in mailbox.drain() {
+        let letters = mailbox.drain()
+        for adoption in mailbox.takeAdoptions() { adopt(adoption) }
+        for letter in letters {
             guard let c = connection(fd: letter.fd, generation: letter.generation), case .waiting(let head) = c.phase else { continue }
             answer(c, head: head, letter.response)
         }
@@ -331,6 +376,10 @@ public final class HTTPServer: @unchecked Sendable {
         case .stream(let bytes, let open):
             guard head.framing == .none else {
                 reject(c, .badRequest("a stream request has no body"))
+                return .stop
+            }
+            if let target = streamHandoff {
+                handOff(c, to: target, head: bytes, open: open)
                 return .stop
             }
             let channel = StreamChannel(server: self, fd: c.fd, generation: c.generation, remoteAddress: c.remoteAddress)

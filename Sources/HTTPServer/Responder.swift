@@ -23,8 +23,21 @@ final class Mailbox: Sendable {
         let response: HTTPResponse
     }
 
+    /// A streaming connection handed over by another server's loop (see `HTTPServer.streamHandoff`).
+    struct Adoption: @unchecked Sendable {
+        let fd: Int32
+        let remoteAddress: String
+        /// Bytes the client sent after its request head, not yet used.
+        let input: [UInt8]
+        /// The answer's head, not yet written.
+        let head: [UInt8]
+        /// Runs on the adopting loop: the closure belongs to that thread from the hand-over on.
+        let open: (StreamChannel) -> StreamSession
+    }
+
     let eventFD: Int32
     private let letters = Mutex<[Letter]>([])
+    private let adoptions = Mutex<[Adoption]>([])
 
     init() {
         eventFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
@@ -40,6 +53,19 @@ final class Mailbox: Sendable {
         // Only the first letter of a batch needs to wake the loop; it drains them all.
         guard wasEmpty else { return }
         if let batch = AnswerBatch.current { batch.defer(self) } else { wake() }
+    }
+
+    func post(_ adoption: Adoption) {
+        adoptions.withLock { $0.append(adoption) }
+        wake()
+    }
+
+    /// Connections handed over since the last call (the eventfd is cleared by `drain()`).
+    func takeAdoptions() -> [Adoption] {
+        adoptions.withLock { list in
+            defer { list.removeAll() }
+            return list
+        }
     }
 
     func wake() {

@@ -19,6 +19,9 @@ final class RouterRuntime {
     let store: SQLiteEventStore
     let engine: DeliveryEngine
     let server: HTTPServer
+    /// Streaming connections (WebSocket, SSE) after their upgrade, with the stream hub, on a loop and
+    /// thread of their own, so fan-out never runs on the ingest loop.
+    let streamServer: HTTPServer
     let adminServer: HTTPServer
     let reloader: Reloader
     let retention: Retention
@@ -72,8 +75,11 @@ final class RouterRuntime {
                      ["limit": String(descriptors), "max_connections": String(limits.maxConnections)])
         }
         server = HTTPServer(handler: IngestHandler(config: config, store: store, metrics: ingestMetrics, streams: StreamEndpoint(hub: streams), feed: feed), limits: limits)
-        let server = self.server
-        streams.wake = { server.wake() }
+        streamServer = HTTPServer(handler: StreamLoopHandler(), limits: limits)
+        streamServer.prepare()
+        server.streamHandoff = streamServer
+        let streamServer = self.streamServer
+        streams.wake = { streamServer.wake() }
         server.onAcceptPaused = { error in
             let fix = error == EMFILE || error == ENFILE
                 ? "raise the open-file limit (LimitNOFILE= in systemd, ulimit -n) or lower settings.http.max_connections"
@@ -113,19 +119,17 @@ final class RouterRuntime {
     func run() {
         let streams = self.streams, watcher = self.watcher
         if let watcher { server.watch(watcher.fd) { watcher.readable(now: MonotonicClock.milliseconds()) } }
-        server.onTurn = {
-            let now = MonotonicClock.milliseconds()
-            watcher?.tick(now: now)
-            streams.turn(now: now)
-        }
-        let signalFD = self.signalFD, server = self.server, adminServer = self.adminServer, reloader = self.reloader
+        server.onTurn = { watcher?.tick(now: MonotonicClock.milliseconds()) }
+        streamServer.onTurn = { streams.turn(now: MonotonicClock.milliseconds()) }
+        let signalFD = self.signalFD, server = self.server, adminServer = self.adminServer, reloader = self.reloader, streamServer = self.streamServer
         server.watch(signalFD) {
             for signal in Signals.read(signalFD) {
                 if signal == SIGHUP {
                     reloader.trigger(reason: "SIGHUP")
                 } else {
                     Log.info("shutting down: no new connections, finishing requests in flight", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
-                    streams.shutdown()
+                    streams.perform { streams.shutdown() }  // stream clients told, long-polls answered
+                    streamServer.requestDrain()
                     server.beginDrain()
                     adminServer.requestDrain()
                 }
@@ -134,7 +138,10 @@ final class RouterRuntime {
         engine.start()
         retention.start()
         let adminThread = OSThread(name: "admin") { adminServer.run() }
+        let streamThread = OSThread(name: "streams") { streamServer.run() }
         server.run()
+        streamServer.requestDrain()
+        streamThread.join()
         replayReader.stop()
         feedReader.stop()
         adminServer.requestDrain()

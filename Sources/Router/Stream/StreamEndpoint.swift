@@ -3,7 +3,9 @@ import Rules
 
 /// The ingest listener's side of stream targets: a request at a stream's path is checked (method,
 /// query, token and groups, room), then becomes a WebSocket (`Upgrade: websocket`), an event stream
-/// (`Accept: text/event-stream`) or a long-poll (anything else). Loop thread only.
+/// (`Accept: text/event-stream`) or a long-poll (anything else). Runs on the ingest loop; what it
+/// registers runs on the hub's (the stream loop's) thread: a stream's session is made there when its
+/// connection is handed over, a long-poll is registered there through `perform`.
 final class StreamEndpoint {
     let hub: StreamHub
 
@@ -53,8 +55,11 @@ final class StreamEndpoint {
         case .refused(let response):
             return response
         case .admitted(let query, let grant):
-            let outlet = PollOutlet(responder: responder, deadline: MonotonicClock.milliseconds() + settings.pollMilliseconds)
-            outlet.client = hub.register(stream: target.name, settings: settings, grant: grant, after: query.after, transport: "poll", outlet: outlet)
+            let hub = self.hub, deadline = MonotonicClock.milliseconds() + settings.pollMilliseconds, name = target.name, after = query.after
+            hub.perform {
+                let outlet = PollOutlet(responder: responder, deadline: deadline)
+                outlet.client = hub.register(stream: name, settings: settings, grant: grant, after: after, transport: "poll", outlet: outlet)
+            }
             return nil
         }
     }

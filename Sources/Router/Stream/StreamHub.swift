@@ -3,13 +3,15 @@ import Rules
 import Synchronization
 
 /// The live side of stream targets: who listens to which stream and group, and the fan-out of each
-/// committed event to them. Lives on the ingest loop thread; events reach it from the store's writer
-/// through `publish`, chunks of the store read for reconnecting clients through `replayed`.
+/// committed event to them. Lives on the stream loop's thread (the ingest loop hands upgraded
+/// connections over to it); events reach it from the store's writer through `publish`, chunks of the
+/// store read for reconnecting clients through `replayed`, long-polls and shutdown through `perform`.
 final class StreamHub: @unchecked Sendable {
     private struct Inbox {
         var published: [(seq: Int64, pushes: [StreamPush])] = []
         var chunks: [StreamReplayReader.Chunk] = []
-        var isEmpty: Bool { published.isEmpty && chunks.isEmpty }
+        var tasks: [UncheckedBox<() -> Void>] = []
+        var isEmpty: Bool { published.isEmpty && chunks.isEmpty && tasks.isEmpty }
     }
 
     /// One stream's clients: by group, and those listening to every group.
@@ -33,6 +35,8 @@ final class StreamHub: @unchecked Sendable {
     private let connected = Atomic<Int>(0)
     var hasClients: Bool { connected.load(ordering: .relaxed) > 0 }
     private var rooms: [String: Room] = [:]
+    /// `rooms[name].count`, readable from the ingest loop (admission checks `max_clients` there).
+    private let roomCounts = Mutex<[String: Int]>([:])
     private var nextID = 1
     /// The highest seq published: a client that catches up reads the store to here, then goes live.
     var liveEdge: Int64
@@ -72,10 +76,19 @@ final class StreamHub: @unchecked Sendable {
         }) { wake() }
     }
 
-    // MARK: - Loop thread
+    /// Runs `work` on the hub's thread at its next turn (a long-poll registering, shutdown).
+    func perform(_ work: @escaping () -> Void) {
+        if inbox.withLock({ box in
+            let was = box.isEmpty
+            box.tasks.append(UncheckedBox(work))
+            return was
+        }) { wake() }
+    }
 
-    /// Clients on `stream` now.
-    func clientCount(stream: String) -> Int { rooms[stream]?.count ?? 0 }
+    /// Clients on `stream` now; any thread.
+    func clientCount(stream: String) -> Int { roomCounts.withLock { $0[stream] ?? 0 } }
+
+    // MARK: - Loop thread
 
     /// Adds a client; it catches up from the store first when its id is behind the live edge.
     func register(stream: String, settings: StreamSettings, grant: StreamRequest.Grant, after: Int64?, transport: String, outlet: StreamOutlet) -> StreamClient {
@@ -92,6 +105,7 @@ final class StreamHub: @unchecked Sendable {
         }
         room.count += 1
         rooms[stream] = room
+        roomCounts.withLock { $0[stream] = room.count }
         counts[stream, default: .init()].clients[transport, default: 0] += 1
         requestChunk(client)
         return client
@@ -114,6 +128,7 @@ final class StreamHub: @unchecked Sendable {
             }
             room.count -= 1
             rooms[client.stream] = room
+            roomCounts.withLock { $0[client.stream] = room.count }
         }
         var c = counts[client.stream, default: .init()]
         c.clients[client.transport, default: 0] -= 1
@@ -133,8 +148,11 @@ final class StreamHub: @unchecked Sendable {
         requestChunk(client)
     }
 
+    /// A request refused before it was held; any thread (admission runs on the ingest loop).
     func refused(stream: String, status: Int) {
-        counts[stream, default: .init()].refused[status, default: 0] += 1
+        var turn = StreamMetrics.Stream()
+        turn.refused[status] = 1
+        metrics.add([stream: turn])
     }
 
     /// Once per loop turn: fan out what was published, take replay chunks, time out, hand over counts.
@@ -143,6 +161,7 @@ final class StreamHub: @unchecked Sendable {
             defer { box = Inbox() }
             return box
         }
+        for task in box.tasks { task.value() }
         for (seq, pushes) in box.published { fanOut(seq: seq, pushes: pushes) }
         for chunk in box.chunks { take(chunk) }
         if now - lastTick >= 250 {
