@@ -22,7 +22,7 @@ targets:
 routes:
   - { name: to-screens, from: fiscal, to: [screens] }
 YAML
-for round in 1 2 3; do
+for round in $(seq 1 ${ROUNDS:-3}); do
   for with in 0 "$idle"; do
     rm -rf "$work/data"
     taskset -c 0 .build/release/hookrouter serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:18282 --admin 127.0.0.1:18283 --log-level warn 2>>"$work/hr.log" &
