@@ -580,9 +580,6 @@ public final class HTTPServer: @unchecked Sendable {
         flush(c)
     }
 
-    /// Streaming connections open now.
-    public var streamingConnections: Int { streamCount }
-
     /// Wakes the loop from another thread (after `stop` flags or new work).
     public func wake() { mailbox.wake() }
 }
