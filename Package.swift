@@ -20,11 +20,12 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres"),
 
         .target(name: "HTTPServer", dependencies: ["CLinux"]),
         .target(name: "Rules", dependencies: ["CYAML"]),
         .target(name: "Adapters", dependencies: ["Rules", "CCrypto"]),
-        .target(name: "Router", dependencies: ["HTTPServer", "Rules", "Adapters", "CSQLite", "CCurl", "CCrypto", "CLinux"]),
+        .target(name: "Router", dependencies: ["HTTPServer", "Rules", "Adapters", "CSQLite", "CCurl", "CCrypto", "CLinux", "CPostgres"]),
         .executableTarget(name: "hookrouter", dependencies: ["Router"]),
         .executableTarget(name: "hookrouter-bench-match", dependencies: ["Rules"], path: "bench/match"),
         .executableTarget(name: "hookrouter-bench-adapters", dependencies: ["Adapters", "Rules"], path: "bench/adapters"),

@@ -1,0 +1,84 @@
+/// The PostgreSQL store's schema, versioned like the SQLite one: `hookrouter_schema.version` says
+/// which steps ran. Several routers may start at once against one database: each migration runs in
+/// a transaction holding an advisory lock, so exactly one applies it.
+enum PGSchema {
+    /// Any number, the same for every router: the advisory lock migrations hold.
+    static let lockKey = 7_305_141_202_612
+
+    static let migrations: [String] = [
+        // 1: events (dedup is global: one (source, event_id) in the database, whichever router
+        // received it), deliveries with a lease (the router holding a delivery until `lease_until_ms`,
+        // so another takes it over only when its holder died), attempts.
+        """
+        CREATE TABLE events (
+            seq BIGSERIAL PRIMARY KEY,
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            time_ms BIGINT NOT NULL,
+            received_ms BIGINT NOT NULL,
+            content_type TEXT NOT NULL,
+            headers BYTEA NOT NULL,
+            attributes BYTEA NOT NULL,
+            body BYTEA NOT NULL,
+            sealed BOOLEAN NOT NULL DEFAULT false,
+            UNIQUE (source, event_id)
+        );
+        CREATE INDEX events_received ON events (received_ms);
+        CREATE TABLE deliveries (
+            id BIGSERIAL PRIMARY KEY,
+            event_seq BIGINT NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
+            route TEXT NOT NULL,
+            target TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            attempt_base INTEGER NOT NULL DEFAULT 0,
+            next_attempt_ms BIGINT NOT NULL,
+            created_ms BIGINT NOT NULL,
+            updated_ms BIGINT NOT NULL,
+            last_status INTEGER,
+            last_error TEXT,
+            lease_owner TEXT,
+            lease_until_ms BIGINT
+        );
+        CREATE INDEX deliveries_due ON deliveries (next_attempt_ms) WHERE status = 'pending';
+        CREATE INDEX deliveries_event ON deliveries (event_seq);
+        CREATE TABLE attempts (
+            delivery_id BIGINT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+            attempt INTEGER NOT NULL,
+            started_ms BIGINT NOT NULL,
+            duration_ms BIGINT NOT NULL,
+            status INTEGER,
+            response BYTEA,
+            error TEXT,
+            PRIMARY KEY (delivery_id, attempt)
+        );
+        CREATE INDEX attempts_started ON attempts (started_ms);
+        """,
+    ]
+
+    static var version: Int { migrations.count }
+
+    /// Brings the database to `version`; refuses one written by a newer hookrouter.
+    static func migrate(_ db: PGConnection) throws(PGError) {
+        try db.execute("CREATE TABLE IF NOT EXISTS hookrouter_schema (version INTEGER NOT NULL)")
+        try db.execute("BEGIN")
+        do throws(PGError) {
+            try db.query("SELECT pg_advisory_xact_lock($1)", [String(lockKey)])
+            let rows = try db.query("SELECT version FROM hookrouter_schema")
+            let current = rows.first.flatMap { $0.first ?? nil }.flatMap { Int($0) } ?? 0
+            if rows.isEmpty { try db.execute("INSERT INTO hookrouter_schema (version) VALUES (0)") }
+            guard current <= version else {
+                throw PGError.unavailable("the database at \(db.target) has schema \(current), newer than this hookrouter's \(version); run the newer version")
+            }
+            for step in current..<version {
+                try db.execute(migrations[step])
+                try db.query("UPDATE hookrouter_schema SET version = $1", [String(step + 1)])
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+}
