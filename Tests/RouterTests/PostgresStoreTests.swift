@@ -1,6 +1,9 @@
 import Rules
 import Synchronization
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import Router
 
 let testPostgresURL: String? = FileSystem.environment()["HOOKROUTER_TEST_POSTGRES"]
@@ -8,7 +11,7 @@ let testPostgresURL: String? = FileSystem.environment()["HOOKROUTER_TEST_POSTGRE
 /// The PostgreSQL store against a real server: `scripts/test` starts a throwaway cluster
 /// (`scripts/postgres`) and passes its URL in HOOKROUTER_TEST_POSTGRES. Without it (a developer's
 /// `swift test` with no PostgreSQL) these tests are skipped, and say so; CI always runs them.
-@Suite(.enabled(if: testPostgresURL != nil, "needs HOOKROUTER_TEST_POSTGRES (scripts/test starts a cluster)"))
+@Suite(.serialized, .enabled(if: testPostgresURL != nil, "needs HOOKROUTER_TEST_POSTGRES (scripts/test starts a cluster)"))
 struct PostgresStoreTests {
     var url: String { testPostgresURL! }
 
@@ -112,6 +115,39 @@ struct PostgresStoreTests {
         // Each delivery is leased to the router that stored its event.
         let owners = try c.query("SELECT lease_owner, count(*) FROM deliveries GROUP BY 1 ORDER BY 1")
         #expect(owners.map { $0[0] } == ["a"])
+    }
+
+    /// The server stopped under a router: every submission is answered unavailable (503), nothing is
+    /// claimed stored; once it is back, the next ones are stored, and nothing answered stored was lost.
+    @Test(.enabled(if: FileSystem.environment()["HOOKROUTER_TEST_POSTGRES_DIR"] != nil, "needs HOOKROUTER_TEST_POSTGRES_DIR to stop the server"))
+    func anOutageIsUnavailableAndNothingStoredIsLost() throws {
+        let db = try freshDatabase("hr_outage")
+        let store = try PostgresEventStore(url: db, codec: StoreCodec(key: nil), owner: "a")
+        defer { store.close() }
+        let dir = FileSystem.environment()["HOOKROUTER_TEST_POSTGRES_DIR"]!
+        var acked: [String] = []
+        for i in 0..<5 { if case .stored = submit(store, event("before-\(i)")) { acked.append("before-\(i)") } }
+        #expect(acked.count == 5)
+        #expect(system("scripts/postgres pause \(dir)") == 0)
+        var refused = 0
+        for i in 0..<5 {
+            switch submit(store, event("during-\(i)")) {
+            case .unavailable: refused += 1
+            case .stored: acked.append("during-\(i)")
+            case .duplicate: Issue.record("a duplicate while the server was down")
+            }
+        }
+        #expect(system("scripts/postgres resume \(dir)") == 0)
+        #expect(refused == 5, "the server was down: nothing could be stored")
+        // The writer reconnects at most once a second.
+        var back = false
+        for i in 0..<40 where !back {
+            if case .stored = submit(store, event("after-\(i)")) { back = true; acked.append("after-\(i)") } else { usleep(100_000) }
+        }
+        #expect(back, "stored again once the server was back")
+        let c = try PGConnection(url: db)
+        let stored = Set(try c.query("SELECT event_id FROM events").compactMap { $0[0] })
+        #expect(acked.allSatisfy(stored.contains), "every event answered stored is in the database")
     }
 
     @Test func attemptsAreRecordedAndTheLeaseReleasedWhenDone() throws {
