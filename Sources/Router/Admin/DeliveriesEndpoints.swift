@@ -99,6 +99,8 @@ enum AdminFailure: Error {
     case conflict(String)
     case busy(String)
     case store(SQLiteError)
+    /// Not built for the store in use: 501.
+    case unsupported(String)
 
     var response: HTTPResponse {
         switch self {
@@ -106,6 +108,7 @@ enum AdminFailure: Error {
         case .notFound(let d): return AdminAnswer.error(404, "not_found", d)
         case .conflict(let d): return AdminAnswer.error(409, "conflict", d)
         case .busy(let d): return AdminAnswer.error(429, "busy", d, headers: [HTTPHeader("Retry-After", "1")])
+        case .unsupported(let d): return AdminAnswer.error(501, "not_implemented", d)
         case .store(let e):
             Log.error("admin API cannot read the store", ["error": e.description])
             return AdminAnswer.error(503, "unavailable", "the store cannot be read now; see the server log")

@@ -18,7 +18,7 @@ final class DeliveryEngine: @unchecked Sendable {
     let inbox: DeliveryInbox
     private let store: EventStore
     private let config: LiveConfig
-    private let reader: DeliveryReader
+    private let reader: DeliverySource
     private let metrics: DeliveryMetrics
     private let multi: UnsafeMutableRawPointer
     private var lanes: [String: TargetLane] = [:]
@@ -47,12 +47,12 @@ final class DeliveryEngine: @unchecked Sendable {
     /// On shutdown, requests in flight get this long before they are abandoned (they stay pending).
     static let drainMilliseconds: Int64 = 10_000
 
-    init(store: EventStore, storePath: String, codec: StoreCodec, config: LiveConfig, inbox: DeliveryInbox, metrics: DeliveryMetrics) throws(SQLiteError) {
+    init(store: EventStore, source: DeliverySource, config: LiveConfig, inbox: DeliveryInbox, metrics: DeliveryMetrics) {
         self.store = store
         self.config = config
         self.inbox = inbox
         self.metrics = metrics
-        self.reader = try DeliveryReader(path: storePath, codec: codec)
+        self.reader = source
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         multi = curl_multi_init()
         hr_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0)
@@ -129,13 +129,16 @@ final class DeliveryEngine: @unchecked Sendable {
             let lane = self.lane(d.target)
             guard lane.queue.count < Self.laneCap else {
                 lane.backlog = true
-                settle.add(seq: d.eventSeq)
-                giveRow(d, now: WallClock.now().milliseconds)
+                if !d.hasRow {
+                    settle.add(seq: d.eventSeq)
+                    giveRow(d, now: WallClock.now().milliseconds)
+                }
                 continue
             }
             // Every delivery counted unsettled here is settled by its outcome or its row, or the cursor stops.
+            // (A store that keeps a row for every delivery, PostgreSQL's, has no cursor to hold.)
             guard known.insert(d.id).inserted else { continue }
-            settle.add(seq: d.eventSeq)
+            if !d.hasRow { settle.add(seq: d.eventSeq) }
             lane.queue.push(d)
         }
         if rescan { nextScan = 0 }
@@ -166,7 +169,7 @@ final class DeliveryEngine: @unchecked Sendable {
             do {
                 rows = try reader.dueDeliveries(target: target.name, by: now, after: from, limit: limit)
             } catch {
-                Log.error("cannot read due deliveries; retrying in a second", ["target": target.name, "error": error.description])
+                Log.error("cannot read due deliveries; retrying in a second", ["target": target.name, "error": "\(error)"])
                 return
             }
             var cursor = from
@@ -187,7 +190,7 @@ final class DeliveryEngine: @unchecked Sendable {
                     orphan(d, why: "target '\(d.target)' is no longer configured")
                 }
             } catch {
-                Log.error("cannot look for orphaned deliveries", ["error": error.description])
+                Log.error("cannot look for orphaned deliveries", ["error": "\(error)"])
                 orphansCheckedFor = nil
             }
         }
@@ -254,6 +257,14 @@ final class DeliveryEngine: @unchecked Sendable {
             }
         }
         guard !starting.isEmpty else { return }
+        // With several routers on one store, a delivery is attempted only under a lease held now.
+        let allowed = reader.confirm(starting.map(\.delivery.id), now: WallClock.now().milliseconds)
+        starting.removeAll { s in
+            guard !allowed.contains(s.delivery.id) else { return false }
+            s.lane.inFlight -= 1
+            known.remove(s.delivery.id)  // another router holds it
+            return true
+        }
         let events = reader.load(seqs: starting.compactMap { $0.delivery.event == nil ? $0.delivery.eventSeq : nil })
         for s in starting {
             let event = s.delivery.event.map { .success($0) } ?? events[s.delivery.eventSeq] ?? .failure(.missing)

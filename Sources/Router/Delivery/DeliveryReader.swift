@@ -77,9 +77,12 @@ final class DeliveryReader {
         case missing
         case unsealable(UnsealError)
         case store(SQLiteError)
+        /// Another store's read failed (PostgreSQL), with its sentence.
+        case unreadable(String)
 
         var description: String {
             switch self {
+            case .unreadable(let d): return d
             case .missing: return "the event is no longer in the store (purged by retention?)"
             case .unsealable(let e): return e.description
             case .store(let e): return e.description

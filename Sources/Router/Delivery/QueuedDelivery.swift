@@ -55,10 +55,11 @@ final class QueuedDelivery: @unchecked Sendable {
 
 extension QueuedDelivery {
     /// A delivery the store just created: due now, its event at hand.
-    convenience init(new d: NewDelivery) {
+    /// `hasRow`: the store wrote a row for it (PostgreSQL's does for every delivery; SQLite's does not).
+    convenience init(new d: NewDelivery, hasRow: Bool = false) {
         self.init(id: d.id, eventSeq: d.eventSeq, route: d.route, target: d.target, attempts: 0,
                   dueMilliseconds: d.event.receivedAt.milliseconds, event: d.event, source: d.event.source, eventID: d.event.eventID,
-                  createdMilliseconds: d.event.receivedAt.milliseconds, hasRow: false)
+                  createdMilliseconds: d.event.receivedAt.milliseconds, hasRow: hasRow)
     }
 }
 

@@ -31,7 +31,9 @@ final class PostgresEventStore: EventStore, @unchecked Sendable {
 
     /// Connects and migrates, or throws the sentence saying what to fix (a router does not start on
     /// a database it cannot reach; once running, an outage is a 503 and a reconnect).
-    init(url: String, codec: StoreCodec, owner: String, onCommit: (@Sendable (_ fresh: [NewDelivery]) -> Void)? = nil) throws(PGError) {
+    /// `onCommit` gets each batch's new deliveries and the ids of attempts recorded for deliveries the
+    /// engine may forget, after their commit (as the SQLite store's).
+    init(url: String, codec: StoreCodec, owner: String, onCommit: (@Sendable (_ fresh: [NewDelivery], _ settled: [Int64]) -> Void)? = nil) throws(PGError) {
         self.url = url
         self.owner = owner
         let db = try PGConnection(url: url)
@@ -41,8 +43,8 @@ final class PostgresEventStore: EventStore, @unchecked Sendable {
         thread = OSThread(name: "pg-writer") {
             let writer = box.value
             while let batch = queue.popBatch(max: Self.maxBatch) {
-                let fresh = writer.write(batch)
-                if let onCommit, !fresh.isEmpty { onCommit(fresh) }
+                let (fresh, settled) = writer.write(batch)
+                if let onCommit, !fresh.isEmpty || !settled.isEmpty { onCommit(fresh, settled) }
             }
         }
     }
@@ -80,10 +82,11 @@ final class PGWriter {
     }
 
     /// Writes a batch in one transaction; answers every submission after COMMIT, or all of them
-    /// `.unavailable` when it failed. Returns the deliveries made (for the engine).
-    func write(_ batch: [PostgresEventStore.Job]) -> [NewDelivery] {
+    /// `.unavailable` when it failed. Returns the deliveries made and the attempts settled (for the engine).
+    func write(_ batch: [PostgresEventStore.Job]) -> (fresh: [NewDelivery], settled: [Int64]) {
         var outcomes: [(StoreOutcome, @Sendable (StoreOutcome) -> Void)] = []
         var fresh: [NewDelivery] = []
+        var settled: [Int64] = []
         do throws(PGError) {
             let db = try connection()
             try db.execute("BEGIN")
@@ -94,7 +97,10 @@ final class PGWriter {
                     if case .stored(_, let made) = outcome { fresh += made }
                     outcomes.append((outcome, completion))
                 case .attempts(let records):
-                    for r in records { try recordAttempt(r, db: db) }
+                    for r in records {
+                        try recordAttempt(r, db: db)
+                        if r.forgetAfterCommit { settled.append(r.deliveryID) }
+                    }
                 }
             }
             if !fresh.isEmpty { try db.execute("NOTIFY hookrouter_work") }
@@ -105,10 +111,13 @@ final class PGWriter {
             Log.error("cannot write to the PostgreSQL store; answering 503 until it can", ["store": PGConnection.redacted(url), "error": error.description])
             let why = "the store cannot write (\(error.description)); retry shortly"
             for job in batch { if case .ingest(_, let completion) = job { completion(.unavailable(why)) } }
-            return []
+            // Attempts not written: their deliveries stay leased to this router and pending; once the
+            // lease ends any router tries them again (at most one attempt more, never one lost).
+            let dropped = batch.flatMap { job -> [Int64] in if case .attempts(let r) = job { return r.filter(\.forgetAfterCommit).map(\.deliveryID) }; return [] }
+            return ([], dropped)
         }
         for (outcome, completion) in outcomes { completion(outcome) }
-        return fresh
+        return (fresh, settled)
     }
 
     private func connection() throws(PGError) -> PGConnection {
@@ -154,10 +163,13 @@ final class PGWriter {
         try db.query("""
             UPDATE deliveries SET status = $2, attempts = GREATEST(attempts, $3), next_attempt_ms = COALESCE($4, next_attempt_ms),
                    updated_ms = $5, last_status = $6, last_error = $7,
-                   lease_owner = CASE WHEN $2 = 'pending' THEN lease_owner ELSE NULL END
+                   lease_owner = CASE WHEN $8 THEN NULL ELSE lease_owner END,
+                   lease_until_ms = CASE WHEN $8 THEN NULL ELSE lease_until_ms END
             WHERE id = $1
             """, [String(r.deliveryID), r.newStatus.rawValue, String(r.attempt), r.nextAttemptAt.map { String($0.milliseconds) }, String(now),
-                  r.statusCode.map(String.init), r.error])
+                  r.statusCode.map(String.init), r.error,
+                  // Released when the engine forgets it (done, or retried later by whichever router is free).
+                  r.forgetAfterCommit || r.newStatus != .pending ? "true" : "false"])
         guard r.logged else { return }
         try db.query("""
             INSERT INTO attempts (delivery_id, attempt, started_ms, duration_ms, status, response, error)

@@ -16,7 +16,7 @@ final class RouterRuntime {
     }
 
     let config: LiveConfig
-    let store: SQLiteEventStore
+    let store: EventStore
     let engine: DeliveryEngine
     let server: HTTPServer
     /// Streaming connections (WebSocket, SSE) after their upgrade, with the stream hub, on a loop and
@@ -24,15 +24,17 @@ final class RouterRuntime {
     let streamServer: HTTPServer
     let adminServer: HTTPServer
     let reloader: Reloader
-    let retention: Retention
+    /// SQLite's purge; the PostgreSQL store has none yet (#14).
+    let retention: Retention?
     let ingestMetrics = IngestMetrics()
     let deliveryMetrics = DeliveryMetrics()
     let streamMetrics = StreamMetrics()
     let streams: StreamHub
-    let replayReader: StreamReplayReader
+    /// Readers of missed events for stream clients (SQLite; none on PostgreSQL yet).
+    let replayReader: StreamReplayReader?
     /// The admin listener's live feed of every event, with its own store reader.
     let feed: StreamHub
-    let feedReader: StreamReplayReader
+    let feedReader: StreamReplayReader?
     private let watcher: ConfigWatcher?
     private let signalFD: Int32
     private let codec: StoreCodec
@@ -45,29 +47,53 @@ final class RouterRuntime {
         codec = StoreCodec(key: table.settings.storeKey.flatMap { AESGCMKey($0.bytes) })
         config = LiveConfig(table)
         let inbox = DeliveryInbox()
-        let adminStore: AdminStore
-        do {
-            let config = self.config
-            store = try SQLiteEventStore(directory: data.path, codec: codec, dedupWindow: { config.table.settings.dedupWindowMilliseconds }) { fresh, settled in
-                inbox.post(new: fresh.map(QueuedDelivery.init(new:)), settled: settled)
+        var adminStore: AdminStore?
+        let hub = StreamHub(config: config, metrics: streamMetrics)
+        streams = hub
+        let feedHub = StreamHub(config: config, metrics: StreamMetrics(), summaries: true)
+        feed = feedHub
+        let codec = self.codec, config = self.config
+        if let url = FileSystem.environment()["HOOKROUTER_STORE"].flatMap({ $0.isEmpty || $0 == "sqlite" ? nil : $0 }) ?? table.settings.store {
+            // Several routers on one PostgreSQL database (#14): ingest, dedup and deliveries; the admin
+            // API's store queries, retention and stream replay are SQLite's only for now.
+            let owner = Self.owner()
+            let pg: PostgresEventStore
+            do {
+                pg = try PostgresEventStore(url: url, codec: codec, owner: owner) { fresh, settled in
+                    inbox.post(new: fresh.map { QueuedDelivery(new: $0, hasRow: true) }, settled: settled)
+                }
+            } catch {
+                throw StartError(description: "cannot open the PostgreSQL store: \(error)")
             }
-            engine = try DeliveryEngine(store: store, storePath: store.path, codec: codec, config: config, inbox: inbox, metrics: deliveryMetrics)
-            adminStore = try AdminStore(path: store.path, codec: codec)
-            let hub = StreamHub(config: config, metrics: streamMetrics)
-            streams = hub
-            replayReader = try StreamReplayReader(path: store.path, codec: codec, config: config) { hub.replayed($0) }
-            hub.reader = replayReader
-            hub.liveEdge = replayReader.lastSeqAtStart
-            let feedHub = StreamHub(config: config, metrics: StreamMetrics(), summaries: true)
-            feed = feedHub
-            feedReader = try StreamReplayReader(path: store.path, codec: codec, config: config) { feedHub.replayed($0) }
-            feedHub.reader = feedReader
-            feedHub.liveEdge = feedReader.lastSeqAtStart
-        } catch {
-            throw StartError(description: "cannot open the store in '\(data.path)': \(error)")
+            store = pg
+            engine = DeliveryEngine(store: pg, source: PGDeliverySource(url: url, owner: owner, codec: codec), config: config, inbox: inbox, metrics: deliveryMetrics)
+            retention = nil
+            replayReader = nil
+            feedReader = nil
+            Log.info("using the PostgreSQL store", ["store": PGConnection.redacted(url), "router": owner])
+        } else {
+            let sqlite: SQLiteEventStore
+            do {
+                sqlite = try SQLiteEventStore(directory: data.path, codec: codec, dedupWindow: { config.table.settings.dedupWindowMilliseconds }) { fresh, settled in
+                    inbox.post(new: fresh.map { QueuedDelivery(new: $0) }, settled: settled)
+                }
+                store = sqlite
+                engine = DeliveryEngine(store: sqlite, source: try DeliveryReader(path: sqlite.path, codec: codec), config: config, inbox: inbox, metrics: deliveryMetrics)
+                adminStore = try AdminStore(path: sqlite.path, codec: codec)
+                let replay = try StreamReplayReader(path: sqlite.path, codec: codec, config: config) { hub.replayed($0) }
+                replayReader = replay
+                let feedReplay = try StreamReplayReader(path: sqlite.path, codec: codec, config: config) { feedHub.replayed($0) }
+                feedReader = feedReplay
+                hub.liveEdge = replay.lastSeqAtStart
+                feedHub.liveEdge = feedReplay.lastSeqAtStart
+            } catch {
+                throw StartError(description: "cannot open the store in '\(data.path)': \(error)")
+            }
+            retention = Retention(store: sqlite, config: config)
         }
+        hub.reader = replayReader
+        feedHub.reader = feedReader
 
-        retention = Retention(store: store, config: config)
         let limits = Self.limits(table.settings)
         let descriptors = DescriptorLimit.raise()
         if descriptors < limits.maxConnections + DescriptorLimit.reserve {
@@ -136,20 +162,28 @@ final class RouterRuntime {
             }
         }
         engine.start()
-        retention.start()
+        retention?.start()
         let adminThread = OSThread(name: "admin") { adminServer.run() }
         let streamThread = OSThread(name: "streams") { streamServer.run() }
         server.run()
         streamServer.requestDrain()
         streamThread.join()
-        replayReader.stop()
-        feedReader.stop()
+        replayReader?.stop()
+        feedReader?.stop()
         adminServer.requestDrain()
         adminThread.join()
-        retention.stop()
+        retention?.stop()
         engine.stop()  // before the store: its last attempts are written by the store's writer
         store.close()
         Log.info("stopped", ["requests": ingestMetrics.requestSummary])
+    }
+
+    /// This router's name in the PostgreSQL store's leases: host, pid and a random part (a restarted
+    /// router is a new holder; its predecessor's leases expire).
+    static func owner() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count)
+        return String(cString: name) + ":" + String(getpid()) + ":" + Hex.encode(SecureRandom.bytes(3))
     }
 
     static func limits(_ settings: Settings) -> HTTPServerLimits {

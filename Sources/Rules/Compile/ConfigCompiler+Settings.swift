@@ -1,5 +1,5 @@
 extension ConfigCompiler {
-    static let settingsKeys = ["listen", "admin", "retention", "dedup_window", "store_key", "http", "subscriptions"]
+    static let settingsKeys = ["listen", "admin", "retention", "dedup_window", "store_key", "http", "subscriptions", "store"]
     static let httpKeys = ["header_timeout", "body_timeout", "keepalive_timeout", "max_connections", "max_buffered_bodies"]
 
     func compileSettings(_ pairs: [(YAMLPair, ConfigFile)]) -> Settings {
@@ -48,6 +48,13 @@ extension ConfigCompiler {
                 if let n = http.size("max_buffered_bodies") {
                     if n > 0 { settings.maxBufferedBodyBytes = Int(clamping: n) } else {
                         context.error("value", "'max_buffered_bodies' of settings.http must be above zero", at: http.value("max_buffered_bodies")?.location)
+                    }
+                }
+            case "store":
+                if let url = reader.string("store") {
+                    if url == "sqlite" { break }
+                    if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { settings.store = url } else {
+                        context.error("value", "'store' is sqlite or a URL like postgres://user:password@host:5432/database?sslmode=require", at: pair.value.location)
                     }
                 }
             case "subscriptions":

@@ -16,6 +16,9 @@ public struct Settings: Sendable {
     public var keepAliveTimeoutMilliseconds: Int64?
     public var maxConnections: Int?
     public var maxBufferedBodyBytes: Int?
+    /// `store:`: a `postgres://` URL for the PostgreSQL store; nil (or `sqlite`): the SQLite file in
+    /// the data directory. `HOOKROUTER_STORE` in the environment overrides it.
+    public var store: String?
     /// `subscriptions:` of settings: the file the subscriptions API owns and what its targets may do.
     public var subscriptions = SubscriptionSettings()
 

@@ -1,0 +1,18 @@
+/// Where the delivery engine reads its work: due deliveries per target, deliveries to removed
+/// targets, events by seq. SQLite's `DeliveryReader` and PostgreSQL's `PGDeliverySource` (which
+/// also leases what it returns to this router).
+protocol DeliverySource: AnyObject {
+    /// One target's pending deliveries due by `horizon` after `cursor`, oldest first.
+    func dueDeliveries(target: String, by horizon: Int64, after cursor: DueCursor, limit: Int) throws -> [QueuedDelivery]
+    /// Pending deliveries whose target is none of `targets` (removed by a reload), due or not.
+    func deliveries(notTo targets: [String], limit: Int) throws -> [QueuedDelivery]
+    /// The events of `seqs` as stored, opened when sealed; a seq the store no longer holds is `.missing`.
+    func load(seqs: [Int64]) -> [Int64: Result<StoredEvent, DeliveryReader.LoadError>]
+    /// Of the deliveries about to be attempted, those this router may attempt now (with several
+    /// routers, the ones whose lease it holds or takes; all of them with one).
+    func confirm(_ ids: [Int64], now: Int64) -> Set<Int64>
+}
+
+extension DeliveryReader: DeliverySource {
+    func confirm(_ ids: [Int64], now: Int64) -> Set<Int64> { Set(ids) }
+}
