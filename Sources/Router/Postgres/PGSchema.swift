@@ -61,10 +61,11 @@ enum PGSchema {
 
     /// Brings the database to `version`; refuses one written by a newer hookrouter.
     static func migrate(_ db: PGConnection) throws(PGError) {
-        try db.execute("CREATE TABLE IF NOT EXISTS hookrouter_schema (version INTEGER NOT NULL)")
         try db.execute("BEGIN")
         do throws(PGError) {
+            // The lock first: even CREATE TABLE IF NOT EXISTS races with itself across sessions.
             try db.query("SELECT pg_advisory_xact_lock($1)", [String(lockKey)])
+            try db.execute("CREATE TABLE IF NOT EXISTS hookrouter_schema (version INTEGER NOT NULL)")
             let rows = try db.query("SELECT version FROM hookrouter_schema")
             let current = rows.first.flatMap { $0.first ?? nil }.flatMap { Int($0) } ?? 0
             if rows.isEmpty { try db.execute("INSERT INTO hookrouter_schema (version) VALUES (0)") }
