@@ -25,3 +25,16 @@ routes:
   - { name: none, from: fiscal, events: [never_sent], to: [sink] }
 YAML
 }
+
+# `nginx_conf FILE PORT`: an nginx that answers `return 200` on loopback PORT, the benches' reference and
+# delivery target (uses $work for its body buffers).
+nginx_conf() {
+  cat > "$1" <<NGX
+worker_processes 1;
+pid $1.pid;
+error_log $1.err;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path $work/nginx-body; client_body_buffer_size 64k;
+  server { listen 127.0.0.1:$2; keepalive_requests 1000000; location / { return 200 "ok"; } } }
+NGX
+}

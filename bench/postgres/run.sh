@@ -32,14 +32,7 @@ routes:
   - { name: to-sink, from: fiscal, events: [nfe_importada], to: [sink] }
 YAML
 }
-cat > "$work/target.conf" <<NGX
-worker_processes 1;
-pid $work/target.pid;
-error_log $work/target.err;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $work/nginx-body; client_body_buffer_size 64k;
-  server { listen 127.0.0.1:18099; keepalive_requests 1000000; location / { return 200 "ok"; } } }
-NGX
+nginx_conf "$work/target.conf" 18099
 taskset -c 1 nginx -c "$work/target.conf" -g "daemon off;" & target=$!
 
 owed() {  # store: deliveries not yet delivered

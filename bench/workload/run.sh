@@ -28,16 +28,6 @@ routes:
   - { name: to-sink, from: fiscal, events: [nfe_importada], to: [sink] }
 YAML
 
-nginx_conf() {  # file port
-  cat > "$1" <<NGX
-worker_processes 1;
-pid $1.pid;
-error_log $1.err;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $work/nginx-body; client_body_buffer_size 64k;
-  server { listen 127.0.0.1:$2; keepalive_requests 1000000; location / { return 200 "ok"; } } }
-NGX
-}
 nginx_conf "$work/ref.conf" 18081
 nginx_conf "$work/target.conf" 18099
 taskset -c 1 nginx -c "$work/target.conf" -g "daemon off;" & target=$!

@@ -132,11 +132,12 @@ class Lifecycle(SubscriptionCase):
         self.assertEqual(len(os.listdir(self.router.config_dir)), 2, "no temp file left behind")
 
     def test_environment_variables_in_client_text_are_never_expanded(self):
-        sub = self.create(name="x", url=self.sink.url("/env"), events=["nfe_importada"], headers={"X-Leak": "${HOME}"})
+        sub = self.create(name="${HOME}", url=self.sink.url("/env"), events=["nfe_importada"], headers={"X-Leak": "${HOME}"})
         self.post_event("env-1")
         self.sink.wait_for(1, "/env")
         self.assertEqual(self.sink.received("/env")[0]["headers"]["x-leak"], "${HOME}")
-        self.assertEqual(sub["name"], "x")
+        self.assertEqual(sub["name"], "${HOME}", "shown as sent, not expanded")
+        self.assertIn('name: "$${HOME}"', self.yaml(), "kept in the file in the config's literal form")
 
 
 class FiscalSystemMount(SubscriptionCase):

@@ -65,10 +65,14 @@ extension AdminHandler {
     }
 
     /// `ok / all` as a decimal with 4 places, exact (no floating point in the JSON): 2/3 → 0.6667.
-    static func ratio(_ ok: Int, _ all: Int) -> String {
-        let scaled = (ok * 20_000 / all + 1) / 2  // rounded half up, in 1/10000
-        let whole = scaled / 10_000, frac = scaled % 10_000
-        let digits = String(frac)
-        return "\(whole).\(String(repeating: "0", count: 4 - digits.count))\(digits)"
+    static func ratio(_ ok: Int, _ all: Int) -> String { fixedPoint(ok, all, times: 1, decimals: 4) }
+
+    /// `ok * times / all` in decimal text with `decimals` places, rounded half up, without floating point.
+    static func fixedPoint(_ ok: Int, _ all: Int, times: Int, decimals: Int) -> String {
+        var unit = 1
+        for _ in 0..<decimals { unit *= 10 }
+        let scaled = (ok * times * unit * 2 / all + 1) / 2
+        let digits = String(scaled % unit)
+        return "\(scaled / unit).\(String(repeating: "0", count: decimals - digits.count))\(digits)"
     }
 }

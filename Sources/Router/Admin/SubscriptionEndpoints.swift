@@ -14,7 +14,7 @@ extension AdminHandler {
             r.headers.append(HTTPHeader("ETag", "\"\(version)\""))
             return r
         }
-        do {
+        return try answering {
             switch (method, parts.count) {
             case ("GET", 0):
                 let totals = try Self.subscriptionTotals(store: context.queries)
@@ -40,12 +40,20 @@ extension AdminHandler {
             default:
                 return AdminAnswer.error(405, "method_not_allowed", "\(method) is not served at \(request.head.path)")
             }
+        }
+    }
+
+    /// Runs an endpoint whose steps throw the subscription service's failures (answered here) or the
+    /// admin API's (thrown on, answered by the caller).
+    func answering(_ body: () throws -> HTTPResponse?) throws(AdminFailure) -> HTTPResponse? {
+        do {
+            return try body()
         } catch let failure as SubscriptionService.Failure {
             return Self.failure(failure)
         } catch let failure as AdminFailure {
             throw failure
         } catch {
-            return AdminAnswer.error(500, "internal", "\(error)")
+            return AdminAnswer.error(500, "internal", "unexpected error: \(error); see the server log")
         }
     }
 

@@ -14,20 +14,20 @@ extension AdminHandler {
     func webhooks(_ request: HTTPRequest, parts: [String], table: RouteTable, responder: Responder) throws(AdminFailure) -> HTTPResponse? {
         let service = context.subscriptions
         let method = request.head.method
-        do {
+        return try answering {
             switch (method, parts.count) {
             case ("GET", 0):
                 let totals = try Self.subscriptionTotals(store: context.queries)
                 return AdminAnswer.json(.array(try table.subscriptions.map { s throws(AdminFailure) in try compatJSON(s, totals: totals, table: table) }))
             case ("POST", 0):
                 let change = try service.create(try compatFields(request.body, id: nil), ifMatch: nil)
-                return try compatWritten(change, status: 201, table: table)
+                return try compatWritten(change, status: 201)
             case ("GET", 1) where parts[0] == "estatisticas":
                 return AdminAnswer.json(try compatStatistics(table))
             case ("GET", 1):
                 return AdminAnswer.json(try compatJSON(try subscription(parts[0]), totals: try Self.subscriptionTotals(store: context.queries), table: table))
             case ("PUT", 1), ("PATCH", 1):
-                return try compatWritten(try service.update(parts[0], try compatFields(request.body, id: parts[0]), ifMatch: nil), status: 200, table: table)
+                return try compatWritten(try service.update(parts[0], try compatFields(request.body, id: parts[0]), ifMatch: nil), status: 200)
             case ("DELETE", 1):
                 _ = try service.delete(parts[0], ifMatch: nil)
                 return HTTPResponse(status: 204)
@@ -41,12 +41,6 @@ extension AdminHandler {
             default:
                 return AdminAnswer.error(405, "method_not_allowed", "\(method) is not served at \(request.head.path)")
             }
-        } catch let failure as SubscriptionService.Failure {
-            return Self.failure(failure)
-        } catch let failure as AdminFailure {
-            throw failure
-        } catch {
-            return AdminAnswer.error(500, "internal", "\(error)")
         }
     }
 
@@ -55,7 +49,7 @@ extension AdminHandler {
         return s
     }
 
-    private func compatWritten(_ change: SubscriptionService.Change, status: Int, table _: RouteTable) throws(AdminFailure) -> HTTPResponse {
+    private func compatWritten(_ change: SubscriptionService.Change, status: Int) throws(AdminFailure) -> HTTPResponse {
         let id = change.entry?["id"]?.stringValue ?? ""
         let table = context.config.table
         guard let s = table.subscriptions.first(where: { $0.id == id }) else {
@@ -145,15 +139,8 @@ extension AdminHandler {
         o["total_execucoes"] = .number(JSONNumber(executions))
         o["total_erros"] = .number(JSONNumber(errors))
         // A percentage with two decimals, as the fiscal system's statistics page shows it.
-        o["taxa_sucesso"] = executions == 0 ? .null : (JSONNumber(Self.percentage(delivered, executions)).map(JSONValue.number) ?? .null)
+        o["taxa_sucesso"] = executions == 0 ? .null : (JSONNumber(Self.fixedPoint(delivered, executions, times: 100, decimals: 2)).map(JSONValue.number) ?? .null)
         return .object(o)
-    }
-
-    /// `ok / all` as a percentage with two decimals, in decimal text ("98.75").
-    static func percentage(_ ok: Int, _ all: Int) -> String {
-        let scaled = (ok * 20_000 / all + 1) / 2  // rounded half up, in 1/100 of a percent
-        let digits = String(scaled % 100)
-        return "\(scaled / 100).\(String(repeating: "0", count: 2 - digits.count))\(digits)"
     }
 
     static func compatTestJSON(_ test: TestDelivery, _ outcome: TestDelivery.Outcome) -> JSONValue {

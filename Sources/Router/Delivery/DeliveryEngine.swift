@@ -258,12 +258,14 @@ final class DeliveryEngine: @unchecked Sendable {
         }
         guard !starting.isEmpty else { return }
         // With several routers on one store, a delivery is attempted only under a lease held now.
-        let allowed = reader.confirm(starting.map(\.delivery.id), now: WallClock.now().milliseconds)
-        starting.removeAll { s in
-            guard !allowed.contains(s.delivery.id) else { return false }
-            s.lane.inFlight -= 1
-            known.remove(s.delivery.id)  // another router holds it
-            return true
+        let lost = reader.notHeld(starting.map(\.delivery.id), now: WallClock.now().milliseconds)
+        if !lost.isEmpty {
+            starting.removeAll { s in
+                guard lost.contains(s.delivery.id) else { return false }
+                s.lane.inFlight -= 1
+                known.remove(s.delivery.id)  // another router holds it
+                return true
+            }
         }
         let events = reader.load(seqs: starting.compactMap { $0.delivery.event == nil ? $0.delivery.eventSeq : nil })
         for s in starting {

@@ -8,11 +8,11 @@ protocol DeliverySource: AnyObject {
     func deliveries(notTo targets: [String], limit: Int) throws -> [QueuedDelivery]
     /// The events of `seqs` as stored, opened when sealed; a seq the store no longer holds is `.missing`.
     func load(seqs: [Int64]) -> [Int64: Result<StoredEvent, DeliveryReader.LoadError>]
-    /// Of the deliveries about to be attempted, those this router may attempt now (with several
-    /// routers, the ones whose lease it holds or takes; all of them with one).
-    func confirm(_ ids: [Int64], now: Int64) -> Set<Int64>
+    /// Of the deliveries about to be attempted, those this router may not attempt now: with several
+    /// routers, the ones another holds the lease of (with one router, none).
+    func notHeld(_ ids: [Int64], now: Int64) -> Set<Int64>
 }
 
 extension DeliveryReader: DeliverySource {
-    func confirm(_ ids: [Int64], now: Int64) -> Set<Int64> { Set(ids) }
+    func notHeld(_ ids: [Int64], now: Int64) -> Set<Int64> { [] }
 }

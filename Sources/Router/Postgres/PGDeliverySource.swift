@@ -68,7 +68,7 @@ final class PGDeliverySource: DeliverySource {
         }
     }
 
-    func confirm(_ ids: [Int64], now: Int64) -> Set<Int64> {
+    func notHeld(_ ids: [Int64], now: Int64) -> Set<Int64> {
         guard !ids.isEmpty else { return [] }
         do {
             let rows = try run("""
@@ -76,10 +76,10 @@ final class PGDeliverySource: DeliverySource {
                 WHERE id = ANY($3::bigint[]) AND status = 'pending' AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until_ms < $4)
                 RETURNING id
                 """, [owner, String(now + leaseMilliseconds), "{" + ids.map(String.init).joined(separator: ",") + "}", String(now)])
-            return Set(rows.compactMap { $0[0].flatMap { Int64($0) } })
+            return Set(ids).subtracting(rows.compactMap { $0[0].flatMap { Int64($0) } })
         } catch {
             Log.error("cannot confirm delivery leases in the PostgreSQL store; attempting none this round", ["error": "\(error)"])
-            return []
+            return Set(ids)
         }
     }
 

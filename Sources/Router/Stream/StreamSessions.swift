@@ -5,6 +5,8 @@ import Rules
 protocol StreamSessionOwner: AnyObject {
     func drained(_ client: StreamClient)
     func remove(_ client: StreamClient, reason: StreamClient.CloseReason)
+    /// Closes the client's outlet for `reason` and forgets it.
+    func close(_ client: StreamClient, reason: StreamClient.CloseReason)
 }
 
 extension StreamHub: StreamSessionOwner {}
@@ -95,7 +97,7 @@ final class WebSocketStreamSession: StreamSession, StreamOutlet {
     func tick(now: Int64) {
         guard !closing else { return }
         if now - lastHeard > idleMilliseconds {
-            if let client, let owner = owner as? StreamHub { owner.close(client, reason: .idle) } else { close(reason: .idle) }
+            if let client, let owner { owner.close(client, reason: .idle) } else { close(reason: .idle) }
             return
         }
         if now - lastPing >= pingMilliseconds {
@@ -105,7 +107,7 @@ final class WebSocketStreamSession: StreamSession, StreamOutlet {
     }
 
     func shutdown() {
-        if let client, let owner = owner as? StreamHub { owner.close(client, reason: .shutdown) } else { close(reason: .shutdown) }
+        if let client, let owner { owner.close(client, reason: .shutdown) } else { close(reason: .shutdown) }
     }
 
     func closed() {
@@ -192,7 +194,7 @@ final class EventStreamSession: StreamSession, StreamOutlet {
     }
 
     func shutdown() {
-        if let client, let owner = owner as? StreamHub { owner.close(client, reason: .shutdown) } else { close(reason: .shutdown) }
+        if let client, let owner { owner.close(client, reason: .shutdown) } else { close(reason: .shutdown) }
     }
 
     func closed() {
