@@ -25,25 +25,35 @@ def build_shim(out_dir):
 
 
 def read_log(path):
-    """The shim's records, in order: (kind, path, offset, data)."""
+    """The shim's records, in order: (kind, path, offset, data). The cut (SIGKILL) can land while the
+    shim is writing a record: a torn last record is dropped. Nothing is lost by that: records are
+    written in order and a sync's record follows its sync, so no sync comes after the torn one."""
     out = []
     with open(path, "rb") as f:
         raw = f.read()
     i = 0
     while i < len(raw):
-        kind = chr(raw[i])
-        (plen,) = struct.unpack_from("<H", raw, i + 1)
-        name = raw[i + 3:i + 3 + plen].decode()
-        i += 3 + plen
-        offset, data = 0, b""
-        if kind in "WT":
-            (offset,) = struct.unpack_from("<q", raw, i)
-            i += 8
-        if kind == "W":
-            (n,) = struct.unpack_from("<I", raw, i)
-            data = raw[i + 4:i + 4 + n]
-            i += 4 + n
+        try:
+            kind = chr(raw[i])
+            (plen,) = struct.unpack_from("<H", raw, i + 1)
+            j = i + 3 + plen
+            if j > len(raw):
+                break
+            name = raw[i + 3:j].decode()
+            offset, data = 0, b""
+            if kind in "WT":
+                (offset,) = struct.unpack_from("<q", raw, j)
+                j += 8
+            if kind == "W":
+                (n,) = struct.unpack_from("<I", raw, j)
+                if j + 4 + n > len(raw):
+                    break
+                data = raw[j + 4:j + 4 + n]
+                j += 4 + n
+        except (struct.error, UnicodeDecodeError):
+            break  # the torn last record
         out.append((kind, name, offset, data))
+        i = j
     return out
 
 
