@@ -3,7 +3,10 @@ random UUID ids (as Shopify sends), received over the last 7 days (the default r
 delivered at its first attempt to `sink` by route `to-sink`. Writes what the store's schema version
 keeps for that: a delivered row and its attempt (schemas 4 and 5), the dedup key (5), the key with the
 event's plan and the settled cursor past it (6: no delivery row).
-The file must exist (a router created it). Usage: preload.py DB N BODY"""
+The file must exist (a router created it). Usage: preload.py DB N BODY
+
+DB may be a postgres:// URL (a database a router migrated): the same events, each with its delivered
+delivery row and attempt, written by the server itself (generate_series, random UUIDs), needs pg8000."""
 import os
 import sqlite3
 import sys
@@ -11,6 +14,29 @@ import time
 import uuid
 
 db, n, body = sys.argv[1], int(sys.argv[2]), open(sys.argv[3], "rb").read()
+if db.startswith("postgres://") or db.startswith("postgresql://"):
+    import pg8000.dbapi
+    from urllib.parse import urlparse
+    u = urlparse(db)
+    c = pg8000.dbapi.connect(user=u.username, password=u.password, host=u.hostname, port=u.port, database=u.path.lstrip("/"))
+    start, now, week = time.time(), int(time.time() * 1000), 7 * 86_400_000
+    cur = c.cursor()
+    cur.execute("""
+        WITH e AS (
+            INSERT INTO events (source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed)
+            SELECT 'fiscal', gen_random_uuid()::text, 'nfe_importada', t, t, 'application/json',
+                   '\\x5b5d', '\\x7b7d', %s, false
+            FROM generate_series(0, %s::bigint - 1) i, LATERAL (SELECT %s::bigint - %s::bigint + i * %s::bigint / %s::bigint AS t) x
+            RETURNING seq, received_ms),
+        d AS (
+            INSERT INTO deliveries (event_seq, route, target, status, attempts, next_attempt_ms, created_ms, updated_ms, last_status)
+            SELECT seq, 'to-sink', 'sink', 'delivered', 1, received_ms, received_ms, received_ms, 200 FROM e RETURNING id, created_ms)
+        INSERT INTO attempts (delivery_id, attempt, started_ms, duration_ms, status, response) SELECT id, 1, created_ms, 1, 200, '\\x6f6b' FROM d
+        """, (body, n, now, week, week, n))
+    c.commit()
+    c.close()
+    print("preloaded %d events into %s in %.0f s" % (n, u.hostname, time.time() - start), file=sys.stderr)
+    sys.exit(0)
 c = sqlite3.connect(db, isolation_level=None)
 version = c.execute("PRAGMA user_version").fetchone()[0]
 tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

@@ -1,5 +1,10 @@
 """Starts the real hookrouter binary on loopback for end-to-end tests, and signs requests the way
-providers do. Standard library only."""
+providers do. Standard library only, but for pg8000 on the PostgreSQL store.
+
+One parameter runs the suites on either store: HOOKROUTER_TEST_STORE=postgres (with
+HOOKROUTER_TEST_POSTGRES, the URL scripts/postgres prints) gives every Router a database of its own
+on that server; `Router.db()` then answers the same SQL there, and `command_env` points the CLI at
+it. Unset (or `sqlite`), routers use their data directory's SQLite file."""
 import hashlib
 import hmac
 import json
@@ -12,6 +17,16 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("HOOKROUTER_BIN", os.path.join(ROOT, ".build", "debug", "hookrouter"))
+
+STORE = os.environ.get("HOOKROUTER_TEST_STORE", "sqlite")
+ON_POSTGRES = STORE == "postgres"
+if STORE not in ("sqlite", "postgres"):
+    raise RuntimeError("HOOKROUTER_TEST_STORE is sqlite or postgres, not %r" % STORE)
+if ON_POSTGRES and not os.environ.get("HOOKROUTER_TEST_POSTGRES"):
+    raise RuntimeError("HOOKROUTER_TEST_STORE=postgres needs HOOKROUTER_TEST_POSTGRES (scripts/postgres start DIR prints it)")
+
+# Each PostgreSQL router's store URL, by its data directory (for `command_env`).
+_STORES = {}
 
 FISCAL_SECRET = "e2e-fiscal-secret"
 ODOO_KEY = "e2e-odoo-key"
@@ -85,10 +100,15 @@ class Router:
         self.admin_port = free_port()
         self.proc = None
         self.log_path = os.path.join(self.dir, "stderr.log")
+        self.store = _STORES.get(self.data) or (new_postgres_database() if ON_POSTGRES else None)
+        if self.store:
+            _STORES[self.data] = self.store
 
     def start(self):
         self.log = open(self.log_path, "ab")
         env = dict(os.environ, SWIFT_BACKTRACE="enable=no")
+        if self.store:
+            env["HOOKROUTER_STORE"] = self.store
         self.proc = subprocess.Popen([BINARY, "serve", "--config", self.config_dir, "--data", self.data,
                                       "--listen", "127.0.0.1:%d" % self.port, "--admin", "127.0.0.1:%d" % self.admin_port],
                                      stderr=self.log, env=env, preexec_fn=self._limit if self.nofile else None)
@@ -133,8 +153,88 @@ class Router:
             c.close()
 
     def db(self):
+        """A DB-API connection to this router's store: its SQLite file, or its PostgreSQL database."""
+        if self.store:
+            return PostgresDB(self.store)
         import sqlite3
         return sqlite3.connect(os.path.join(self.data, "hookrouter.db"))
+
+
+def command_env(*args):
+    """The environment for a `hookrouter` command given ARGS: with `--data DIR` of a router on
+    PostgreSQL, HOOKROUTER_STORE names its database (as `serve` was given it)."""
+    env = dict(os.environ, SWIFT_BACKTRACE="enable=no")
+    args = list(args)
+    if "--data" in args and args.index("--data") + 1 < len(args):
+        store = _STORES.get(args[args.index("--data") + 1])
+        if store:
+            env["HOOKROUTER_STORE"] = store
+    return env
+
+
+def _pg_connect(url):
+    import pg8000.dbapi
+    from urllib.parse import urlparse
+    u = urlparse(url)
+    return pg8000.dbapi.connect(user=u.username, password=u.password, host=u.hostname, port=u.port, database=u.path.lstrip("/"))
+
+
+def new_postgres_database():
+    """A fresh database on the test server; its URL."""
+    import uuid
+    base = os.environ["HOOKROUTER_TEST_POSTGRES"]
+    name = "e2e_" + uuid.uuid4().hex[:12]
+    c = _pg_connect(base)
+    c.autocommit = True
+    c.cursor().execute("CREATE DATABASE " + name)
+    c.close()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+class _Rows:
+    """A cursor's rows as tuples, as sqlite3 gives them (pg8000 gives lists)."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def fetchone(self):
+        row = self.cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+    def fetchall(self):
+        return [tuple(r) for r in self.cursor.fetchall()]
+
+    def __iter__(self):
+        return iter(self.fetchall())
+
+
+class PostgresDB:
+    """sqlite3's connection as the tests use it (execute with `?` parameters, fetchone/fetchall,
+    a context manager), on a PostgreSQL database; autocommit, like the reads the tests make."""
+
+    def __init__(self, url):
+        self.conn = _pg_connect(url)
+        self.conn.autocommit = True
+
+    def execute(self, sql, params=()):
+        cursor = self.conn.cursor()
+        cursor.execute(sql.replace("?", "%s"), tuple(params))
+        return _Rows(cursor)
+
+    def close(self):
+        if self.conn:
+            self.conn.close()
+            self.conn = None
+
+    # `router.db().execute(...)` drops the connection at once: close its socket then, as sqlite3 would.
+    __del__ = close
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
 
 
 def raw_exchange(port, payload, read_timeout=5.0):

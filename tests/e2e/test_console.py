@@ -49,7 +49,7 @@ routes:
         body = os.path.join(self.router.dir, "body.json")
         with open(body, "wb") as f:
             f.write(fiscal_body("preloaded"))
-        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "workload", "preload.py"), os.path.join(self.router.data, "hookrouter.db"),
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "workload", "preload.py"), self.router.store or os.path.join(self.router.data, "hookrouter.db"),
                         "100000", body], check=True, capture_output=True)
         self.router.start()
         self.profile = tempfile.mkdtemp(prefix="hookrouter-chromium-")

@@ -16,7 +16,7 @@ import threading
 import time
 import unittest
 
-from harness import ROOT, Router, fiscal_body, post, sign
+from harness import ON_POSTGRES, ROOT, Router, fiscal_body, post, sign
 from sink import Sink
 
 POSTGRES = os.path.join(ROOT, "scripts", "postgres")
@@ -49,6 +49,7 @@ class Cluster:
         return [line for line in out.splitlines() if line]
 
 
+@unittest.skipIf(ON_POSTGRES, "runs a cluster of its own, which the SQLite pass of scripts/test already runs")
 class SeveralRouters(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

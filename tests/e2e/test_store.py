@@ -9,17 +9,17 @@ import subprocess
 import time
 import unittest
 
-from harness import BINARY, Router, fiscal_body, post, sign
+from harness import BINARY, ON_POSTGRES, Router, command_env, fiscal_body, post, sign
 from sink import Sink
 
 
 def cli(*args):
-    env = dict(os.environ, SWIFT_BACKTRACE="enable=no")
-    p = subprocess.run([BINARY, *args], capture_output=True, env=env, timeout=60)
+    p = subprocess.run([BINARY, *args], capture_output=True, env=command_env(*args), timeout=60)
     assert p.returncode == 0, p.stderr.decode()
     return p.stdout.decode()
 
 
+@unittest.skipIf(ON_POSTGRES, "SQLite's layout: deliveries derived from their events; on PostgreSQL every delivery has a row")
 class DeliveriesWithoutRows(unittest.TestCase):
     def setUp(self):
         self.sink = Sink().start()

@@ -13,8 +13,7 @@ final class AdminHandler: HTTPHandler {
         let deliveryMetrics: DeliveryMetrics
         let token: Secret?
         /// The admin thread's own store connections (reads, replays).
-        /// nil on the PostgreSQL store, whose admin queries are not built yet (#14): those endpoints answer 501.
-        let queries: AdminStore?
+        let queries: AdminStore
         /// Where a replay nudges the delivery engine to rescan the store now.
         let inbox: DeliveryInbox
         /// Where an injected event's stream pushes go once it is stored.
@@ -31,14 +30,6 @@ final class AdminHandler: HTTPHandler {
 
     init(_ context: Context) {
         self.context = context
-    }
-
-    /// The store's read and replay queries, or 501 where they are not built (the PostgreSQL store).
-    func storeQueries() throws(AdminFailure) -> AdminStore {
-        guard let q = context.queries else {
-            throw .unsupported("this endpoint reads the SQLite store; on the PostgreSQL store it is not built yet (#14): query the database meanwhile")
-        }
-        return q
     }
 
     func decide(_ head: HTTPRequestHead, remoteAddress: String) -> HeadDecision {
@@ -107,17 +98,17 @@ final class AdminHandler: HTTPHandler {
         }
         switch (method, parts.count >= 3 ? Array(parts[1...]) : []) {
         case ("GET", ["api", "deliveries"]):
-            return try listDeliveries(query, store: try storeQueries())
+            return try listDeliveries(query, store: context.queries)
         case ("GET", let p) where p.count == 3 && p[0] == "api" && p[1] == "deliveries":
-            return try showDelivery(try deliveryID(p[2]), store: try storeQueries(), table: table)
+            return try showDelivery(try deliveryID(p[2]), store: context.queries, table: table)
         case ("POST", let p) where p.count == 4 && p[0] == "api" && p[1] == "deliveries" && p[3] == "replay":
-            return try replayDelivery(try deliveryID(p[2]), query: query, store: try storeQueries())
+            return try replayDelivery(try deliveryID(p[2]), query: query, store: context.queries)
         case ("GET", let p) where p.count == 4 && p[0] == "api" && p[1] == "targets" && p[3] == "logs":
-            return try targetLog(p[2], query: query, store: try storeQueries(), table: table)
+            return try targetLog(p[2], query: query, store: context.queries, table: table)
         case ("POST", let p) where p.count == 4 && p[0] == "api" && p[1] == "targets" && p[3] == "test":
             return try testTarget(p[2], body: request.body, table: table, responder: responder)
         case ("GET", ["api", "stats"]):
-            return try stats(store: try storeQueries(), table: table)
+            return try stats(store: context.queries, table: table)
         case ("GET", ["api", "stats", "minutes"]):
             return try minuteStats(query)
         case ("GET", ["api", "config"]):

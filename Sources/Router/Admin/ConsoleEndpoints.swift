@@ -28,8 +28,8 @@ extension AdminHandler {
         }
         let now = WallClock.now().milliseconds / 60_000
         let first = now - Int64(minutes) + 1
-        let store = try storeQueries()
-        let counts = try AdminFailure.reading { () throws(SQLiteError) in try store.reads.minutes(since: first * 60_000) }
+        let store = context.queries
+        let counts = try AdminFailure.reading { try store.reads.minutes(since: first * 60_000) }
         let rows: [JSONValue] = (first...now).map { m in
             let c = counts[m] ?? StoreQueries.Minute()
             return .object(JSONObject([("at", .string(Timestamp(milliseconds: m * 60_000).rfc3339)), ("events", .number(JSONNumber(c.events))),
@@ -44,8 +44,8 @@ extension AdminHandler {
             throw .badRequest("status takes dead or orphaned")
         }
         let target = query.text("target")
-        let store = try storeQueries()
-        let ids = try AdminFailure.reading { () throws(SQLiteError) in try store.writes.replay(status: status, target: target, now: WallClock.now()) }
+        let store = context.queries
+        let ids = try AdminFailure.reading { try store.writes.replay(status: status, target: target, now: WallClock.now()) }
         if !ids.isEmpty { context.inbox.post(rescan: true) }
         Log.info("deliveries replayed by the admin API", ["status": status.rawValue, "target": target ?? "*", "count": String(ids.count)])
         return AdminAnswer.json(.object(JSONObject([("replayed", .array(ids.map { .number(JSONNumber(Int($0))) }))])))

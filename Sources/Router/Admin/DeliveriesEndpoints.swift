@@ -27,7 +27,7 @@ extension AdminHandler {
         filter.target = query.text("target")
         filter.source = query.text("source")
         filter.eventID = query.text("event")
-        var rows = try AdminFailure.reading { () throws(SQLiteError) in try store.reads.deliveries(filter) }
+        var rows = try AdminFailure.reading { try store.reads.deliveries(filter) }
         var next: JSONValue = .null
         if rows.count == filter.limit {
             rows.removeLast()
@@ -38,10 +38,10 @@ extension AdminHandler {
 
     /// One delivery, its event's identity and every attempt (time, status, duration, error, first 1 KiB of the answer).
     func showDelivery(_ id: Int64, store: AdminStore, table: RouteTable) throws(AdminFailure) -> HTTPResponse {
-        guard let row = try AdminFailure.reading({ () throws(SQLiteError) in try store.reads.delivery(id: id) }) else {
+        guard let row = try AdminFailure.reading({ try store.reads.delivery(id: id) }) else {
             throw .notFound("no delivery \(id); list them with GET /api/deliveries")
         }
-        let attempts = try AdminFailure.reading { () throws(SQLiteError) in try store.reads.attempts(of: id) }
+        let attempts = try AdminFailure.reading { try store.reads.attempts(of: id) }
         let secrets = store.secrets(source: row.source, eventSeq: row.eventSeq, target: row.target, table: table)
         guard case .object(var o) = DeliveriesCommand.json(row) else { return AdminAnswer.json(DeliveriesCommand.json(row)) }
         o["last_error"] = row.lastError.map { .string(Redaction.scrub($0, secrets: secrets)) } ?? .null
@@ -54,7 +54,7 @@ extension AdminHandler {
     /// rescan the store at once instead of at its next second.
     func replayDelivery(_ id: Int64, query: AdminQuery, store: AdminStore) throws(AdminFailure) -> HTTPResponse {
         let force = query.flag("force")
-        let result = try AdminFailure.reading { () throws(SQLiteError) in
+        let result = try AdminFailure.reading {
             try store.writes.replay(ids: [id], force: force, now: WallClock.now())
         }
         if !result.unknown.isEmpty { throw .notFound("no delivery \(id); list them with GET /api/deliveries") }
@@ -98,9 +98,8 @@ enum AdminFailure: Error {
     case notFound(String)
     case conflict(String)
     case busy(String)
-    case store(SQLiteError)
-    /// Not built for the store in use: 501.
-    case unsupported(String)
+    /// The store failed (its error's text goes to the log, never to the client).
+    case store(String)
 
     var response: HTTPResponse {
         switch self {
@@ -108,19 +107,18 @@ enum AdminFailure: Error {
         case .notFound(let d): return AdminAnswer.error(404, "not_found", d)
         case .conflict(let d): return AdminAnswer.error(409, "conflict", d)
         case .busy(let d): return AdminAnswer.error(429, "busy", d, headers: [HTTPHeader("Retry-After", "1")])
-        case .unsupported(let d): return AdminAnswer.error(501, "not_implemented", d)
         case .store(let e):
-            Log.error("admin API cannot read the store", ["error": e.description])
+            Log.error("admin API cannot read the store", ["error": e])
             return AdminAnswer.error(503, "unavailable", "the store cannot be read now; see the server log")
         }
     }
 
     /// Runs a store call, turning its error into `.store`.
-    static func reading<T>(_ body: () throws(SQLiteError) -> T) throws(AdminFailure) -> T {
+    static func reading<T>(_ body: () throws -> T) throws(AdminFailure) -> T {
         do {
             return try body()
         } catch {
-            throw .store(error)
+            throw .store("\(error)")
         }
     }
 }

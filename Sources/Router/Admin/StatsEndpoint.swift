@@ -9,7 +9,7 @@ extension AdminHandler {
 
     func stats(store: AdminStore, table: RouteTable) throws(AdminFailure) -> HTTPResponse {
         let now = WallClock.now().milliseconds
-        let c = try AdminFailure.reading { () throws(SQLiteError) in try store.reads.stats(since: now - Self.statsWindowMilliseconds) }
+        let c = try AdminFailure.reading { try store.reads.stats(since: now - Self.statsWindowMilliseconds) }
 
         func byStatus(_ counts: [StoreQueries.StatsCounts.Pair: Int], _ name: String) -> JSONValue {
             .object(JSONObject(DeliveryStatus.allCases.map { ($0.rawValue, .number(JSONNumber(counts[.init(name: name, status: $0.rawValue)] ?? 0))) }))

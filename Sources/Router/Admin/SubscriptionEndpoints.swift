@@ -36,7 +36,7 @@ extension AdminHandler {
                 return try testTarget(parts[0], body: request.body, table: table, responder: responder)
             case ("GET", 2) where parts[1] == "logs":
                 guard table.subscriptions.contains(where: { $0.id == parts[0] }) else { throw SubscriptionService.Failure.notFound("no subscription '\(parts[0])'") }
-                return try targetLog(parts[0], query: AdminQuery(request.head), store: try storeQueries(), table: table)
+                return try targetLog(parts[0], query: AdminQuery(request.head), store: context.queries, table: table)
             default:
                 return AdminAnswer.error(405, "method_not_allowed", "\(method) is not served at \(request.head.path)")
             }
@@ -89,10 +89,8 @@ extension AdminHandler {
         var byStatus: [String: [String: Int]] = [:]
     }
 
-    /// Empty where the store's queries are not built (PostgreSQL, #14).
-    static func subscriptionTotals(store: AdminStore?) throws(AdminFailure) -> SubscriptionTotals {
-        guard let store else { return SubscriptionTotals() }
-        let c = try AdminFailure.reading { () throws(SQLiteError) in try store.reads.stats(since: WallClock.now().milliseconds) }
+    static func subscriptionTotals(store: AdminStore) throws(AdminFailure) -> SubscriptionTotals {
+        let c = try AdminFailure.reading { try store.reads.stats(since: WallClock.now().milliseconds) }
         var totals = SubscriptionTotals()
         for (pair, n) in c.deliveries { totals.byStatus[pair.name, default: [:]][pair.status] = n }
         return totals

@@ -27,7 +27,7 @@ extension AdminHandler {
         } catch {
             throw .badRequest(error.detail)
         }
-        var rows = try AdminFailure.reading { () throws(SQLiteError) in try store.reads.targetLog(target: name, after: cursor, limit: limit + 1) }
+        var rows = try AdminFailure.reading { try store.reads.targetLog(target: name, after: cursor, limit: limit + 1) }
         if rows.isEmpty, cursor == nil, table.targetIndex(named: name) == nil {
             let known = table.targets.map(\.name)
             throw .notFound("no target '\(name)'\(Suggestion.hint(for: name, in: known)) and no attempt logged for one; targets are \(known.joined(separator: ", "))")

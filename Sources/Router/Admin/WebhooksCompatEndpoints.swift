@@ -36,7 +36,7 @@ extension AdminHandler {
                 return try testTarget(parts[0], body: [], table: table, responder: responder, shape: AdminHandler.compatTestJSON)
             case ("GET", 2) where parts[1] == "logs":
                 _ = try subscription(parts[0])
-                let page = try targetLogPage(parts[0], query: AdminQuery(request.head), store: try storeQueries(), table: table)
+                let page = try targetLogPage(parts[0], query: AdminQuery(request.head), store: context.queries, table: table)
                 return AdminAnswer.json(.array((page["items"]?.arrayValue ?? []).map(Self.compatLogJSON)))
             default:
                 return AdminAnswer.error(405, "method_not_allowed", "\(method) is not served at \(request.head.path)")
@@ -119,8 +119,7 @@ extension AdminHandler {
 
     /// When the subscription's target was last attempted (its newest log line).
     private func lastExecution(_ id: String, table: RouteTable) throws(AdminFailure) -> String? {
-        guard let store = context.queries else { return nil }
-        let page = try targetLogPage(id, query: AdminQuery(target: "/?limit=1"), store: store, table: table)
+        let page = try targetLogPage(id, query: AdminQuery(target: "/?limit=1"), store: context.queries, table: table)
         return page["items"]?.arrayValue?.first?.objectValue?["started_at"]?.stringValue
     }
 

@@ -5,7 +5,7 @@ enum DeliveriesCommand: Command {
     static let name = "deliveries"
     static let summary = "list deliveries from the store"
     static let usage = """
-        Usage: hookrouter deliveries [--data DIR] [--status S] [--target T] [--event ID] [--limit N] [--format text|json]
+        Usage: hookrouter deliveries [--data DIR | --store URL] [--status S] [--target T] [--event ID] [--limit N] [--format text|json]
 
         Lists deliveries newest first, each with its event (source, id, type) and its last attempt
         (status code, error, time). Bodies and header values are never shown. Reads the store while
@@ -13,6 +13,7 @@ enum DeliveriesCommand: Command {
 
         Options:
           --data DIR           the data directory of 'hookrouter serve' (default ./data)
+          --store URL          the PostgreSQL store (postgres://…; default $HOOKROUTER_STORE)
           --status S           pending, delivered, dead or orphaned
           --target T           only deliveries to target T
           --event ID           only deliveries of the event with this id
@@ -26,7 +27,7 @@ enum DeliveriesCommand: Command {
     static func run(_ args: [String]) -> Int32 {
         let parsed: Arguments
         do {
-            parsed = try Arguments(args, valued: ["--data", "--status", "--target", "--event", "--limit", "--format"], flags: [])
+            parsed = try Arguments(args, valued: CommandStore.options.union(["--status", "--target", "--event", "--limit", "--format"]), flags: [])
         } catch {
             return usageError("\(error)")
         }
@@ -46,17 +47,19 @@ enum DeliveriesCommand: Command {
         guard format == "text" || format == "json" else { return usageError("--format takes text or json, not '\(format)'") }
         filter.target = parsed.value("--target")
         filter.eventID = parsed.value("--event")
-        let directory = parsed.value("--data") ?? "./data"
 
         let rows: [StoreQueries.DeliveryRow]
-        let queries: StoreQueries
+        let store: CommandStore
         do {
-            queries = try StoreQueries(directory: directory, writable: false)
-            rows = try queries.deliveries(filter)
-        } catch let error as StoreQueries.OpenError {
-            return failure(error.description)
+            store = try CommandStore.open(parsed, writable: false)
         } catch {
-            return failure("cannot read deliveries in '\(directory)': \(error)")
+            return failure(error.description)
+        }
+        let queries = store.queries
+        do {
+            rows = try queries.deliveries(filter)
+        } catch {
+            return failure("cannot read deliveries in \(store.place): \(error)")
         }
         if format == "json" {
             Output.stdout(JSONValue.array(rows.map(json)).serialized + "\n")

@@ -5,8 +5,8 @@ enum ReplayCommand: Command {
     static let name = "replay"
     static let summary = "put deliveries back in the queue"
     static let usage = """
-        Usage: hookrouter replay [--data DIR] [--force] ID...
-               hookrouter replay [--data DIR] --status dead|orphaned [--target T]
+        Usage: hookrouter replay [--data DIR | --store URL] [--force] ID...
+               hookrouter replay [--data DIR | --store URL] --status dead|orphaned [--target T]
 
         Puts deliveries back in the queue, due now. A running server picks them up within a second;
         otherwise the next 'hookrouter serve' does. Each replay gets the target's full retry schedule
@@ -19,6 +19,7 @@ enum ReplayCommand: Command {
 
         Options:
           --data DIR           the data directory of 'hookrouter serve' (default ./data)
+          --store URL          the PostgreSQL store (postgres://…; default $HOOKROUTER_STORE)
           --status S           every delivery in state dead or orphaned
           --target T           with --status: only deliveries to target T
           --force              by id: replay delivered deliveries too
@@ -34,11 +35,10 @@ enum ReplayCommand: Command {
     static func run(_ args: [String]) -> Int32 {
         let parsed: Arguments
         do {
-            parsed = try Arguments(args, valued: ["--data", "--status", "--target"], flags: ["--force"])
+            parsed = try Arguments(args, valued: CommandStore.options.union(["--status", "--target"]), flags: ["--force"])
         } catch {
             return usageError("\(error)")
         }
-        let directory = parsed.value("--data") ?? "./data"
         var ids: [Int64] = []
         for text in parsed.positionals {
             guard let id = Int64(text), id > 0 else { return usageError("delivery ids are positive numbers (see 'hookrouter deliveries'), not '\(text)'") }
@@ -59,15 +59,21 @@ enum ReplayCommand: Command {
         if parsed.value("--target") != nil, status == nil { return usageError("--target goes with --status") }
         if parsed.has("--force"), status != nil { return usageError("--force goes with ids; --status replays only dead or orphaned deliveries") }
 
-        let queries: StoreQueries
+        let store: CommandStore
         do {
-            queries = try StoreQueries(directory: directory, writable: true)
+            store = try CommandStore.open(parsed, writable: true)
         } catch {
             return failure(error.description)
         }
+        let queries = store.queries
         let now = WallClock.now()
-        let running = DataDirectory(path: directory).runningPID() != nil
-        let pickup = running ? "the running server picks them up within a second" : "no server is running on \(directory); 'hookrouter serve' delivers them when it starts"
+        let pickup: String
+        if let directory = store.directory {
+            pickup = DataDirectory(path: directory).runningPID() != nil
+                ? "the running server picks them up within a second" : "no server is running on \(directory); 'hookrouter serve' delivers them when it starts"
+        } else {
+            pickup = "the routers on this database are told at once; the first free one delivers them"
+        }
         do {
             if let status {
                 let target = parsed.value("--target")
@@ -91,11 +97,11 @@ enum ReplayCommand: Command {
                 Output.stderr("hookrouter replay: delivery \(id) was delivered already; pass --force to send it again.\n")
             }
             for id in result.unknown {
-                Output.stderr("hookrouter replay: no delivery \(id) in \(directory); see 'hookrouter deliveries --data \(directory)' for the ids.\n")
+                Output.stderr("hookrouter replay: no delivery \(id) in \(store.place); see 'hookrouter deliveries \(store.flag)' for the ids.\n")
             }
             return result.unknown.isEmpty && result.refusedDelivered.isEmpty ? ExitCode.ok : ExitCode.failure
         } catch {
-            return failure("cannot replay in '\(directory)': \(error); nothing was replayed")
+            return failure("cannot replay in \(store.place): \(error); nothing was replayed")
         }
     }
 

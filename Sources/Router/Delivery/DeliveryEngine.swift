@@ -23,6 +23,8 @@ final class DeliveryEngine: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private var lanes: [String: TargetLane] = [:]
     private var known = Set<Int64>()
+    /// When the leases of `known` are renewed next (PostgreSQL).
+    private var nextLeaseRenewal: Int64 = 0
     private var transfers: [ObjectIdentifier: Transfer] = [:]
     private let handles = EasyHandlePool()
     private var attemptLog = AttemptLog()
@@ -92,6 +94,10 @@ final class DeliveryEngine: @unchecked Sendable {
                     scan(now: now, full: false)
                 }
                 dispatch(now: now)
+                if let every = reader.leaseRenewalMilliseconds, now >= nextLeaseRenewal {
+                    nextLeaseRenewal = now + every
+                    reader.renewLeases(Array(known), now: now)
+                }
             }
             var running: Int32 = 0
             curl_multi_perform(multi, &running)

@@ -11,8 +11,14 @@ protocol DeliverySource: AnyObject {
     /// Of the deliveries about to be attempted, those this router may not attempt now: with several
     /// routers, the ones another holds the lease of (with one router, none).
     func notHeld(_ ids: [Int64], now: Int64) -> Set<Int64>
+    /// How often the engine renews the leases of what it holds; nil when nothing is leased (one router).
+    var leaseRenewalMilliseconds: Int64? { get }
+    /// Renews the leases of `ids`, the deliveries the engine holds (queued or in flight).
+    func renewLeases(_ ids: [Int64], now: Int64)
 }
 
 extension DeliveryReader: DeliverySource {
     func notHeld(_ ids: [Int64], now: Int64) -> Set<Int64> { [] }
+    var leaseRenewalMilliseconds: Int64? { nil }
+    func renewLeases(_ ids: [Int64], now: Int64) {}
 }

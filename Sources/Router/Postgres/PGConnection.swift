@@ -90,6 +90,23 @@ final class PGConnection {
 
     var isOK: Bool { api.status(raw) == Int32(HR_CONNECTION_OK) }
 
+    /// The connection's socket, to wait on for notifications.
+    var socket: Int32 { api.socket(raw) }
+
+    /// Reads what the server sent and returns the payloads of the notifications received (LISTEN);
+    /// throws when the connection broke.
+    func notifications() throws(PGError) -> [String] {
+        guard api.consumeInput(raw) == 1 else {
+            throw .connectionLost("the connection to \(target) broke: \(Self.text(api.errorMessage(raw)).trimmingCharacters(in: " \n"))")
+        }
+        var payloads: [String] = []
+        while let n = api.notifies(raw) {
+            payloads.append(n.pointee.extra.map { String(cString: $0) } ?? "")
+            api.freemem(n)
+        }
+        return payloads
+    }
+
     /// Runs statements without parameters (DDL, BEGIN/COMMIT).
     func execute(_ sql: String) throws(PGError) {
         _ = try run { api.exec(raw, sql) }

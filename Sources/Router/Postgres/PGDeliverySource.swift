@@ -8,8 +8,8 @@ final class PGDeliverySource: DeliverySource {
     let url: String
     let owner: String
     private let codec: StoreCodec
-    private var db: PGConnection?
-    /// How long a lease lasts: past the longest attempt, so a live holder never loses one mid-attempt.
+    private let session: PGSession
+    /// How long a lease lasts unrenewed.
     let leaseMilliseconds: Int64
 
     init(url: String, owner: String, codec: StoreCodec, leaseMilliseconds: Int64 = PostgresEventStore.leaseMilliseconds) {
@@ -17,23 +17,12 @@ final class PGDeliverySource: DeliverySource {
         self.owner = owner
         self.codec = codec
         self.leaseMilliseconds = leaseMilliseconds
+        session = PGSession(url: url)
     }
 
-    private func connection() throws -> PGConnection {
-        if let db, db.isOK { return db }
-        db = nil
-        let c = try PGConnection(url: url)
-        db = c
-        return c
-    }
-
+    @discardableResult
     private func run(_ sql: String, _ params: [String?]) throws -> [[String?]] {
-        do {
-            return try connection().query(sql, params)
-        } catch {
-            if case .connectionLost = error as? PGError { db = nil }
-            throw error
-        }
+        try session.query(sql, params)
     }
 
     /// Claims: pending, due, and free (no lease, an expired one, or ours).
@@ -75,11 +64,25 @@ final class PGDeliverySource: DeliverySource {
                 UPDATE deliveries SET lease_owner = $1, lease_until_ms = $2
                 WHERE id = ANY($3::bigint[]) AND status = 'pending' AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until_ms < $4)
                 RETURNING id
-                """, [owner, String(now + leaseMilliseconds), "{" + ids.map(String.init).joined(separator: ",") + "}", String(now)])
+                """, [owner, String(now + leaseMilliseconds), PGSession.array(ids), String(now)])
             return Set(ids).subtracting(rows.compactMap { $0[0].flatMap { Int64($0) } })
         } catch {
             Log.error("cannot confirm delivery leases in the PostgreSQL store; attempting none this round", ["error": "\(error)"])
             return Set(ids)
+        }
+    }
+
+    var leaseRenewalMilliseconds: Int64? { leaseMilliseconds / 4 }
+
+    /// One statement for every lease held; a failure is logged and the next turn tries again (a lease
+    /// outlives three missed renewals).
+    func renewLeases(_ ids: [Int64], now: Int64) {
+        guard !ids.isEmpty else { return }
+        do {
+            try run("UPDATE deliveries SET lease_until_ms = $2 WHERE id = ANY($3::bigint[]) AND lease_owner = $1 AND status = 'pending'",
+                    [owner, String(now + leaseMilliseconds), PGSession.array(ids)])
+        } catch {
+            Log.warn("cannot renew delivery leases in the PostgreSQL store; retrying", ["error": "\(error)"])
         }
     }
 
@@ -88,9 +91,8 @@ final class PGDeliverySource: DeliverySource {
         guard !seqs.isEmpty else { return out }
         do {
             let rows = try run("""
-                SELECT seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed
-                FROM events WHERE seq = ANY($1::bigint[])
-                """, ["{" + seqs.map(String.init).joined(separator: ",") + "}"])
+                SELECT \(Self.eventColumns) FROM events WHERE seq = ANY($1::bigint[])
+                """, [PGSession.array(seqs)])
             for r in rows {
                 guard let seq = r[0].flatMap({ Int64($0) }) else { continue }
                 out[seq] = Self.event(r, codec: codec)
@@ -102,6 +104,9 @@ final class PGDeliverySource: DeliverySource {
         for seq in seqs where out[seq] == nil { out[seq] = .failure(.missing) }
         return out
     }
+
+    /// The columns `event(_:codec:)` reads.
+    static let eventColumns = "seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed"
 
     static func event(_ r: [String?], codec: StoreCodec) -> Result<StoredEvent, DeliveryReader.LoadError> {
         let source = r[1] ?? "", id = r[2] ?? ""
@@ -122,6 +127,6 @@ final class PGDeliverySource: DeliverySource {
 
     /// A PostgreSQL text[] literal: `{"a","b\"c"}`.
     static func textArray(_ items: [String]) -> String {
-        "{" + items.map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        "{" + items.map(PGArray.quoted).joined(separator: ",") + "}"
     }
 }

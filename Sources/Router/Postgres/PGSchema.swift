@@ -4,6 +4,10 @@
 enum PGSchema {
     /// Any number, the same for every router: the advisory lock migrations hold.
     static let lockKey = 7_305_141_202_612
+    /// The channel new and replayed deliveries are announced on: every router's engine listens.
+    static let workChannel = "hookrouter_work"
+    /// The advisory lock a purge batch holds: one router purges at a time, the others skip their turn.
+    static let purgeLockKey = lockKey + 1
 
     static let migrations: [String] = [
         // 1: events (dedup is global: one (source, event_id) in the database, whichever router
@@ -54,6 +58,17 @@ enum PGSchema {
             PRIMARY KEY (delivery_id, attempt)
         );
         CREATE INDEX attempts_started ON attempts (started_ms);
+        """,
+        // 2: the dedup keys of purged events the dedup window still wants (retention shorter than the
+        // window): an insert checks them besides the events' own unique key.
+        """
+        CREATE TABLE purged_keys (
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            stored_ms BIGINT NOT NULL,
+            PRIMARY KEY (source, event_id)
+        );
+        CREATE INDEX purged_keys_stored ON purged_keys (stored_ms);
         """,
     ]
 

@@ -24,17 +24,18 @@ final class RouterRuntime {
     let streamServer: HTTPServer
     let adminServer: HTTPServer
     let reloader: Reloader
-    /// SQLite's purge; the PostgreSQL store has none yet (#14).
-    let retention: Retention?
+    let retention: Retention
     let ingestMetrics = IngestMetrics()
     let deliveryMetrics = DeliveryMetrics()
     let streamMetrics = StreamMetrics()
     let streams: StreamHub
-    /// Readers of missed events for stream clients (SQLite; none on PostgreSQL yet).
-    let replayReader: StreamReplayReader?
+    /// Readers of missed events for stream clients.
+    let replayReader: StreamReplayReader
     /// The admin listener's live feed of every event, with its own store reader.
     let feed: StreamHub
-    let feedReader: StreamReplayReader?
+    let feedReader: StreamReplayReader
+    /// Wakes the engine when another router announces work (PostgreSQL).
+    let workListener: PGWorkListener?
     private let watcher: ConfigWatcher?
     private let signalFD: Int32
     private let codec: StoreCodec
@@ -47,29 +48,37 @@ final class RouterRuntime {
         codec = StoreCodec(key: table.settings.storeKey.flatMap { AESGCMKey($0.bytes) })
         config = LiveConfig(table)
         let inbox = DeliveryInbox()
-        var adminStore: AdminStore?
+        let adminStore: AdminStore
         let hub = StreamHub(config: config, metrics: streamMetrics)
         streams = hub
         let feedHub = StreamHub(config: config, metrics: StreamMetrics(), summaries: true)
         feed = feedHub
         let codec = self.codec, config = self.config
         if let url = FileSystem.environment()["HOOKROUTER_STORE"].flatMap({ $0.isEmpty || $0 == "sqlite" ? nil : $0 }) ?? table.settings.store {
-            // Several routers on one PostgreSQL database (#14): ingest, dedup and deliveries; the admin
-            // API's store queries, retention and stream replay are SQLite's only for now.
+            // Several routers on one PostgreSQL database (#14).
             let owner = Self.owner()
             let pg: PostgresEventStore
             do {
-                pg = try PostgresEventStore(url: url, codec: codec, owner: owner) { fresh, settled in
+                pg = try PostgresEventStore(url: url, codec: codec, owner: owner, dedupWindow: { config.table.settings.dedupWindowMilliseconds }) { fresh, settled in
                     inbox.post(new: fresh.map { QueuedDelivery(new: $0, hasRow: true) }, settled: settled)
                 }
             } catch {
                 throw StartError(description: "cannot open the PostgreSQL store: \(error)")
             }
             store = pg
+            adminStore = AdminStore(postgres: url, codec: codec)
+            workListener = PGWorkListener(url: url, owner: owner) { inbox.post(rescan: true) }
             engine = DeliveryEngine(store: pg, source: PGDeliverySource(url: url, owner: owner, codec: codec), config: config, inbox: inbox, metrics: deliveryMetrics)
-            retention = nil
-            replayReader = nil
-            feedReader = nil
+            retention = Retention(store: PGPurger(url: url), config: config)
+            do {
+                let replay = try StreamReplayReader(events: PGStreamEvents(url: url, codec: codec), config: config) { hub.replayed($0) }
+                let feedReplay = try StreamReplayReader(events: PGStreamEvents(url: url, codec: codec), config: config) { feedHub.replayed($0) }
+                (replayReader, feedReader) = (replay, feedReplay)
+                hub.liveEdge = replay.lastSeqAtStart
+                feedHub.liveEdge = feedReplay.lastSeqAtStart
+            } catch {
+                throw StartError(description: "cannot open the PostgreSQL store: \(error)")
+            }
             Log.info("using the PostgreSQL store", ["store": PGConnection.redacted(url), "router": owner])
         } else {
             let sqlite: SQLiteEventStore
@@ -90,6 +99,7 @@ final class RouterRuntime {
                 throw StartError(description: "cannot open the store in '\(data.path)': \(error)")
             }
             retention = Retention(store: sqlite, config: config)
+            workListener = nil
         }
         hub.reader = replayReader
         feedHub.reader = feedReader
@@ -162,17 +172,18 @@ final class RouterRuntime {
             }
         }
         engine.start()
-        retention?.start()
+        retention.start()
         let adminThread = OSThread(name: "admin") { adminServer.run() }
         let streamThread = OSThread(name: "streams") { streamServer.run() }
         server.run()
         streamServer.requestDrain()
         streamThread.join()
-        replayReader?.stop()
-        feedReader?.stop()
+        replayReader.stop()
+        feedReader.stop()
         adminServer.requestDrain()
         adminThread.join()
-        retention?.stop()
+        retention.stop()
+        workListener?.stop()
         engine.stop()  // before the store: its last attempts are written by the store's writer
         store.close()
         Log.info("stopped", ["requests": ingestMetrics.requestSummary])

@@ -121,20 +121,27 @@ final class Purger {
     }
 }
 
-/// Purges what `settings.retention` lets go, in small batches through the store's writer, without
-/// holding ingest up: one batch (`batch` events and as many old attempts) per writer turn, a pause
+/// A store retention can purge: SQLite's through its writer, PostgreSQL's on a connection of its own.
+protocol Purging: Sendable {
+    /// One batch of at most `limit` of each; nil when the store is closing.
+    func purge(_ cutoffs: PurgeCutoffs, limit: Int) -> PurgeResult?
+}
+
+extension SQLiteEventStore: Purging {}
+
+/// Purges what `settings.retention` lets go, in small batches, without holding ingest up: one batch (`batch` events and as many old attempts) per writer turn, a pause
 /// between batches, a pass at start and every `interval(retention)`. Reads the retention from the live table, so
 /// a reload changes it.
 final class Retention: Sendable {
     static let batch = 500
     static let pauseMilliseconds: Int64 = 50
 
-    private let store: SQLiteEventStore
+    private let store: any Purging
     private let config: LiveConfig
     private let stopRequested = Atomic<Bool>(false)
     private let thread = Mutex<OSThread?>(nil)
 
-    init(store: SQLiteEventStore, config: LiveConfig) {
+    init(store: any Purging, config: LiveConfig) {
         self.store = store
         self.config = config
     }

@@ -216,10 +216,10 @@ final class StreamHub: @unchecked Sendable {
     private func requestChunk(_ c: StreamClient) {
         guard var up = c.catchingUp, !up.reading, c.waiting * 2 <= c.settings.queueMessages else { return }
         guard let reader else {
-            // No reader for this store (PostgreSQL, #14): say so, then live.
+            // No store to read (a hub built without one): say so, then live.
             var o = JSONObject()
             o["after"] = .string(String(up.after))
-            o["detail"] = .string("this router's store cannot replay missed events yet, so events after id \(up.after) are not sent; reload the state you show")
+            o["detail"] = .string("this router cannot replay missed events, so events after id \(up.after) are not sent; reload the state you show")
             _ = c.enqueue(StreamMessage(control: "gap", fields: o))
             c.catchingUp = nil
             touched[c.id] = c

@@ -42,21 +42,20 @@ final class StreamReplayReader: Sendable {
     /// The store's last seq at start: the live edge before anything is published.
     let lastSeqAtStart: Int64
 
-    init(path: String, codec: StoreCodec, config: LiveConfig, deliver: @escaping @Sendable (Chunk) -> Void) throws(SQLiteError) {
-        let db = try SQLiteDatabase(path: path, readOnly: true)
-        lastSeqAtStart = try db.scalar("SELECT coalesce(max(seq), 0) FROM events")
-        let range = try db.prepare("SELECT \(DeliveryReader.eventColumns) FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3")
-        let firstInWindow = try db.prepare("SELECT min(seq) FROM events WHERE received_ms >= ?1")
-        let lastBefore = try db.prepare("SELECT max(seq) FROM events WHERE seq > ?1 AND seq < ?2")
+    /// On the SQLite file at `path`, with a read connection of its own.
+    convenience init(path: String, codec: StoreCodec, config: LiveConfig, deliver: @escaping @Sendable (Chunk) -> Void) throws(SQLiteError) {
+        try self.init(events: SQLiteStreamEvents(path: path, codec: codec), config: config, deliver: deliver)
+    }
+
+    /// On any store's events; `events` belongs to the reader's thread from here on.
+    init<Events: StreamEvents>(events: Events, config: LiveConfig, deliver: @escaping @Sendable (Chunk) -> Void) throws(Events.Failure) {
+        lastSeqAtStart = try events.lastSeq()
         let queue = requests
-        let box = UncheckedBox((db, range, firstInWindow, lastBefore))
+        let box = UncheckedBox(events)
         thread = OSThread(name: "stream-replay") {
-            let (db, range, firstInWindow, lastBefore) = box.value
-            _ = db
+            let events = box.value
             while let batch = queue.popBatch(max: 16) {
-                for r in batch {
-                    deliver(Self.read(r, range: range, firstInWindow: firstInWindow, lastBefore: lastBefore, codec: codec, table: config.table))
-                }
+                for r in batch { deliver(Self.read(r, events: events, table: config.table)) }
             }
         }
     }
@@ -68,40 +67,26 @@ final class StreamReplayReader: Sendable {
         thread.join()
     }
 
-    private static func read(_ r: Request, range: SQLiteStatement, firstInWindow: SQLiteStatement, lastBefore: SQLiteStatement,
-                             codec: StoreCodec, table: RouteTable) -> Chunk {
+    private static func read<Events: StreamEvents>(_ r: Request, events: Events, table: RouteTable) -> Chunk {
         var after = r.after
         var gap: Int64?
-        do {
+        do throws(Events.Failure) {
             if r.checkWindow {
                 // The first seq inside the window; anything between the client's id and it was missed.
-                defer { firstInWindow.reset(); lastBefore.reset() }
-                firstInWindow.bind(1, r.windowStart)
-                _ = try firstInWindow.step()
-                let first = firstInWindow.isNull(0) ? r.upTo + 1 : firstInWindow.int64(0)
-                if first > after + 1 {
-                    lastBefore.bind(1, after)
-                    lastBefore.bind(2, first)
-                    _ = try lastBefore.step()
-                    if !lastBefore.isNull(0) {
-                        gap = lastBefore.int64(0)
-                        after = lastBefore.int64(0)
-                    }
+                let first = try events.firstSeq(receivedSince: r.windowStart) ?? r.upTo + 1
+                if first > after + 1, let skipped = try events.lastSeq(after: after, before: first) {
+                    gap = skipped
+                    after = skipped
                 }
             }
-            defer { range.reset() }
-            range.bind(1, after)
-            range.bind(2, r.upTo)
-            range.bind(3, rowsPerChunk)
             var messages: [(Int64, StreamPush)] = []
             var rows = 0
             var through = after
             var full = false
-            while !full, try range.step() {
+            for (seq, loaded) in try events.range(after: after, upTo: r.upTo, limit: rowsPerChunk) {
                 rows += 1
-                through = range.int64(0)
-                guard case .success(let stored) = DeliveryReader.storedEvent(range, codec: codec),
-                      let source = table.sourceIndex(named: stored.source) else { continue }
+                through = seq
+                guard case .success(let stored) = loaded, let source = table.sourceIndex(named: stored.source) else { continue }
                 let event = stored.event()
                 let matches = table.match(event, source: source)
                 if r.summary {
@@ -113,11 +98,12 @@ final class StreamReplayReader: Sendable {
                     }
                 }
                 full = messages.count >= r.maxMessages
+                if full { break }
             }
             let end = !full && rows < rowsPerChunk
             return Chunk(client: r.client, messages: messages, readThrough: end ? r.upTo : through, reachedEnd: end, gapSkippedThrough: gap, error: nil)
         } catch {
-            return Chunk(client: r.client, messages: [], readThrough: after, reachedEnd: false, gapSkippedThrough: gap, error: error.description)
+            return Chunk(client: r.client, messages: [], readThrough: after, reachedEnd: false, gapSkippedThrough: gap, error: "\(error)")
         }
     }
 }

@@ -1,0 +1,45 @@
+/// A connection that comes back: opened on first use, dropped when it breaks, reopened on the next
+/// call. For the threads that query at their own pace (the delivery engine, the admin API, the CLI);
+/// the writer has its own, with a reconnect backoff.
+final class PGSession {
+    let url: String
+    private var db: PGConnection?
+
+    init(url: String) {
+        self.url = url
+    }
+
+    private func connection() throws(PGError) -> PGConnection {
+        if let db, db.isOK { return db }
+        db = nil
+        let c = try PGConnection(url: url)
+        db = c
+        return c
+    }
+
+    @discardableResult
+    func query(_ sql: String, _ params: [String?] = []) throws(PGError) -> [[String?]] {
+        do {
+            return try connection().query(sql, params)
+        } catch {
+            if case .connectionLost = error { db = nil }
+            throw error
+        }
+    }
+
+    /// Runs `body` in one transaction, rolled back when it throws.
+    func transaction<T>(_ body: () throws(PGError) -> T) throws(PGError) -> T {
+        try query("BEGIN")
+        do {
+            let value = try body()
+            try query("COMMIT")
+            return value
+        } catch {
+            _ = try? query("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// `{1,2,3}`: a bigint[] parameter.
+    static func array(_ ids: some Sequence<Int64>) -> String { "{" + ids.map(String.init).joined(separator: ",") + "}" }
+}
