@@ -4,7 +4,8 @@
 # `return 200`, the delivery engine running beside ingest. Routers on core 0; PostgreSQL, wrk and the
 # nginx target on core 1 (the machine has two). With N routers, N wrk processes split the
 # connections and their req/s are summed. Reports req/s, the ratio to SQLite, p99 per wrk, and how
-# long the deliveries still owed when wrk stopped took to drain. Three rounds.
+# long the deliveries still owed when wrk stopped took to drain. Then the ingest-to-target latency of
+# each set-up at a steady 200 events/s (bench/postgres/latency.py, its own target). Three rounds.
 # Usage: bench/postgres/run.sh [SECONDS] [CONNECTIONS]    (needs: wrk nginx-light postgresql)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,7 +20,7 @@ source bench/ingest/fixture.bash
 ingest_fixture "$work"
 url=$(taskset -c 1 scripts/postgres start "$pg")
 psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -1)
-routes() {  # dir store
+routes() {  # dir store [target port]
   mkdir -p "$1"
   cat > "$1/bench.yaml" <<YAML
 settings:
@@ -27,7 +28,7 @@ settings:
 sources:
   fiscal: { adapter: hmac, path: /in/fiscal, secret: bench-secret, type: evento, id: { header: X-Request-Id }, max_body: 64KiB }
 targets:
-  sink: { url: "http://127.0.0.1:18099/sink", concurrency: 64 }
+  sink: { url: "http://127.0.0.1:${3:-18099}/sink", concurrency: 64 }
 routes:
   - { name: to-sink, from: fiscal, events: [nfe_importada], to: [sink] }
 YAML
@@ -66,6 +67,19 @@ round() {  # n store
   echo "$rps|$p99s|$left|$drain"
 }
 
+latency() {  # n store: one line of latency.py's
+  local n=$1 store=$2 pids=() ports=()
+  [ "$store" = sqlite ] || PGPASSWORD=hookrouter-test-password "$psql" "$url" -w -q -c "TRUNCATE events CASCADE" 2>/dev/null || true
+  for i in $(seq 1 "$n"); do
+    rm -rf "$work/r$i"; routes "$work/r$i/routes.d" "$store" 18098
+    taskset -c 0 $bin serve --config "$work/r$i/routes.d" --data "$work/r$i/data" --listen 127.0.0.1:$((18300 + i)) --admin 127.0.0.1:$((18400 + i)) --log-level warn 2>>"$work/hr.log" &
+    pids+=($!); ports+=($((18300 + i)))
+  done
+  for i in $(seq 1 "$n"); do until curl -s -o /dev/null http://127.0.0.1:$((18400 + i))/healthz; do sleep 0.05; done; done
+  taskset -c 1 python3 bench/postgres/latency.py 18098 2000 200 "${ports[@]}"
+  for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+}
+
 for r in 1 2 3; do
   echo "== round $r"
   base=$(round 1 sqlite)
@@ -76,5 +90,7 @@ for r in 1 2 3; do
     rps=${out%%|*}; rest=${out#*|}; p99=${rest%%|*}; rest=${rest#*|}; left=${rest%%|*}; drain=${rest#*|}
     echo "postgres $n router$( [ "$n" = 1 ] && echo " " || echo "s"): $(printf '%8.0f' "$rps") req/s = $(python3 -c "print('%.2f' % ($rps / $sqlite_rps))")x sqlite  p99$p99  owed at the end $left, drained in ${drain}s"
   done
+  echo "latency at 200 events/s, sqlite  1 router : $(latency 1 sqlite)"
+  for n in 1 3; do echo "latency at 200 events/s, postgres $n router$( [ "$n" = 1 ] && echo " " || echo "s"): $(latency "$n" "$url")"; done
 done
 kill $target 2>/dev/null || true

@@ -73,7 +73,7 @@ final class PGConnection {
             throw .connect("settings.store must be a URL like postgres://user:password@host:5432/database?sslmode=require")
         }
         target = PGConnection.redacted(url)
-        guard let h = api.connectdb(url) else { throw .connect("libpq could not allocate a connection") }
+        guard let h = api.connectdb(Self.withConnectTimeout(url)) else { throw .connect("libpq could not allocate a connection") }
         handle = h
         if api.status(h) != Int32(HR_CONNECTION_OK) {
             // Thrown after every property is set, so deinit still runs and finishes the handle.
@@ -154,6 +154,16 @@ final class PGConnection {
 
     /// Text libpq returns (NULL as empty).
     static func text(_ p: UnsafeMutablePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
+
+    /// How long a connection attempt may take unless the URL says (`connect_timeout=`): libpq waits for
+    /// TCP's own timeout (minutes) by default, and the thread connecting — the admin API's loop, the
+    /// delivery engine — would wait with it on a database host that vanished.
+    static let defaultConnectTimeoutSeconds = 5
+
+    static func withConnectTimeout(_ url: String) -> String {
+        guard !url.contains("connect_timeout=") else { return url }
+        return url + (url.contains("?") ? "&" : "?") + "connect_timeout=\(defaultConnectTimeoutSeconds)"
+    }
 
     /// The password of `postgres://user:secret@host/db` or of `… password=secret …`.
     static func password(in url: String) -> String? {

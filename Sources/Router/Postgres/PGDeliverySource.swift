@@ -12,7 +12,12 @@ final class PGDeliverySource: DeliverySource {
     /// How long a lease lasts unrenewed.
     let leaseMilliseconds: Int64
 
-    init(url: String, owner: String, codec: StoreCodec, leaseMilliseconds: Int64 = PostgresEventStore.leaseMilliseconds) {
+    /// The leases known held (shared with this router's writer).
+    let leases: PGLeaseBook
+
+    init(url: String, owner: String, codec: StoreCodec, leases: PGLeaseBook = PGLeaseBook(),
+         leaseMilliseconds: Int64 = PostgresEventStore.leaseMilliseconds) {
+        self.leases = leases
         self.url = url
         self.owner = owner
         self.codec = codec
@@ -38,37 +43,47 @@ final class PGDeliverySource: DeliverySource {
 
     func dueDeliveries(target: String, by horizon: Int64, after cursor: DueCursor, limit: Int) throws -> [QueuedDelivery] {
         let now = WallClock.now().milliseconds
-        return rows(try run(Self.claim.replacing("%@", with: "x.target = $6"),
-                            [owner, String(now + leaseMilliseconds), String(horizon), String(now), String(limit), target]))
+        return claimed(try run(Self.claim.replacing("%@", with: "x.target = $6"),
+                               [owner, String(now + leaseMilliseconds), String(horizon), String(now), String(limit), target]), until: now + leaseMilliseconds)
     }
 
     func deliveries(notTo targets: [String], limit: Int) throws -> [QueuedDelivery] {
         let now = WallClock.now().milliseconds
-        return rows(try run(Self.claim.replacing("%@", with: "NOT (x.target = ANY($6::text[]))"),
-                            [owner, String(now + leaseMilliseconds), String(Int64.max), String(now), String(limit), Self.textArray(targets)]))
+        return claimed(try run(Self.claim.replacing("%@", with: "NOT (x.target = ANY($6::text[]))"),
+                               [owner, String(now + leaseMilliseconds), String(Int64.max), String(now), String(limit), Self.textArray(targets)]),
+                       until: now + leaseMilliseconds)
     }
 
-    private func rows(_ rows: [[String?]]) -> [QueuedDelivery] {
-        rows.compactMap { r in
+    private func claimed(_ rows: [[String?]], until: Int64) -> [QueuedDelivery] {
+        let out = rows.compactMap { r -> QueuedDelivery? in
             guard let id = r[0].flatMap({ Int64($0) }), let seq = r[1].flatMap({ Int64($0) }) else { return nil }
             return QueuedDelivery(id: id, eventSeq: seq, route: r[2] ?? "", target: r[3] ?? "", attempts: r[4].flatMap { Int($0) } ?? 0,
                                   dueMilliseconds: r[5].flatMap { Int64($0) } ?? 0, event: nil, attemptBase: r[6].flatMap { Int($0) } ?? 0,
                                   source: r[7] ?? "", eventID: r[8] ?? "", createdMilliseconds: r[9].flatMap { Int64($0) } ?? 0, hasRow: true)
         }
+        leases.grant(out.map(\.id), until: until)
+        return out
     }
 
+    /// Known held for at least half a lease more: no round trip. The rest are confirmed (and extended)
+    /// in one UPDATE; half a lease of margin also covers clocks between routers that disagree by seconds.
     func notHeld(_ ids: [Int64], now: Int64) -> Set<Int64> {
-        guard !ids.isEmpty else { return [] }
+        let unsure = leases.unsure(ids, horizon: now + leaseMilliseconds / 2)
+        guard !unsure.isEmpty else { return [] }
         do {
             let rows = try run("""
                 UPDATE deliveries SET lease_owner = $1, lease_until_ms = $2
                 WHERE id = ANY($3::bigint[]) AND status = 'pending' AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until_ms < $4)
                 RETURNING id
-                """, [owner, String(now + leaseMilliseconds), PGSession.array(ids), String(now)])
-            return Set(ids).subtracting(rows.compactMap { $0[0].flatMap { Int64($0) } })
+                """, [owner, String(now + leaseMilliseconds), PGSession.array(unsure), String(now)])
+            let confirmed = rows.compactMap { $0[0].flatMap { Int64($0) } }
+            leases.grant(confirmed, until: now + leaseMilliseconds)
+            let lost = Set(unsure).subtracting(confirmed)
+            leases.revoke(lost)
+            return lost
         } catch {
             Log.error("cannot confirm delivery leases in the PostgreSQL store; attempting none this round", ["error": "\(error)"])
-            return Set(ids)
+            return Set(unsure)
         }
     }
 
@@ -77,10 +92,14 @@ final class PGDeliverySource: DeliverySource {
     /// One statement for every lease held; a failure is logged and the next turn tries again (a lease
     /// outlives three missed renewals).
     func renewLeases(_ ids: [Int64], now: Int64) {
+        leases.prune(now: now)
         guard !ids.isEmpty else { return }
         do {
-            try run("UPDATE deliveries SET lease_until_ms = $2 WHERE id = ANY($3::bigint[]) AND lease_owner = $1 AND status = 'pending'",
-                    [owner, String(now + leaseMilliseconds), PGSession.array(ids)])
+            let renewed = try run("""
+                UPDATE deliveries SET lease_until_ms = $2 WHERE id = ANY($3::bigint[]) AND lease_owner = $1 AND status = 'pending' RETURNING id
+                """, [owner, String(now + leaseMilliseconds), PGSession.array(ids)]).compactMap { $0[0].flatMap { Int64($0) } }
+            leases.grant(renewed, until: now + leaseMilliseconds)
+            leases.revoke(Set(ids).subtracting(renewed))
         } catch {
             Log.warn("cannot renew delivery leases in the PostgreSQL store; retrying", ["error": "\(error)"])
         }

@@ -10,12 +10,14 @@ final class PGWriter {
     private var db: PGConnection?
     private let codec: StoreCodec
     private let owner: String
+    private let leases: PGLeaseBook
     private let dedupWindow: @Sendable () -> Int64
     private var lastConnectAttempt: Int64 = 0
     private static let retryMilliseconds: Int64 = 1_000
 
-    init(url: String, db: PGConnection, codec: StoreCodec, owner: String, dedupWindow: @escaping @Sendable () -> Int64) {
+    init(url: String, db: PGConnection, codec: StoreCodec, owner: String, leases: PGLeaseBook, dedupWindow: @escaping @Sendable () -> Int64) {
         self.url = url
+        self.leases = leases
         self.db = db
         self.codec = codec
         self.owner = owner
@@ -35,10 +37,11 @@ final class PGWriter {
         }
         var outcomes: [StoreOutcome] = []
         var fresh: [NewDelivery] = []
+        let leasedUntil = WallClock.now().milliseconds + PostgresEventStore.leaseMilliseconds
         do throws(PGError) {
             let db = try connection()
             try db.execute("BEGIN")
-            outcomes = try insert(events.map(\.0), db: db)
+            outcomes = try insert(events.map(\.0), leasedUntil: leasedUntil, db: db)
             for case .stored(_, let made) in outcomes { fresh += made }
             try record(records, db: db)
             // Other routers learn of new work at once (a replay made elsewhere waits for no poll).
@@ -54,6 +57,7 @@ final class PGWriter {
             // lease ends any router tries them again (at most one attempt more, never one lost).
             return ([], records.filter(\.forgetAfterCommit).map(\.deliveryID))
         }
+        leases.grant(fresh.map(\.id), until: leasedUntil)
         for (i, (_, completion)) in events.enumerated() { completion(outcomes[i]) }
         return (fresh, records.filter(\.forgetAfterCommit).map(\.deliveryID))
     }
@@ -75,7 +79,7 @@ final class PGWriter {
     /// Each event's outcome, in order: `.stored` with its deliveries, or `.duplicate` when its
     /// (source, event_id) is stored already (by any router, or earlier in this batch) or is a purged
     /// event's key the dedup window still holds.
-    private func insert(_ events: [StoredEvent], db: PGConnection) throws(PGError) -> [StoreOutcome] {
+    private func insert(_ events: [StoredEvent], leasedUntil: Int64, db: PGConnection) throws(PGError) -> [StoreOutcome] {
         guard !events.isEmpty else { return [] }
         var c = Columns(count: events.count)
         for (i, e) in events.enumerated() {
@@ -110,7 +114,7 @@ final class PGWriter {
             let key = Key(source: e.source, id: e.eventID)
             if let seq = seqs[key], taken.insert(key).inserted { owners.append((i, seq)) }
         }
-        let made = try insertDeliveries(owners.map { (events[$0.event], $0.seq) }, db: db)
+        let made = try insertDeliveries(owners.map { (events[$0.event], $0.seq) }, leasedUntil: leasedUntil, db: db)
         var outcomes = [StoreOutcome](repeating: .duplicate, count: events.count)
         for (i, seq) in owners { outcomes[i] = .stored(seq: seq, deliveries: made[seq] ?? []) }
         return outcomes
@@ -118,7 +122,7 @@ final class PGWriter {
 
     /// The deliveries of the events stored, pending, due now and leased to this router (it delivers
     /// them at once), by event seq in plan order.
-    private func insertDeliveries(_ stored: [(StoredEvent, Int64)], db: PGConnection) throws(PGError) -> [Int64: [NewDelivery]] {
+    private func insertDeliveries(_ stored: [(StoredEvent, Int64)], leasedUntil: Int64, db: PGConnection) throws(PGError) -> [Int64: [NewDelivery]] {
         var planned: [(seq: Int64, delivery: PlannedDelivery, event: StoredEvent)] = []
         for (e, seq) in stored { for p in e.deliveries { planned.append((seq, p, e)) } }
         guard !planned.isEmpty else { return [:] }
@@ -132,7 +136,7 @@ final class PGWriter {
             SELECT seq, route, target, 'pending', $5, $5, $5, $6, $7
             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS t(seq, route, target, ord) ORDER BY ord
             RETURNING id, event_seq, route, target
-            """, c.parameters + [String(now), owner, String(now + PostgresEventStore.leaseMilliseconds)])
+            """, c.parameters + [String(now), owner, String(leasedUntil)])
         // A plan holds a (route, target) pair once, so the three name a planned delivery.
         struct Key: Hashable { let seq: Int64, route: String, target: String }
         var ids: [Key: Int64] = [:]

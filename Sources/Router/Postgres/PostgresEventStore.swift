@@ -36,13 +36,15 @@ final class PostgresEventStore: EventStore, @unchecked Sendable {
     /// `onCommit` gets each batch's new deliveries and the ids of attempts recorded for deliveries the
     /// engine may forget, after their commit (as the SQLite store's).
     /// `dedupWindow` is read once per batch: a purged event's key counts while it is inside the window.
-    init(url: String, codec: StoreCodec, owner: String, dedupWindow: @escaping @Sendable () -> Int64 = { Settings().dedupWindowMilliseconds },
+    /// `leases` learns of the leases each batch's new deliveries got (the engine then needs no round trip to know).
+    init(url: String, codec: StoreCodec, owner: String, leases: PGLeaseBook = PGLeaseBook(),
+         dedupWindow: @escaping @Sendable () -> Int64 = { Settings().dedupWindowMilliseconds },
          onCommit: (@Sendable (_ fresh: [NewDelivery], _ settled: [Int64]) -> Void)? = nil) throws(PGError) {
         self.url = url
         self.owner = owner
         let db = try PGConnection(url: url)
         try PGSchema.migrate(db)
-        let box = UncheckedBox(PGWriter(url: url, db: db, codec: codec, owner: owner, dedupWindow: dedupWindow))  // the writer thread's from here on
+        let box = UncheckedBox(PGWriter(url: url, db: db, codec: codec, owner: owner, leases: leases, dedupWindow: dedupWindow))  // the writer thread's from here on
         let queue = self.queue
         thread = OSThread(name: "pg-writer") {
             let writer = box.value

@@ -58,8 +58,9 @@ final class RouterRuntime {
             // Several routers on one PostgreSQL database (#14).
             let owner = Self.owner()
             let pg: PostgresEventStore
+            let leases = PGLeaseBook()
             do {
-                pg = try PostgresEventStore(url: url, codec: codec, owner: owner, dedupWindow: { config.table.settings.dedupWindowMilliseconds }) { fresh, settled in
+                pg = try PostgresEventStore(url: url, codec: codec, owner: owner, leases: leases, dedupWindow: { config.table.settings.dedupWindowMilliseconds }) { fresh, settled in
                     inbox.post(new: fresh.map { QueuedDelivery(new: $0, hasRow: true) }, settled: settled)
                 }
             } catch {
@@ -68,7 +69,7 @@ final class RouterRuntime {
             store = pg
             adminStore = AdminStore(postgres: url, codec: codec)
             workListener = PGWorkListener(url: url, owner: owner) { inbox.post(rescan: true) }
-            engine = DeliveryEngine(store: pg, source: PGDeliverySource(url: url, owner: owner, codec: codec), config: config, inbox: inbox, metrics: deliveryMetrics)
+            engine = DeliveryEngine(store: pg, source: PGDeliverySource(url: url, owner: owner, codec: codec, leases: leases), config: config, inbox: inbox, metrics: deliveryMetrics)
             retention = Retention(store: PGPurger(url: url), config: config)
             do {
                 let replay = try StreamReplayReader(events: PGStreamEvents(url: url, codec: codec), config: config) { hub.replayed($0) }
