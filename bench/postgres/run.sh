@@ -80,7 +80,7 @@ latency() {  # n store: one line of latency.py's
   for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
 }
 
-for r in 1 2 3; do
+for r in $(seq 1 "${ROUNDS:-3}"); do
   echo "== round $r"
   base=$(round 1 sqlite)
   sqlite_rps=${base%%|*}

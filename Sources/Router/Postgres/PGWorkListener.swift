@@ -4,9 +4,9 @@ import Glibc
 #endif
 
 /// LISTENs on the work channel with a connection of its own and wakes this router's delivery engine
-/// when another router (or a replay) announces work, so a delivery another router stored or a replay
-/// made elsewhere waits for no poll. This router's own announcements are ignored (its engine got those
-/// deliveries from its writer). Reconnects every second while the database is away.
+/// when work any router may take is announced (a replay, from an admin API or the CLI), so it waits
+/// for no poll. Announcements carrying this router's name are ignored. Reconnects every second while
+/// the database is away.
 final class PGWorkListener: Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let thread = Mutex<OSThread?>(nil)

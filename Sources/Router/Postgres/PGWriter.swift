@@ -44,8 +44,8 @@ final class PGWriter {
             outcomes = try insert(events.map(\.0), leasedUntil: leasedUntil, db: db)
             for case .stored(_, let made) in outcomes { fresh += made }
             try record(records, db: db)
-            // Other routers learn of new work at once (a replay made elsewhere waits for no poll).
-            if !fresh.isEmpty { try db.query("SELECT pg_notify($1, $2)", [PGSchema.workChannel, owner]) }
+            // No NOTIFY: new deliveries are leased to this router, whose engine has them already;
+            // announcing them made every other router rescan per batch, for nothing it could take.
             try db.execute("COMMIT")
         } catch {
             try? db?.execute("ROLLBACK")
