@@ -2,7 +2,7 @@
 random UUID ids (as Shopify sends), received over the last 7 days (the default retention), each
 delivered at its first attempt to `sink` by route `to-sink`. Writes what the store's schema version
 keeps for that: a delivered row and its attempt (schemas 4 and 5), the dedup key (5), the key with the
-event's plan and the settled cursor past it (6: no delivery row).
+event's plan and the settled cursor past it (6: no delivery row), the per-minute counters (7).
 The file must exist (a router created it). Usage: preload.py DB N BODY
 
 DB may be a postgres:// URL (a database a router migrated): the same events, each with its delivered
@@ -47,6 +47,7 @@ now = int(time.time() * 1000)
 week = 7 * 86_400_000
 start = time.time()
 seq = c.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+first_seq = seq
 chunk = 100_000
 for base in range(0, n, chunk):
     count = min(chunk, n - base)
@@ -71,6 +72,12 @@ for base in range(0, n, chunk):
     c.execute("COMMIT")
 if "delivery_state" in tables:
     c.execute("UPDATE delivery_state SET settled_seq = ?", (seq,))
+if "stat_plans" in tables:  # schema 7: the counters of events and planned deliveries per minute
+    c.execute("BEGIN")
+    for target in ("", "sink"):
+        c.execute("INSERT INTO stat_plans (minute, source, target, n) SELECT received_ms / 60000, 'fiscal', ?, count(*) FROM events "
+                  "WHERE seq > ? GROUP BY 1 ON CONFLICT (minute, source, target) DO UPDATE SET n = n + excluded.n", (target, first_seq))
+    c.execute("COMMIT")
 c.close()
 print("preloaded %d events (schema %d) in %.0f s; %s is %.1f GiB" % (n, version, time.time() - start, os.path.basename(db), os.path.getsize(db) / 2**30),
       file=sys.stderr)

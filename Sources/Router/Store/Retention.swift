@@ -39,12 +39,15 @@ final class Purger {
     private let deleteOldKeys: SQLiteStatement
     private let deleteEventKey: SQLiteStatement
     private let dropPlan: SQLiteStatement
+    private let counters: PlanCounters
 
-    init(db: SQLiteDatabase) throws(SQLiteError) {
+    init(db: SQLiteDatabase, counters: PlanCounters) throws(SQLiteError) {
         self.db = db
+        self.counters = counters
         // An event after the settled cursor may have deliveries without rows that are still pending.
+        // Its receipt, source and plan come along: the counters lose what the event takes with it.
         oldEvents = try db.prepare("""
-            SELECT seq FROM events e WHERE received_ms < ?1
+            SELECT seq, received_ms, source, coalesce((SELECT planned FROM event_keys k WHERE k.seq = e.seq), '') FROM events e WHERE received_ms < ?1
               AND (seq <= (SELECT settled_seq FROM delivery_state) OR NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.seq = e.seq AND k.planned != ''))
               AND NOT EXISTS (SELECT 1 FROM delivery_rows d WHERE d.event_seq = e.seq AND (d.status = 'pending' OR d.updated_ms >= ?1))
             ORDER BY received_ms LIMIT ?2
@@ -77,7 +80,12 @@ final class Purger {
             var seqs: [Int64] = []
             oldEvents.bind(1, cutoff)
             oldEvents.bind(2, limit)
-            while try oldEvents.step() { seqs.append(oldEvents.int64(0)) }
+            while try oldEvents.step() {
+                seqs.append(oldEvents.int64(0))
+                let plan = oldEvents.string(3)
+                let targets = plan.isEmpty ? [] : ((try? JSONValue.parse(plan))?.arrayValue ?? []).compactMap { $0[1]?.stringValue }
+                counters.count(receivedMilliseconds: oldEvents.int64(1), source: oldEvents.string(2), targets: targets, sign: -1)
+            }
             oldEvents.reset()
             for seq in seqs {
                 deleteEventAttempts.bind(1, seq)
@@ -111,10 +119,12 @@ final class Purger {
             try deleteOldKeys.run()
             let oldKeys = db.changes
             result.keys += oldKeys
+            try counters.write()
             try db.execute("COMMIT")
             result.more = seqs.count == limit || old == limit || oldKeys == limit
         } catch {
             try? db.execute("ROLLBACK")
+            counters.discard()
             throw error
         }
         return result

@@ -123,6 +123,23 @@ enum Schema {
           FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq JOIN delivery_state s
           WHERE k.planned != '' AND NOT EXISTS (SELECT 1 FROM delivery_rows r WHERE r.id = k.seq * 100000 + j.key);
         """,
+        // 7: counters of events and planned deliveries per minute of receipt, source and target (target ''
+        // counts events), kept by the writer and the purge (`PlanCounters`), so statistics no longer read
+        // every event's key. Filled once here from what the store holds.
+        """
+        CREATE TABLE stat_plans (
+            minute INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            target TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (minute, source, target)
+        ) WITHOUT ROWID;
+        INSERT INTO stat_plans SELECT received_ms / 60000, source, '', count(*) FROM events GROUP BY 1, 2;
+        INSERT INTO stat_plans
+          SELECT e.received_ms / 60000, k.source, j.value ->> 1, count(*)
+          FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq
+          WHERE k.planned != '' GROUP BY 1, 2, 3;
+        """,
     ]
 
     /// Delivery ids of one event: `seq * idsPerEvent + k` for its k-th (route, target) pair.

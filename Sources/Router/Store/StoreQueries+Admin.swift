@@ -159,21 +159,23 @@ extension StoreQueries {
         }
     }
 
-    /// Every count is read from narrow rows: the (received_ms, source) index for events, `event_keys`
-    /// and `delivery_rows` for deliveries, never the events' own rows (bodies). The window starts at
-    /// the first event received in it (seqs follow receipt).
-    func stats(since: Int64) throws(SQLiteError) -> StatsCounts {
+    /// Events and planned deliveries come from the per-minute counters (`stat_plans`, schema 7), what
+    /// became of deliveries from `delivery_rows` and the unsettled tail: the cost is the counters, the
+    /// rows kept and the deliveries not settled yet, not the store. The window starts at the minute of
+    /// `since` (the counters' grain), at the first event received in it (seqs follow receipt).
+    func stats(since unaligned: Int64) throws(SQLiteError) -> StatsCounts {
         var c = StatsCounts()
+        let since = unaligned / 60_000 * 60_000
         let settled = try settled()
         let above = StoreCodec.jsonArray(settled.above)
-        try each("SELECT source, count(*) FROM events INDEXED BY events_received GROUP BY source", since: nil) { c.events[$0.string(0)] = $0.int(1) }
-        try each("SELECT source, count(*) FROM events INDEXED BY events_received WHERE received_ms >= ?1 GROUP BY source", since: since) {
+        try each("SELECT source, sum(n) FROM stat_plans WHERE target = '' GROUP BY source", since: nil) { c.events[$0.string(0)] = $0.int(1) }
+        try each("SELECT source, sum(n) FROM stat_plans WHERE target = '' AND minute >= ?1 / 60000 GROUP BY source", since: since) {
             c.eventsInWindow[$0.string(0)] = $0.int(1)
         }
         try each("SELECT target, status, count(*) FROM delivery_rows GROUP BY target, status", since: nil) {
             c.deliveries[.init(name: $0.string(0), status: $0.string(1)), default: 0] += $0.int(2)
         }
-        try derivedCounts(from: 0, settled: settled.through, above: above) { target, status, _, n in
+        try derivedCounts(from: 0, sinceMinute: .min, settled: settled.through, above: above) { target, status, _, n in
             c.deliveries[.init(name: target, status: status), default: 0] += n
         }
         if let firstSeq = try firstSeq(receivedSince: since) {
@@ -187,7 +189,7 @@ extension StoreQueries {
                 c.sourceDeliveriesInWindow[.init(name: rows.string(2), status: rows.string(1)), default: 0] += rows.int(3)
             }
             rows.reset()
-            try derivedCounts(from: firstSeq, settled: settled.through, above: above) { target, status, source, n in
+            try derivedCounts(from: firstSeq, sinceMinute: since / 60_000, settled: settled.through, above: above) { target, status, source, n in
                 c.deliveriesInWindow[.init(name: target, status: status), default: 0] += n
                 c.sourceDeliveriesInWindow[.init(name: source, status: status), default: 0] += n
                 // A delivery made at its first attempt logged no attempt row: it counts as one 2xx
@@ -208,21 +210,16 @@ extension StoreQueries {
         return c
     }
 
-    /// Deliveries without rows of the events from `seq` on, counted by (target, status, source).
-    /// Expanding every event's plan (json_each) cost 4 s per 1.5 M events; events share a handful of
-    /// plans, so plans are counted grouped and expanded here. Pending = the tail after the cursor
-    /// without rows (and not listed delivered above it); delivered = planned - with rows - pending.
-    private func derivedCounts(from seq: Int64, settled: Int64, above: String, _ row: (String, String, String, Int) -> Void) throws(SQLiteError) {
+    /// Deliveries without rows of the events from `seq` on (received from `sinceMinute` on: the same
+    /// events), counted by (target, status, source). Planned = the counters; pending = the tail after
+    /// the cursor without rows (and not listed delivered above it); delivered = planned - with rows - pending.
+    private func derivedCounts(from seq: Int64, sinceMinute: Int64, settled: Int64, above: String,
+                               _ row: (String, String, String, Int) -> Void) throws(SQLiteError) {
         struct Key: Hashable { let target: String, source: String }
         var planned: [Key: Int] = [:], pending: [Key: Int] = [:]
-        let plans = try db.prepare("SELECT planned, source, count(*) FROM event_keys WHERE seq >= ?1 AND planned != '' GROUP BY planned, source")
-        plans.bind(1, seq)
-        while try plans.step() {
-            let source = plans.string(1), n = plans.int(2)
-            for pair in (try? JSONValue.parse(plans.string(0)))?.arrayValue ?? [] {
-                if let target = pair[1]?.stringValue { planned[Key(target: target, source: source), default: 0] += n }
-            }
-        }
+        let plans = try db.prepare("SELECT target, source, sum(n) FROM stat_plans WHERE target != '' AND minute >= ?1 GROUP BY 1, 2")
+        plans.bind(1, sinceMinute)
+        while try plans.step() { planned[Key(target: plans.string(0), source: plans.string(1)), default: 0] += plans.int(2) }
         plans.reset()
         let rows = try db.prepare("""
             SELECT d.target, k.source, count(*) FROM delivery_rows d JOIN event_keys k ON k.seq = d.event_seq
@@ -276,15 +273,16 @@ extension StoreQueries {
         var failed = 0
     }
 
-    /// Per minute (ms since the epoch / 60000) since `since`: three range reads on indexed times, so
-    /// the cost is the window's rows, not the store's.
+    /// Per minute (ms since the epoch / 60000) since `since` (a minute's start): events and deliveries
+    /// from the counters, failed attempts from the attempts' time index: the window's rows, not the store's.
     func minutes(since: Int64) throws(SQLiteError) -> [Int64: Minute] {
         var out: [Int64: Minute] = [:]
-        try each("SELECT received_ms / 60000, count(*) FROM events WHERE received_ms >= ?1 GROUP BY 1", since: since) { out[$0.int64(0), default: Minute()].events = $0.int(1) }
         try each("""
-            SELECT e.received_ms / 60000, sum(json_array_length(k.planned)) FROM events e JOIN event_keys k ON k.seq = e.seq
-            WHERE e.received_ms >= ?1 AND k.planned != '' GROUP BY 1
-            """, since: since) { out[$0.int64(0), default: Minute()].deliveries = $0.int(1) }
+            SELECT minute, sum(n) FILTER (WHERE target = ''), sum(n) FILTER (WHERE target != '') FROM stat_plans WHERE minute >= ?1 / 60000 GROUP BY 1
+            """, since: since) {
+            out[$0.int64(0), default: Minute()].events = $0.int(1)
+            out[$0.int64(0), default: Minute()].deliveries = $0.int(2)
+        }
         try each("SELECT started_ms / 60000, count(*) FROM attempts WHERE started_ms >= ?1 AND (status IS NULL OR status < 200 OR status >= 300) GROUP BY 1",
                  since: since) { out[$0.int64(0), default: Minute()].failed = $0.int(1) }
         return out

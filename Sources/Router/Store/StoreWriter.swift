@@ -30,6 +30,7 @@ final class StoreWriter: @unchecked Sendable {
     private let begin: SQLiteStatement
     private let commit: SQLiteStatement
     private let purger: Purger
+    private let counters: PlanCounters
 
     init(db: SQLiteDatabase, codec: StoreCodec, dedupWindow: @escaping @Sendable () -> Int64) throws(SQLiteError) {
         self.db = db
@@ -54,7 +55,8 @@ final class StoreWriter: @unchecked Sendable {
             """)
         begin = try db.prepare("BEGIN IMMEDIATE")
         commit = try db.prepare("COMMIT")
-        purger = try Purger(db: db)
+        counters = try PlanCounters(db: db)
+        purger = try Purger(db: db, counters: counters)
         try db.execute("BEGIN IMMEDIATE")
         do {
             try Self.materializeTail(db)
@@ -155,11 +157,13 @@ final class StoreWriter: @unchecked Sendable {
                 case .purge: break
                 }
             }
+            try counters.write()
             try commit.run()
             batchKeys.removeAll(keepingCapacity: true)
             tailLost = false
         } catch {
             try? db.execute("ROLLBACK")
+            counters.discard()
             if jobs.contains(where: { if case .attempts = $0 { return true } else { return false } }) { tailLost = true }
             for k in batchKeys { dedup.remove(k.fingerprint, seq: k.seq) }
             nextSeq = firstSeq
@@ -217,6 +221,7 @@ final class StoreWriter: @unchecked Sendable {
         try insertKey.run()
         dedup.insert(fingerprint, seq: seq, storedAt: batchNow, window: batchWindow)
         batchKeys.append((fingerprint, seq))
+        counters.count(receivedMilliseconds: e.receivedAt.milliseconds, source: e.source, targets: e.deliveries.lazy.map(\.target))
         var created: [NewDelivery] = []
         created.reserveCapacity(e.deliveries.count)
         for (k, d) in e.deliveries.enumerated() {

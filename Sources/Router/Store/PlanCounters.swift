@@ -1,0 +1,49 @@
+/// `stat_plans` (schema 7): events and planned deliveries counted per minute of receipt, source and
+/// target (target '' counts the events themselves), kept by whoever adds or removes events — the
+/// writer's batch and the retention purge, in the same transaction as the rows — so the statistics
+/// read a few thousand counter rows instead of every event's key (3 s per 1.5 M events before).
+/// Changes are collected per transaction and written at its end: a batch adds a couple of rows' worth.
+final class PlanCounters {
+    struct Key: Hashable {
+        let minute: Int64
+        let source: String
+        let target: String
+    }
+
+    private var changes: [Key: Int] = [:]
+    private let upsert: SQLiteStatement
+    private let dropZero: SQLiteStatement
+
+    init(db: SQLiteDatabase) throws(SQLiteError) {
+        upsert = try db.prepare("""
+            INSERT INTO stat_plans (minute, source, target, n) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT (minute, source, target) DO UPDATE SET n = n + excluded.n
+            """)
+        dropZero = try db.prepare("DELETE FROM stat_plans WHERE minute = ?1 AND source = ?2 AND target = ?3 AND n = 0")
+    }
+
+    /// An event received at `receivedMilliseconds` with a delivery to each of `targets`; `sign` -1 when it goes.
+    func count(receivedMilliseconds: Int64, source: String, targets: some Sequence<String>, sign: Int = 1) {
+        let minute = receivedMilliseconds / 60_000
+        changes[Key(minute: minute, source: source, target: ""), default: 0] += sign
+        for t in targets { changes[Key(minute: minute, source: source, target: t), default: 0] += sign }
+    }
+
+    /// Forgets the changes of a transaction that did not commit.
+    func discard() { changes.removeAll(keepingCapacity: true) }
+
+    /// Writes the changes inside the caller's transaction (counters that reach zero go).
+    func write() throws(SQLiteError) {
+        defer { changes.removeAll(keepingCapacity: true) }
+        for (k, n) in changes where n != 0 {
+            for s in [upsert, dropZero] {
+                s.bind(1, k.minute)
+                s.bind(2, k.source)
+                s.bind(3, k.target)
+            }
+            upsert.bind(4, n)
+            try upsert.run()
+            if n < 0 { try dropZero.run() }
+        }
+    }
+}
