@@ -179,6 +179,29 @@ routes:
         self.assertGreater(during, 0)
         router.stop()
 
+    def test_started_while_postgres_is_down_answers_503_then_202(self):
+        """The issue's "server down at start": the router starts anyway, answers 503 while it cannot
+        reach the database, and stores (migrating the empty database first) once it can."""
+        self.cluster.pause()
+        router = Router(config=self.config).start()
+        self.addCleanup(lambda: router.proc and router.stop(sig=signal.SIGKILL))
+        body = fiscal_body("early-0")
+        self.assertEqual(post(router.port, "/in/fiscal", body, {"X-Webhook-Signature": sign(body)})[0], 503)
+        self.cluster.resume()
+        deadline, status, n = time.time() + 15, 503, 0
+        while status != 202 and time.time() < deadline:
+            n += 1
+            body = fiscal_body("early-%d" % n)
+            status = post(router.port, "/in/fiscal", body, {"X-Webhook-Signature": sign(body)})[0]
+            if status != 202:
+                self.assertEqual(status, 503)
+                time.sleep(0.2)
+        self.assertEqual(status, 202, "stored once the database answers")
+        self.assertEqual(self.cluster.sql("SELECT event_id FROM events"), ["early-%d" % n], "only the 202 is in the database")
+        self.assertEqual([r["headers"]["x-hookrouter-event-id"] for r in self.sink.wait_for(1, timeout=10)], ["early-%d" % n])
+        self.assertIn("does not answer yet", router.logs())
+        self.assertEqual(router.stop(), 0)
+
 
 if __name__ == "__main__":
     unittest.main()

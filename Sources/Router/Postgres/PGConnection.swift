@@ -17,8 +17,10 @@ enum PQ {
 
 /// What went wrong talking to PostgreSQL, as one sentence naming what to fix.
 enum PGError: Error, CustomStringConvertible, Equatable {
-    /// Connecting failed: the server is down or unreachable, the password is wrong, the database is missing.
+    /// Connecting failed for a reason to fix: the password is wrong, the database or user is missing, TLS.
     case connect(String)
+    /// No server answered (down, or not reachable yet): worth trying again.
+    case unreachable(String)
     /// A statement failed; `sqlState` is the five-character SQLSTATE (23505: unique violation).
     case statement(sqlState: String, message: String)
     /// The connection broke (the server restarted or the network dropped it).
@@ -27,7 +29,7 @@ enum PGError: Error, CustomStringConvertible, Equatable {
 
     var description: String {
         switch self {
-        case .connect(let m), .connectionLost(let m), .unavailable(let m): return m
+        case .connect(let m), .unreachable(let m), .connectionLost(let m), .unavailable(let m): return m
         case .statement(let state, let message): return "\(message) (SQLSTATE \(state))"
         }
     }
@@ -36,20 +38,24 @@ enum PGError: Error, CustomStringConvertible, Equatable {
     static func explainConnect(_ text: String, target: String) -> PGError {
         let t = text.lowercased()
         let hint: String
+        let detail = text.trimmingCharacters(in: " \n")
+        if t.contains("connection refused") || t.contains("no such file") || t.contains("could not connect") || t.contains("timeout")
+            || t.contains("starting up") || t.contains("shutting down")
+            || t.contains("could not translate host name") {
+            return .unreachable("no PostgreSQL server answers at \(target); start it or fix the host and port in settings.store: \(detail)")
+        }
         if t.contains("password authentication failed") || t.contains("no password supplied") {
             hint = "the password for the user in settings.store is wrong or missing"
         } else if t.contains("does not exist") && t.contains("database") {
             hint = "the database in settings.store does not exist; create it (createdb) or fix the URL"
         } else if t.contains("role") && t.contains("does not exist") {
             hint = "the user in settings.store does not exist on the server"
-        } else if t.contains("connection refused") || t.contains("no such file") || t.contains("could not connect") || t.contains("timeout") {
-            hint = "no PostgreSQL server answers at \(target); start it or fix the host and port in settings.store"
         } else if t.contains("ssl") {
             hint = "the TLS settings do not match the server's; check sslmode in settings.store"
         } else {
             hint = "PostgreSQL at \(target) refused the connection"
         }
-        return .connect("\(hint): \(text.trimmingCharacters(in: " \n"))")
+        return .connect("\(hint): \(detail)")
     }
 }
 

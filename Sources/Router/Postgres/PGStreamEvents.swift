@@ -11,8 +11,16 @@ final class PGStreamEvents: StreamEvents {
         self.codec = codec
     }
 
+    /// At start. A server not answering yet (the router starts anyway) leaves the live edge at 0: a
+    /// client resuming before the first event is stored is told nothing more is there.
     func lastSeq() throws(PGError) -> Int64 {
-        Int64(try session.query("SELECT coalesce(max(seq), 0) FROM events").first?.first.flatMap { $0 } ?? "0") ?? 0
+        do {
+            return Int64(try session.query("SELECT coalesce(max(seq), 0) FROM events").first?.first.flatMap { $0 } ?? "0") ?? 0
+        } catch .unreachable {
+            return 0
+        } catch .statement(sqlState: "42P01", _) {
+            return 0  // up since, but not migrated yet: the writer's first connection does it
+        }
     }
 
     func range(after: Int64, upTo: Int64, limit: Int) throws(PGError) -> [(Int64, Result<StoredEvent, DeliveryReader.LoadError>)] {

@@ -8,6 +8,8 @@ import Rules
 final class PGWriter {
     let url: String
     private var db: PGConnection?
+    /// False until a connection has brought the schema up to date (a router started while the server was down).
+    private var migrated: Bool
     private let codec: StoreCodec
     private let owner: String
     private let leases: PGLeaseBook
@@ -15,10 +17,12 @@ final class PGWriter {
     private var lastConnectAttempt: Int64 = 0
     private static let retryMilliseconds: Int64 = 1_000
 
-    init(url: String, db: PGConnection, codec: StoreCodec, owner: String, leases: PGLeaseBook, dedupWindow: @escaping @Sendable () -> Int64) {
+    /// `db` is nil when the server did not answer at start: the first connection migrates.
+    init(url: String, db: PGConnection?, codec: StoreCodec, owner: String, leases: PGLeaseBook, dedupWindow: @escaping @Sendable () -> Int64) {
         self.url = url
         self.leases = leases
         self.db = db
+        migrated = db != nil
         self.codec = codec
         self.owner = owner
         self.dedupWindow = dedupWindow
@@ -49,7 +53,10 @@ final class PGWriter {
             try db.execute("COMMIT")
         } catch {
             try? db?.execute("ROLLBACK")
-            if case .connectionLost = error { db = nil } else if case .connect = error { db = nil }
+            switch error {
+            case .connectionLost, .connect, .unreachable: db = nil
+            default: break
+            }
             Log.error("cannot write to the PostgreSQL store; answering 503 until it can", ["store": PGConnection.redacted(url), "error": error.description])
             let why = "the store cannot write (\(error.description)); retry shortly"
             for (_, completion) in events { completion(.unavailable(why)) }
@@ -69,6 +76,10 @@ final class PGWriter {
         guard now - lastConnectAttempt >= Self.retryMilliseconds else { throw .connectionLost("the PostgreSQL store is unreachable; reconnecting") }
         lastConnectAttempt = now
         let fresh = try PGConnection(url: url)
+        if !migrated {
+            try PGSchema.migrate(fresh)
+            migrated = true
+        }
         db = fresh
         Log.info("connected to the PostgreSQL store", ["store": fresh.target])
         return fresh

@@ -31,8 +31,9 @@ final class PostgresEventStore: EventStore, @unchecked Sendable {
     private let queue = BlockingQueue<Job>()
     private var thread: OSThread?
 
-    /// Connects and migrates, or throws the sentence saying what to fix (a router does not start on
-    /// a database it cannot reach; once running, an outage is a 503 and a reconnect).
+    /// Connects and migrates, or throws the sentence saying what to fix (a wrong password, a missing
+    /// database). A server that does not answer is no reason not to start: the router answers 503 and
+    /// the writer connects (and migrates) once it does, as after an outage.
     /// `onCommit` gets each batch's new deliveries and the ids of attempts recorded for deliveries the
     /// engine may forget, after their commit (as the SQLite store's).
     /// `dedupWindow` is read once per batch: a purged event's key counts while it is inside the window.
@@ -42,8 +43,14 @@ final class PostgresEventStore: EventStore, @unchecked Sendable {
          onCommit: (@Sendable (_ fresh: [NewDelivery], _ settled: [Int64]) -> Void)? = nil) throws(PGError) {
         self.url = url
         self.owner = owner
-        let db = try PGConnection(url: url)
-        try PGSchema.migrate(db)
+        var db: PGConnection?
+        do {
+            let c = try PGConnection(url: url)
+            try PGSchema.migrate(c)
+            db = c
+        } catch .unreachable(let why) {
+            Log.warn("the PostgreSQL store does not answer yet; answering 503 and connecting every second", ["error": why])
+        }
         let box = UncheckedBox(PGWriter(url: url, db: db, codec: codec, owner: owner, leases: leases, dedupWindow: dedupWindow))  // the writer thread's from here on
         let queue = self.queue
         thread = OSThread(name: "pg-writer") {
