@@ -38,3 +38,17 @@ http { access_log off; client_body_temp_path $work/nginx-body; client_body_buffe
   server { listen 127.0.0.1:$2; keepalive_requests 1000000; location / { return 200 "ok"; } } }
 NGX
 }
+
+# `workload_routes FILE [SETTINGS]`: the workload's routes (bench/workload, bench/store, bench/postgres):
+# the signed fiscal source, every event routed to `sink` (nginx on 18099, or TARGET_PORT), 64 at once.
+workload_routes() {
+  cat > "$1" <<YAML
+${2:-}
+sources:
+  fiscal: { adapter: hmac, path: /in/fiscal, secret: bench-secret, type: evento, id: { header: X-Request-Id }, max_body: 64KiB }
+targets:
+  sink: { url: "http://127.0.0.1:${TARGET_PORT:-18099}/sink", concurrency: 64 }
+routes:
+  - { name: to-sink, from: fiscal, events: [nfe_importada], to: [sink] }
+YAML
+}

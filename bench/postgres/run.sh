@@ -22,11 +22,8 @@ url=$(taskset -c 1 scripts/postgres start "$pg")
 psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -1)
 routes() {  # dir store [target port]
   mkdir -p "$1"
-  cat > "$1/bench.yaml" <<YAML
-settings:
-  store: "$2"
-sources:
-  fiscal: { adapter: hmac, path: /in/fiscal, secret: bench-secret, type: evento, id: { header: X-Request-Id }, max_body: 64KiB }
+  TARGET_PORT=${3:-18099} workload_routes "$1/bench.yaml" "settings: { store: \"$2\" }"
+}
 targets:
   sink: { url: "http://127.0.0.1:${3:-18099}/sink", concurrency: 64 }
 routes:

@@ -14,14 +14,7 @@ export SWIFT_BACKTRACE=enable=no BENCH_IDS=uuid
 bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
 source bench/ingest/fixture.bash
 ingest_fixture "$work" 2>/dev/null
-cat > "$work/routes.d/bench.yaml" <<YAML
-sources:
-  fiscal: { adapter: hmac, path: /in/fiscal, secret: bench-secret, type: evento, id: { header: X-Request-Id }, max_body: 64KiB }
-targets:
-  sink: { url: "http://127.0.0.1:18099/sink", concurrency: 64 }
-routes:
-  - { name: to-sink, from: fiscal, events: [nfe_importada], to: [sink] }
-YAML
+workload_routes "$work/routes.d/bench.yaml"
 nginx_conf "$work/target.conf" 18099
 taskset -c 1 nginx -c "$work/target.conf" -g "daemon off;" &
 taskset -c 0 $bin serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:18082 --admin 127.0.0.1:18083 --log-level warn 2>"$work/hr.log" &

@@ -19,14 +19,7 @@ bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
 
 source bench/ingest/fixture.bash
 ingest_fixture "$work"
-cat > "$work/routes.d/bench.yaml" <<YAML
-sources:
-  fiscal: { adapter: hmac, path: /in/fiscal, secret: bench-secret, type: evento, id: { header: X-Request-Id }, max_body: 64KiB }
-targets:
-  sink: { url: "http://127.0.0.1:18099/sink", concurrency: 64 }
-routes:
-  - { name: to-sink, from: fiscal, events: [nfe_importada], to: [sink] }
-YAML
+workload_routes "$work/routes.d/bench.yaml"
 
 nginx_conf "$work/ref.conf" 18081
 nginx_conf "$work/target.conf" 18099

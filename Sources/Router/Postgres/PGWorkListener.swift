@@ -1,4 +1,3 @@
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,26 +7,17 @@ import Glibc
 /// for no poll. Announcements carrying this router's name are ignored. Reconnects every second while
 /// the database is away.
 final class PGWorkListener: Sendable {
-    private let stopRequested = Atomic<Bool>(false)
-    private let thread = Mutex<OSThread?>(nil)
+    private let thread = StoppableThread()
 
     init(url: String, owner: String, onWork: @escaping @Sendable () -> Void) {
-        let stop = UncheckedBox(self)
-        thread.withLock { $0 = OSThread(name: "pg-listen") { stop.value.run(url: url, owner: owner, onWork: onWork) } }
+        let thread = self.thread
+        thread.start(name: "pg-listen") { Self.run(url: url, owner: owner, thread: thread, onWork: onWork) }
     }
 
-    func stop() {
-        stopRequested.store(true, ordering: .releasing)
-        let t = thread.withLock { t in
-            defer { t = nil }
-            return t
-        }
-        t?.join()
-    }
+    func stop() { thread.stop() }
 
-    private var stopping: Bool { stopRequested.load(ordering: .acquiring) }
-
-    private func run(url: String, owner: String, onWork: @Sendable () -> Void) {
+    private static func run(url: String, owner: String, thread: StoppableThread, onWork: @Sendable () -> Void) {
+        var stopping: Bool { thread.stopping }
         var warned = false
         while !stopping {
             do throws(PGError) {
@@ -47,7 +37,7 @@ final class PGWorkListener: Sendable {
                     Log.warn("cannot listen for work on the PostgreSQL store; other routers' work waits for the next scan (a second)", ["error": error.description])
                     warned = true
                 }
-                for _ in 0..<4 where !stopping { usleep(250_000) }
+                _ = thread.sleep(1_000)
             }
         }
     }

@@ -1,8 +1,4 @@
 import Rules
-import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What one purge batch removed; `more` says another batch would find work now.
 struct PurgeResult: Sendable, Equatable {
@@ -148,8 +144,7 @@ final class Retention: Sendable {
 
     private let store: any Purging
     private let config: LiveConfig
-    private let stopRequested = Atomic<Bool>(false)
-    private let thread = Mutex<OSThread?>(nil)
+    private let thread = StoppableThread()
 
     init(store: any Purging, config: LiveConfig) {
         self.store = store
@@ -161,49 +156,31 @@ final class Retention: Sendable {
 
     func start() {
         let retention = self
-        thread.withLock { $0 = OSThread(name: "retention") { retention.run() } }
+        thread.start(name: "retention") { retention.run() }
     }
 
     /// Stops between batches and returns when the thread is done; call before closing the store.
-    func stop() {
-        stopRequested.store(true, ordering: .releasing)
-        let t = thread.withLock { t in
-            defer { t = nil }
-            return t
-        }
-        t?.join()
-    }
+    func stop() { thread.stop() }
 
     /// A pass at start (a server that was down catches up at once), then one per interval.
     private func run() {
         repeat {
             var total = PurgeResult()
-            while !stopRequested.load(ordering: .acquiring) {
+            while !thread.stopping {
                 let now = WallClock.now().milliseconds, settings = config.table.settings
                 let cutoffs = PurgeCutoffs(events: now - settings.retentionMilliseconds, keys: now - settings.dedupWindowMilliseconds)
                 guard let result = store.purge(cutoffs, limit: Self.batch) else { return }
                 total.events += result.events
                 total.attempts += result.attempts
                 total.keys += result.keys
-                guard result.more, sleep(Self.pauseMilliseconds) else { break }
+                guard result.more, thread.sleep(Self.pauseMilliseconds) else { break }
             }
             if total.events > 0 || total.attempts > 0 || total.keys > 0 {
                 Log.info("retention purged old events, attempts and dedup keys",
                          ["events": String(total.events), "attempts": String(total.attempts), "dedup_keys": String(total.keys),
                                                                       "retention_ms": String(config.table.settings.retentionMilliseconds)])
             }
-        } while sleep(Self.interval(config.table.settings.retentionMilliseconds))
+        } while thread.sleep(Self.interval(config.table.settings.retentionMilliseconds))
     }
 
-    /// Sleeps in slices of at most 100 ms; false as soon as a stop is requested.
-    private func sleep(_ milliseconds: Int64) -> Bool {
-        var left = milliseconds
-        while left > 0 {
-            if stopRequested.load(ordering: .acquiring) { return false }
-            let slice = min(left, 100)
-            usleep(UInt32(slice * 1000))
-            left -= slice
-        }
-        return !stopRequested.load(ordering: .acquiring)
-    }
 }

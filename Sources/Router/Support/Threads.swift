@@ -1,4 +1,5 @@
 import CLinux
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,3 +87,37 @@ final class BlockingQueue<Element>: @unchecked Sendable {
     }
 }
 
+
+/// A background thread that runs until asked to stop: its body polls `stopping` (or sleeps through
+/// `sleep`, which wakes for a stop), and `stop()` returns once the body has.
+final class StoppableThread: Sendable {
+    private let stopRequested = Atomic<Bool>(false)
+    private let thread = Mutex<OSThread?>(nil)
+
+    var stopping: Bool { stopRequested.load(ordering: .acquiring) }
+
+    func start(name: String, _ body: @escaping @Sendable () -> Void) {
+        thread.withLock { $0 = OSThread(name: name, body) }
+    }
+
+    func stop() {
+        stopRequested.store(true, ordering: .releasing)
+        let t = thread.withLock { t in
+            defer { t = nil }
+            return t
+        }
+        t?.join()
+    }
+
+    /// Sleeps in slices of at most 100 ms; false as soon as a stop is requested.
+    func sleep(_ milliseconds: Int64) -> Bool {
+        var left = milliseconds
+        while left > 0 {
+            if stopping { return false }
+            let slice = min(left, 100)
+            usleep(UInt32(slice * 1000))
+            left -= slice
+        }
+        return !stopping
+    }
+}
