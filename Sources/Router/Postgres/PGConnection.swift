@@ -79,7 +79,7 @@ final class PGConnection {
             throw .connect("settings.store must be a URL like postgres://user:password@host:5432/database?sslmode=require")
         }
         target = PGConnection.redacted(url)
-        guard let h = api.connectdb(Self.withConnectTimeout(url)) else { throw .connect("libpq could not allocate a connection") }
+        guard let h = api.connectdb(Self.withDefaults(url)) else { throw .connect("libpq could not allocate a connection") }
         handle = h
         if api.status(h) != Int32(HR_CONNECTION_OK) {
             // Thrown after every property is set, so deinit still runs and finishes the handle.
@@ -161,14 +161,23 @@ final class PGConnection {
     /// Text libpq returns (NULL as empty).
     static func text(_ p: UnsafeMutablePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
 
-    /// How long a connection attempt may take unless the URL says (`connect_timeout=`): libpq waits for
-    /// TCP's own timeout (minutes) by default, and the thread connecting — the admin API's loop, the
-    /// delivery engine — would wait with it on a database host that vanished.
-    static let defaultConnectTimeoutSeconds = 5
+    /// Connection parameters a router needs and libpq does not default to, added unless the URL sets
+    /// them. `connect_timeout`: libpq waits for TCP's own timeout (minutes) on a database host that
+    /// vanished, and the thread connecting (the admin API's loop, the engine) with it.
+    /// `tcp_user_timeout` and keepalives: a connection whose packets stop getting through (a network
+    /// partition, a failed-over host) breaks within ~15 s instead of TCP's retransmission timeout
+    /// (~15 min), so the writer answers 503 and reconnects instead of holding every webhook.
+    static let defaults: [(String, String)] = [
+        ("connect_timeout", "5"), ("tcp_user_timeout", "10000"),
+        ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"),
+    ]
 
-    static func withConnectTimeout(_ url: String) -> String {
-        guard !url.contains("connect_timeout=") else { return url }
-        return url + (url.contains("?") ? "&" : "?") + "connect_timeout=\(defaultConnectTimeoutSeconds)"
+    static func withDefaults(_ url: String) -> String {
+        var out = url
+        for (key, value) in defaults where !url.contains(key + "=") {
+            out += (out.contains("?") ? "&" : "?") + key + "=" + value
+        }
+        return out
     }
 
     /// The password of `postgres://user:secret@host/db` or of `… password=secret …`.
