@@ -149,3 +149,55 @@ extension PostgresStoreTests {
         #expect(waitFor(2), "another router's is")
     }
 }
+
+extension PostgresStoreTests {
+    /// (source/target/status → n) from the counters and from the rows; attempts by target likewise.
+    func counted(_ c: PGConnection) throws -> [[String: String]] {
+        func map(_ rows: [[String?]]) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: rows.map { ($0[0] ?? "", $0[1] ?? "") })
+        }
+        return [
+            map(try c.query("SELECT source || '/' || target || '/' || status, sum(n)::text FROM stat_counts GROUP BY 1 HAVING sum(n) != 0")),
+            map(try c.query("""
+                SELECT source || '//', count(*)::text FROM events GROUP BY 1
+                UNION ALL SELECT e.source || '/' || d.target || '/' || d.status, count(*)::text FROM deliveries d JOIN events e ON e.seq = d.event_seq GROUP BY 1
+                """)),
+            map(try c.query("SELECT target, sum(attempts)::text || '/' || sum(ok)::text FROM stat_attempts GROUP BY 1 HAVING sum(attempts) != 0")),
+            map(try c.query("""
+                SELECT d.target, count(*)::text || '/' || (count(*) FILTER (WHERE a.status BETWEEN 200 AND 299))::text
+                FROM attempts a JOIN deliveries d ON d.id = a.delivery_id GROUP BY 1
+                """)),
+        ]
+    }
+
+    @Test func countersSayWhatTheRowsSay() throws {
+        let db = try freshDatabase("hr_counters")
+        let store = try PostgresEventStore(url: db, codec: StoreCodec(key: nil), owner: "a")
+        var made: [NewDelivery] = []
+        for i in 0..<6 { if case .stored(_, let d) = submit(store, event("k-\(i)")) { made += d } }
+        _ = submit(store, event("k-0"))  // a duplicate counts nothing
+        let failed = attempt(made[0], 1, status: 500, becomes: .pending, next: WallClock.now(), forget: false)
+        // The same attempt recorded twice (a takeover) counts once; a delivery dies, one is delivered.
+        store.record([failed, failed, attempt(made[0], 2, status: 503, becomes: .dead), attempt(made[1], 1, status: 200, becomes: .delivered)],
+                     settled: nil)
+        _ = submit(store, event("flush"))
+        let q = PGStoreQueries(url: db)
+        #expect(try q.replay(ids: [made[0].id], force: false, now: WallClock.now()).replayed == [made[0].id])
+        store.record([attempt(made[2], 1, status: nil, becomes: .dead)], settled: nil)
+        _ = submit(store, event("flush-2"))
+        #expect(try q.replay(status: .dead, target: nil, now: WallClock.now()) == [made[2].id])
+        let c = try PGConnection(url: db)
+        var (counters, rows) = (try counted(c)[0], try counted(c)[1])
+        #expect(counters == rows, "deliveries")
+        #expect(try counted(c)[2] == (try counted(c)[3]), "attempts")
+        // A purge of everything finished takes its counts along.
+        store.record([attempt(made[3], 1, status: 200, becomes: .delivered)], settled: nil)
+        store.close()
+        let later = WallClock.now().milliseconds + 1_000
+        #expect((PGPurger(url: db).purge(PurgeCutoffs(events: later, keys: later), limit: 100)?.events ?? 0) >= 1)
+        (counters, rows) = (try counted(c)[0], try counted(c)[1])
+        #expect(counters == rows, "after a purge")
+        #expect(try counted(c)[2] == (try counted(c)[3]), "attempts after a purge")
+        #expect(try q.stats(since: 0).events["fiscal"] == Int(try c.query("SELECT count(*) FROM events")[0][0] ?? ""))
+    }
+}

@@ -70,6 +70,32 @@ enum PGSchema {
         );
         CREATE INDEX purged_keys_stored ON purged_keys (stored_ms);
         """,
+        // 3: statistics counters (`PGCounters`), one set of rows per router that writes them, filled
+        // once here (under router '') from what the database holds.
+        """
+        CREATE TABLE stat_counts (
+            router TEXT NOT NULL,
+            minute BIGINT NOT NULL,
+            source TEXT NOT NULL,
+            target TEXT NOT NULL,
+            status TEXT NOT NULL,
+            n BIGINT NOT NULL,
+            PRIMARY KEY (router, minute, source, target, status)
+        );
+        CREATE TABLE stat_attempts (
+            router TEXT NOT NULL,
+            minute BIGINT NOT NULL,
+            target TEXT NOT NULL,
+            attempts BIGINT NOT NULL,
+            ok BIGINT NOT NULL,
+            PRIMARY KEY (router, minute, target)
+        );
+        INSERT INTO stat_counts SELECT '', received_ms / 60000, source, '', '', count(*) FROM events GROUP BY 2, 3;
+        INSERT INTO stat_counts SELECT '', e.received_ms / 60000, e.source, d.target, d.status, count(*)
+          FROM deliveries d JOIN events e ON e.seq = d.event_seq GROUP BY 2, 3, 4, 5;
+        INSERT INTO stat_attempts SELECT '', a.started_ms / 60000, d.target, count(*), count(*) FILTER (WHERE a.status BETWEEN 200 AND 299)
+          FROM attempts a JOIN deliveries d ON d.id = a.delivery_id GROUP BY 2, 3;
+        """,
     ]
 
     static var version: Int { migrations.count }

@@ -1,8 +1,8 @@
 import Rules
 
 /// The admin API's and the CLI's queries on the PostgreSQL store. Every delivery has a row and every
-/// attempt is logged here (there is no settled cursor), so each answer is one indexed read; the
-/// statements mirror `StoreQueries`' on the SQLite store, answer for answer.
+/// attempt is logged here (there is no settled cursor), so each answer is one indexed read, and the
+/// statistics come from counters; the answers are `StoreQueries`' on the SQLite store, field for field.
 final class PGStoreQueries: DeliveryQueries {
     private let session: PGSession
     private let codec: StoreCodec?
@@ -84,28 +84,29 @@ final class PGStoreQueries: DeliveryQueries {
 
     // MARK: - Statistics
 
+    /// From the counters (`PGCounters`), summed over the routers that wrote them: a few thousand rows
+    /// whatever the database holds. The window starts at the minute of `since` (the counters' grain).
     func stats(since: Int64) throws(PGError) -> StoreQueries.StatsCounts {
         var c = StoreQueries.StatsCounts()
-        let window = [String(since)]
-        for r in try session.query("SELECT source, count(*) FROM events GROUP BY source") { c.events[r[0] ?? ""] = Int(Self.int64(r[1])) }
-        for r in try session.query("SELECT source, count(*) FROM events WHERE received_ms >= $1 GROUP BY source", window) {
-            c.eventsInWindow[r[0] ?? ""] = Int(Self.int64(r[1]))
-        }
-        for r in try session.query("SELECT target, status, count(*) FROM deliveries GROUP BY target, status") {
-            c.deliveries[.init(name: r[0] ?? "", status: r[1] ?? "")] = Int(Self.int64(r[2]))
-        }
+        let minute = String(since / 60_000)
         for r in try session.query("""
-            SELECT d.target, d.status, e.source, count(*) FROM deliveries d JOIN events e ON e.seq = d.event_seq
-            WHERE e.received_ms >= $1 GROUP BY 1, 2, 3
-            """, window) {
-            let n = Int(Self.int64(r[3]))
-            c.deliveriesInWindow[.init(name: r[0] ?? "", status: r[1] ?? ""), default: 0] += n
-            c.sourceDeliveriesInWindow[.init(name: r[2] ?? "", status: r[1] ?? ""), default: 0] += n
+            SELECT source, target, status, sum(n), sum(n) FILTER (WHERE minute >= $1) FROM stat_counts GROUP BY 1, 2, 3
+            """, [minute]) {
+            let source = r[0] ?? "", target = r[1] ?? "", status = r[2] ?? ""
+            let all = Int(Self.int64(r[3])), window = Int(Self.int64(r[4]))
+            if target.isEmpty {
+                if all != 0 { c.events[source, default: 0] += all }
+                if window != 0 { c.eventsInWindow[source, default: 0] += window }
+                continue
+            }
+            if all != 0 { c.deliveries[.init(name: target, status: status), default: 0] += all }
+            if window != 0 {
+                c.deliveriesInWindow[.init(name: target, status: status), default: 0] += window
+                c.sourceDeliveriesInWindow[.init(name: source, status: status), default: 0] += window
+            }
         }
-        for r in try session.query("""
-            SELECT d.target, count(*), count(*) FILTER (WHERE a.status BETWEEN 200 AND 299)
-            FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.started_ms >= $1 GROUP BY 1
-            """, window) {
+        for r in try session.query("SELECT target, sum(attempts), sum(ok) FROM stat_attempts WHERE minute >= $1 GROUP BY 1", [minute]) {
+            guard Self.int64(r[1]) != 0 else { continue }
             c.attemptsInWindow[r[0] ?? ""] = Int(Self.int64(r[1]))
             c.deliveredAttemptsInWindow[r[0] ?? ""] = Int(Self.int64(r[2]))
         }
@@ -114,18 +115,14 @@ final class PGStoreQueries: DeliveryQueries {
 
     func minutes(since: Int64) throws(PGError) -> [Int64: StoreQueries.Minute] {
         var out: [Int64: StoreQueries.Minute] = [:]
-        let window = [String(since)]
-        for r in try session.query("SELECT received_ms / 60000, count(*) FROM events WHERE received_ms >= $1 GROUP BY 1", window) {
+        let window = [String(since / 60_000)]
+        for r in try session.query("""
+            SELECT minute, sum(n) FILTER (WHERE target = ''), sum(n) FILTER (WHERE target != '') FROM stat_counts WHERE minute >= $1 GROUP BY 1
+            """, window) {
             out[Self.int64(r[0]), default: .init()].events = Int(Self.int64(r[1]))
+            out[Self.int64(r[0]), default: .init()].deliveries = Int(Self.int64(r[2]))
         }
-        for r in try session.query("""
-            SELECT e.received_ms / 60000, count(*) FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE e.received_ms >= $1 GROUP BY 1
-            """, window) {
-            out[Self.int64(r[0]), default: .init()].deliveries = Int(Self.int64(r[1]))
-        }
-        for r in try session.query("""
-            SELECT started_ms / 60000, count(*) FROM attempts WHERE started_ms >= $1 AND (status IS NULL OR status < 200 OR status >= 300) GROUP BY 1
-            """, window) {
+        for r in try session.query("SELECT minute, sum(attempts) - sum(ok) FROM stat_attempts WHERE minute >= $1 GROUP BY 1", window) {
             out[Self.int64(r[0]), default: .init()].failed = Int(Self.int64(r[1]))
         }
         return out
@@ -144,10 +141,17 @@ final class PGStoreQueries: DeliveryQueries {
         try session.transaction { () throws(PGError) in
             var result = StoreQueries.ReplayResult()
             var status: [Int64: String] = [:]
-            for r in try session.query("SELECT id, status FROM deliveries WHERE id = ANY($1::bigint[]) FOR UPDATE", [PGSession.array(ids)]) {
-                status[Self.int64(r[0])] = r[1] ?? ""
-            }
+            var counters = PGCounters()
             let takes = Set(StoreQueries.replayable(force: force).map(\.rawValue))
+            for r in try session.query("""
+                SELECT d.id, d.status, d.target, e.source, e.received_ms FROM deliveries d JOIN events e ON e.seq = d.event_seq
+                WHERE d.id = ANY($1::bigint[]) FOR UPDATE OF d
+                """, [PGSession.array(ids)]) {
+                status[Self.int64(r[0])] = r[1] ?? ""
+                if takes.contains(r[1] ?? "") {
+                    counters.moved(receivedMilliseconds: Self.int64(r[4]), source: r[3] ?? "", target: r[2] ?? "", from: r[1] ?? "", to: DeliveryStatus.pending.rawValue)
+                }
+            }
             for id in ids {
                 switch status[id] {
                 case nil: result.unknown.append(id)
@@ -158,6 +162,7 @@ final class PGStoreQueries: DeliveryQueries {
             }
             if !result.replayed.isEmpty {
                 try session.query(Self.requeue + " WHERE id = ANY($1::bigint[])", [PGSession.array(result.replayed), String(now.milliseconds)])
+                try counters.write({ sql, params throws(PGError) in try session.query(sql, params) }, router: Self.counterName)
                 try session.query("NOTIFY \(PGSchema.workChannel)")
             }
             return result
@@ -166,9 +171,18 @@ final class PGStoreQueries: DeliveryQueries {
 
     func replay(status: DeliveryStatus, target: String?, now: Timestamp) throws(PGError) -> [Int64] {
         try session.transaction { () throws(PGError) in
-            let ids = try session.query(Self.requeue + " WHERE status = $1 AND ($3::text IS NULL OR target = $3) RETURNING id",
-                                        [status.rawValue, String(now.milliseconds), target]).map { Self.int64($0[0]) }
-            if !ids.isEmpty { try session.query("NOTIFY \(PGSchema.workChannel)") }
+            var counters = PGCounters()
+            let ids = try session.query("""
+                WITH r AS (\(Self.requeue) WHERE status = $1 AND ($3::text IS NULL OR target = $3) RETURNING id, target, event_seq)
+                SELECT r.id, r.target, e.source, e.received_ms FROM r JOIN events e ON e.seq = r.event_seq
+                """, [status.rawValue, String(now.milliseconds), target]).map { r in
+                counters.moved(receivedMilliseconds: Self.int64(r[3]), source: r[2] ?? "", target: r[1] ?? "", from: status.rawValue, to: DeliveryStatus.pending.rawValue)
+                return Self.int64(r[0])
+            }
+            if !ids.isEmpty {
+                try counters.write({ sql, params throws(PGError) in try session.query(sql, params) }, router: Self.counterName)
+                try session.query("NOTIFY \(PGSchema.workChannel)")
+            }
             return ids.sorted()
         }
     }
@@ -189,4 +203,7 @@ final class PGStoreQueries: DeliveryQueries {
     }
 
     private static func int64(_ text: String?) -> Int64 { text.flatMap { Int64($0) } ?? 0 }
+
+    /// Whose counter rows replays change (the admin API's and the CLI's alike).
+    static let counterName = "replay"
 }

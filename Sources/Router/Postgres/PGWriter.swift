@@ -45,9 +45,11 @@ final class PGWriter {
         do throws(PGError) {
             let db = try connection()
             try db.execute("BEGIN")
-            outcomes = try insert(events.map(\.0), leasedUntil: leasedUntil, db: db)
+            var counters = PGCounters()
+            outcomes = try insert(events.map(\.0), leasedUntil: leasedUntil, counters: &counters, db: db)
             for case .stored(_, let made) in outcomes { fresh += made }
-            try record(records, db: db)
+            try record(records, counters: &counters, db: db)
+            try counters.write({ sql, params throws(PGError) in try db.query(sql, params) }, router: owner)
             // No NOTIFY: new deliveries are leased to this router, whose engine has them already;
             // announcing them made every other router rescan per batch, for nothing it could take.
             try db.execute("COMMIT")
@@ -90,7 +92,7 @@ final class PGWriter {
     /// Each event's outcome, in order: `.stored` with its deliveries, or `.duplicate` when its
     /// (source, event_id) is stored already (by any router, or earlier in this batch) or is a purged
     /// event's key the dedup window still holds.
-    private func insert(_ events: [StoredEvent], leasedUntil: Int64, db: PGConnection) throws(PGError) -> [StoreOutcome] {
+    private func insert(_ events: [StoredEvent], leasedUntil: Int64, counters: inout PGCounters, db: PGConnection) throws(PGError) -> [StoreOutcome] {
         guard !events.isEmpty else { return [] }
         var c = Columns(count: events.count)
         for (i, e) in events.enumerated() {
@@ -127,7 +129,14 @@ final class PGWriter {
         }
         let made = try insertDeliveries(owners.map { (events[$0.event], $0.seq) }, leasedUntil: leasedUntil, db: db)
         var outcomes = [StoreOutcome](repeating: .duplicate, count: events.count)
-        for (i, seq) in owners { outcomes[i] = .stored(seq: seq, deliveries: made[seq] ?? []) }
+        for (i, seq) in owners {
+            let e = events[i], deliveries = made[seq] ?? []
+            outcomes[i] = .stored(seq: seq, deliveries: deliveries)
+            counters.event(receivedMilliseconds: e.receivedAt.milliseconds, source: e.source)
+            for d in deliveries {
+                counters.delivery(receivedMilliseconds: e.receivedAt.milliseconds, source: e.source, target: d.target, status: DeliveryStatus.pending.rawValue)
+            }
+        }
         return outcomes
     }
 
@@ -165,8 +174,16 @@ final class PGWriter {
     /// The attempts' log rows, and each delivery's state from its last record in the batch. A delivery
     /// the engine forgets, or that is finished, is released from its lease (whichever router is free
     /// takes its next attempt).
-    private func record(_ records: [AttemptRecord], db: PGConnection) throws(PGError) {
+    private func record(_ records: [AttemptRecord], counters: inout PGCounters, db: PGConnection) throws(PGError) {
         guard !records.isEmpty else { return }
+        // What each delivery was, locked: the counters move it from there (whatever wrote it last).
+        var before: [Int64: (status: String, target: String, source: String, received: Int64)] = [:]
+        for r in try db.query("""
+            SELECT d.id, d.status, d.target, e.source, e.received_ms FROM deliveries d JOIN events e ON e.seq = d.event_seq
+            WHERE d.id = ANY($1::bigint[]) FOR UPDATE OF d
+            """, [PGSession.array(Set(records.map(\.deliveryID)))]) {
+            before[Int64(r[0] ?? "") ?? 0] = (r[1] ?? "", r[2] ?? "", r[3] ?? "", Int64(r[4] ?? "") ?? 0)
+        }
         var last: [Int64: (record: AttemptRecord, attempts: Int)] = [:]
         var order: [Int64] = []
         for r in records {
@@ -180,6 +197,9 @@ final class PGWriter {
         var u = Columns(count: order.count)
         for id in order {
             let (r, attempts) = last[id]!
+            if let b = before[id] {
+                counters.moved(receivedMilliseconds: b.received, source: b.source, target: b.target, from: b.status, to: r.newStatus.rawValue)
+            }
             u.int(0, id); u.text(1, r.newStatus.rawValue)
             u.int(2, Int64(attempts))
             u.optionalInt(3, r.nextAttemptAt?.milliseconds); u.optionalInt(4, r.statusCode.map(Int64.init)); u.optionalText(5, r.error)
@@ -195,16 +215,21 @@ final class PGWriter {
             """, u.parameters + [String(WallClock.now().milliseconds)])
         let logged = records.filter(\.logged)
         guard !logged.isEmpty else { return }
+
         var a = Columns(count: logged.count)
         for r in logged {
             a.int(0, r.deliveryID); a.int(1, Int64(r.attempt)); a.int(2, r.startedAt.milliseconds); a.int(3, r.durationMilliseconds)
             a.optionalInt(4, r.statusCode.map(Int64.init)); a.bytes(5, r.response); a.optionalText(6, r.error)
         }
-        try db.query("""
+        // Counted as written: a row already there (the same attempt recorded twice) counts once.
+        for r in try db.query("""
             INSERT INTO attempts (delivery_id, attempt, started_ms, duration_ms, status, response, error)
             SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::bytea[], $7::text[])
-            ON CONFLICT DO NOTHING
-            """, a.parameters)
+            ON CONFLICT DO NOTHING RETURNING delivery_id, started_ms, status
+            """, a.parameters) {
+            guard let b = before[Int64(r[0] ?? "") ?? 0] else { continue }
+            counters.attempt(startedMilliseconds: Int64(r[1] ?? "") ?? 0, target: b.target, ok: (200...299).contains(Int(r[2] ?? "") ?? 0) ? 1 : 0)
+        }
     }
 }
 
