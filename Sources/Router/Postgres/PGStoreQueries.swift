@@ -145,7 +145,7 @@ final class PGStoreQueries: DeliveryQueries {
             let takes = Set(StoreQueries.replayable(force: force).map(\.rawValue))
             for r in try session.query("""
                 SELECT d.id, d.status, d.target, e.source, e.received_ms FROM deliveries d JOIN events e ON e.seq = d.event_seq
-                WHERE d.id = ANY($1::bigint[]) FOR UPDATE OF d
+                WHERE d.id = ANY($1::bigint[]) ORDER BY d.id FOR UPDATE OF d
                 """, [PGSession.array(ids)]) {
                 status[Self.int64(r[0])] = r[1] ?? ""
                 if takes.contains(r[1] ?? "") {

@@ -177,10 +177,11 @@ final class PGWriter {
     private func record(_ records: [AttemptRecord], counters: inout PGCounters, db: PGConnection) throws(PGError) {
         guard !records.isEmpty else { return }
         // What each delivery was, locked: the counters move it from there (whatever wrote it last).
+        // Locked in id order (as replays lock, and as the engine's statements on ids scan the key) so they do not deadlock.
         var before: [Int64: (status: String, target: String, source: String, received: Int64)] = [:]
         for r in try db.query("""
             SELECT d.id, d.status, d.target, e.source, e.received_ms FROM deliveries d JOIN events e ON e.seq = d.event_seq
-            WHERE d.id = ANY($1::bigint[]) FOR UPDATE OF d
+            WHERE d.id = ANY($1::bigint[]) ORDER BY d.id FOR UPDATE OF d
             """, [PGSession.array(Set(records.map(\.deliveryID)))]) {
             before[Int64(r[0] ?? "") ?? 0] = (r[1] ?? "", r[2] ?? "", r[3] ?? "", Int64(r[4] ?? "") ?? 0)
         }
