@@ -13,8 +13,7 @@ struct CommandStore {
     static let options: Set<String> = ["--data", "--store"]
 
     static func open(_ parsed: Arguments, writable: Bool) throws(StoreQueries.OpenError) -> CommandStore {
-        let environment = FileSystem.environment()["HOOKROUTER_STORE"].flatMap { $0.isEmpty || $0 == "sqlite" ? nil : $0 }
-        if let url = parsed.value("--store") ?? environment {
+        if let url = parsed.value("--store") ?? PostgresEventStore.environmentURL {
             let queries = PGStoreQueries(url: url)
             do {
                 try queries.open()

@@ -59,8 +59,14 @@ enum PGError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// What runs a statement: a connection, or a session that reconnects.
+protocol PGQuerying {
+    @discardableResult
+    func query(_ sql: String, _ params: [String?]) throws(PGError) -> [[String?]]
+}
+
 /// One connection, used by one thread at a time. Values go in and come out as text (bytea as hex).
-final class PGConnection {
+final class PGConnection: PGQuerying {
     private let api: hr_pq_api
     private let handle: OpaquePointer
     /// The URL without its password, for messages.

@@ -40,14 +40,14 @@ struct PGCounters {
     }
 
     /// Writes the changes inside the caller's transaction, under `router`.
-    func write(_ query: (String, [String?]) throws(PGError) -> Void, router: String) throws(PGError) {
+    func write(to db: some PGQuerying, router: String) throws(PGError) {
         let changed = counts.filter { $0.value != 0 }
         if !changed.isEmpty {
             var c = Columns(count: changed.count)
             for (k, n) in changed {
                 c.int(0, k.minute); c.text(1, k.source); c.text(2, k.target); c.text(3, k.status); c.int(4, n)
             }
-            try query("""
+            try db.query("""
                 INSERT INTO stat_counts (router, minute, source, target, status, n)
                 SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[])
                 ON CONFLICT (router, minute, source, target, status) DO UPDATE SET n = stat_counts.n + excluded.n
@@ -58,7 +58,7 @@ struct PGCounters {
             for (k, n) in attempts {
                 a.int(0, k.minute); a.text(1, k.target); a.int(2, n.all); a.int(3, n.ok)
             }
-            try query("""
+            try db.query("""
                 INSERT INTO stat_attempts (router, minute, target, attempts, ok)
                 SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bigint[])
                 ON CONFLICT (router, minute, target) DO UPDATE SET attempts = stat_attempts.attempts + excluded.attempts, ok = stat_attempts.ok + excluded.ok

@@ -1,9 +1,9 @@
 import Rules
 
 /// The delivery engine's view of the PostgreSQL store: due deliveries are claimed — leased to this
-/// router with `FOR UPDATE SKIP LOCKED`, so two routers never take the same one — and a lease is
-/// confirmed (or taken over, once expired) right before each attempt. Engine thread only; its own
-/// connection, reopened after a failure.
+/// router with `FOR UPDATE SKIP LOCKED`, so two routers never take the same one — and before each
+/// attempt a lease not known held (`PGLeaseBook`) is confirmed, or taken over once expired. Engine
+/// thread only; its own connection, reopened after a failure.
 final class PGDeliverySource: DeliverySource {
     let url: String
     let owner: String
@@ -30,7 +30,7 @@ final class PGDeliverySource: DeliverySource {
         try session.query(sql, params)
     }
 
-    /// Claims: pending, due, and free (no lease, an expired one, or ours).
+    /// Claims: pending, due, and free (no lease, an expired one, or ours); `%@` picks the targets.
     private static let claim = """
         UPDATE deliveries d SET lease_owner = $1, lease_until_ms = $2
         FROM (SELECT x.id FROM deliveries x
@@ -40,17 +40,19 @@ final class PGDeliverySource: DeliverySource {
         WHERE d.id = c.id AND e.seq = d.event_seq
         RETURNING d.id, d.event_seq, d.route, d.target, d.attempts, d.next_attempt_ms, d.attempt_base, e.source, e.event_id, d.created_ms
         """
+    private static let claimDue = claim.replacing("%@", with: "x.target = $6")
+    private static let claimOrphans = claim.replacing("%@", with: "NOT (x.target = ANY($6::text[]))")
 
     func dueDeliveries(target: String, by horizon: Int64, after cursor: DueCursor, limit: Int) throws -> [QueuedDelivery] {
         let now = WallClock.now().milliseconds
-        return claimed(try run(Self.claim.replacing("%@", with: "x.target = $6"),
+        return claimed(try run(Self.claimDue,
                                [owner, String(now + leaseMilliseconds), String(horizon), String(now), String(limit), target]), until: now + leaseMilliseconds)
     }
 
     func deliveries(notTo targets: [String], limit: Int) throws -> [QueuedDelivery] {
         let now = WallClock.now().milliseconds
-        return claimed(try run(Self.claim.replacing("%@", with: "NOT (x.target = ANY($6::text[]))"),
-                               [owner, String(now + leaseMilliseconds), String(Int64.max), String(now), String(limit), Self.textArray(targets)]),
+        return claimed(try run(Self.claimOrphans,
+                               [owner, String(now + leaseMilliseconds), String(Int64.max), String(now), String(limit), PGArray.texts(targets)]),
                        until: now + leaseMilliseconds)
     }
 
@@ -75,7 +77,7 @@ final class PGDeliverySource: DeliverySource {
                 UPDATE deliveries SET lease_owner = $1, lease_until_ms = $2
                 WHERE id = ANY($3::bigint[]) AND status = 'pending' AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until_ms < $4)
                 RETURNING id
-                """, [owner, String(now + leaseMilliseconds), PGSession.array(unsure), String(now)])
+                """, [owner, String(now + leaseMilliseconds), PGArray.ints(unsure), String(now)])
             let confirmed = rows.compactMap { $0[0].flatMap { Int64($0) } }
             leases.grant(confirmed, until: now + leaseMilliseconds)
             let lost = Set(unsure).subtracting(confirmed)
@@ -97,7 +99,7 @@ final class PGDeliverySource: DeliverySource {
         do {
             let renewed = try run("""
                 UPDATE deliveries SET lease_until_ms = $2 WHERE id = ANY($3::bigint[]) AND lease_owner = $1 AND status = 'pending' RETURNING id
-                """, [owner, String(now + leaseMilliseconds), PGSession.array(ids)]).compactMap { $0[0].flatMap { Int64($0) } }
+                """, [owner, String(now + leaseMilliseconds), PGArray.ints(ids)]).compactMap { $0[0].flatMap { Int64($0) } }
             leases.grant(renewed, until: now + leaseMilliseconds)
             leases.revoke(Set(ids).subtracting(renewed))
         } catch {
@@ -111,7 +113,7 @@ final class PGDeliverySource: DeliverySource {
         do {
             let rows = try run("""
                 SELECT \(Self.eventColumns) FROM events WHERE seq = ANY($1::bigint[])
-                """, [PGSession.array(seqs)])
+                """, [PGArray.ints(seqs)])
             for r in rows {
                 guard let seq = r[0].flatMap({ Int64($0) }) else { continue }
                 out[seq] = Self.event(r, codec: codec)
@@ -142,10 +144,5 @@ final class PGDeliverySource: DeliverySource {
         } catch {
             return .failure(.unsealable(error))
         }
-    }
-
-    /// A PostgreSQL text[] literal: `{"a","b\"c"}`.
-    static func textArray(_ items: [String]) -> String {
-        "{" + items.map(PGArray.quoted).joined(separator: ",") + "}"
     }
 }

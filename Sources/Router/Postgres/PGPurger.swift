@@ -43,7 +43,7 @@ final class PGPurger: Purging {
               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND (d.status = 'pending' OR d.updated_ms >= $1))
             ORDER BY e.received_ms LIMIT $2 FOR UPDATE SKIP LOCKED
             """, [events, batch])
-        let seqs = PGSession.array(old.map { Int64($0[0] ?? "") ?? 0 })
+        let seqs = PGArray.ints(old.map { Int64($0[0] ?? "") ?? 0 })
         if !old.isEmpty {
             for r in old { counters.event(receivedMilliseconds: Int64(r[2] ?? "") ?? 0, source: r[1] ?? "", sign: -1) }
             for r in try session.query("""
@@ -88,7 +88,7 @@ final class PGPurger: Purging {
             """, [keys, batch])
         let keysGone = Int(oldKeys.first?[0] ?? "0") ?? 0
         result.keys += keysGone
-        try counters.write({ sql, params throws(PGError) in try session.query(sql, params) }, router: counterName)
+        try counters.write(to: session, router: counterName)
         // Minutes before the cutoff whose counters sum to nothing over every router are left over: they go.
         let minute = String(cutoffs.events / 60_000)
         try session.query("""

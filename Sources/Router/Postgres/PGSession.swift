@@ -1,7 +1,7 @@
 /// A connection that comes back: opened on first use, dropped when it breaks, reopened on the next
 /// call. For the threads that query at their own pace (the delivery engine, the admin API, the CLI);
 /// the writer has its own, with a reconnect backoff.
-final class PGSession {
+final class PGSession: PGQuerying {
     let url: String
     private var db: PGConnection?
 
@@ -39,7 +39,4 @@ final class PGSession {
             throw error
         }
     }
-
-    /// `{1,2,3}`: a bigint[] parameter.
-    static func array(_ ids: some Sequence<Int64>) -> String { "{" + ids.map(String.init).joined(separator: ",") + "}" }
 }

@@ -146,7 +146,7 @@ final class PGStoreQueries: DeliveryQueries {
             for r in try session.query("""
                 SELECT d.id, d.status, d.target, e.source, e.received_ms FROM deliveries d JOIN events e ON e.seq = d.event_seq
                 WHERE d.id = ANY($1::bigint[]) ORDER BY d.id FOR UPDATE OF d
-                """, [PGSession.array(ids)]) {
+                """, [PGArray.ints(ids)]) {
                 status[Self.int64(r[0])] = r[1] ?? ""
                 if takes.contains(r[1] ?? "") {
                     counters.moved(receivedMilliseconds: Self.int64(r[4]), source: r[3] ?? "", target: r[2] ?? "", from: r[1] ?? "", to: DeliveryStatus.pending.rawValue)
@@ -161,8 +161,8 @@ final class PGStoreQueries: DeliveryQueries {
                 }
             }
             if !result.replayed.isEmpty {
-                try session.query(Self.requeue + " WHERE id = ANY($1::bigint[])", [PGSession.array(result.replayed), String(now.milliseconds)])
-                try counters.write({ sql, params throws(PGError) in try session.query(sql, params) }, router: Self.counterName)
+                try session.query(Self.requeue + " WHERE id = ANY($1::bigint[])", [PGArray.ints(result.replayed), String(now.milliseconds)])
+                try counters.write(to: session, router: Self.counterName)
                 try session.query("NOTIFY \(PGSchema.workChannel)")
             }
             return result
@@ -180,7 +180,7 @@ final class PGStoreQueries: DeliveryQueries {
                 return Self.int64(r[0])
             }
             if !ids.isEmpty {
-                try counters.write({ sql, params throws(PGError) in try session.query(sql, params) }, router: Self.counterName)
+                try counters.write(to: session, router: Self.counterName)
                 try session.query("NOTIFY \(PGSchema.workChannel)")
             }
             return ids.sorted()

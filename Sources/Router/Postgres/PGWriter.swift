@@ -49,7 +49,7 @@ final class PGWriter {
             outcomes = try insert(events.map(\.0), leasedUntil: leasedUntil, counters: &counters, db: db)
             for case .stored(_, let made) in outcomes { fresh += made }
             try record(records, counters: &counters, db: db)
-            try counters.write({ sql, params throws(PGError) in try db.query(sql, params) }, router: owner)
+            try counters.write(to: db, router: owner)
             // No NOTIFY: new deliveries are leased to this router, whose engine has them already;
             // announcing them made every other router rescan per batch, for nothing it could take.
             try db.execute("COMMIT")
@@ -182,7 +182,7 @@ final class PGWriter {
         for r in try db.query("""
             SELECT d.id, d.status, d.target, e.source, e.received_ms FROM deliveries d JOIN events e ON e.seq = d.event_seq
             WHERE d.id = ANY($1::bigint[]) ORDER BY d.id FOR UPDATE OF d
-            """, [PGSession.array(Set(records.map(\.deliveryID)))]) {
+            """, [PGArray.ints(Set(records.map(\.deliveryID)))]) {
             before[Int64(r[0] ?? "") ?? 0] = (r[1] ?? "", r[2] ?? "", r[3] ?? "", Int64(r[4] ?? "") ?? 0)
         }
         var last: [Int64: (record: AttemptRecord, attempts: Int)] = [:]
@@ -216,7 +216,6 @@ final class PGWriter {
             """, u.parameters + [String(WallClock.now().milliseconds)])
         let logged = records.filter(\.logged)
         guard !logged.isEmpty else { return }
-
         var a = Columns(count: logged.count)
         for r in logged {
             a.int(0, r.deliveryID); a.int(1, Int64(r.attempt)); a.int(2, r.startedAt.milliseconds); a.int(3, r.durationMilliseconds)
@@ -231,42 +230,5 @@ final class PGWriter {
             guard let b = before[Int64(r[0] ?? "") ?? 0] else { continue }
             counters.attempt(startedMilliseconds: Int64(r[1] ?? "") ?? 0, target: b.target, ok: (200...299).contains(Int(r[2] ?? "") ?? 0) ? 1 : 0)
         }
-    }
-}
-
-/// Column-wise parameters for `unnest($1::type[], …)`: one PostgreSQL array literal per column.
-struct Columns {
-    private var columns: [[String]] = []
-    private let count: Int
-
-    init(count: Int) { self.count = count }
-
-    private mutating func add(_ column: Int, _ element: String) {
-        while columns.count <= column { columns.append([]) }
-        if columns[column].isEmpty { columns[column].reserveCapacity(count) }
-        columns[column].append(element)
-    }
-
-    mutating func text(_ column: Int, _ value: String) { add(column, PGArray.quoted(value)) }
-    mutating func optionalText(_ column: Int, _ value: String?) { add(column, value.map(PGArray.quoted) ?? "NULL") }
-    mutating func int(_ column: Int, _ value: Int64) { add(column, String(value)) }
-    mutating func optionalInt(_ column: Int, _ value: Int64?) { add(column, value.map(String.init) ?? "NULL") }
-    mutating func bool(_ column: Int, _ value: Bool) { add(column, value ? "t" : "f") }
-    /// bytea in hex form, quoted (its backslash escaped in the array literal).
-    mutating func bytes(_ column: Int, _ value: [UInt8]) { add(column, "\"\\" + PGBytea.encode(value) + "\"") }
-
-    var parameters: [String?] { columns.map { "{" + $0.joined(separator: ",") + "}" } }
-}
-
-/// Array literal elements.
-enum PGArray {
-    /// `"…"` with `"` and `\` escaped: any text, NULL-looking or empty included.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            if c == "\"" || c == "\\" { out.unicodeScalars.append("\\") }
-            out.unicodeScalars.append(c)
-        }
-        return out + "\""
     }
 }

@@ -25,6 +25,12 @@ final class PostgresEventStore: EventStore, @unchecked Sendable {
     /// every quarter of it, so a live holder keeps its deliveries through any attempt's length.
     static let leaseMilliseconds: Int64 = 10_000
 
+    /// `HOOKROUTER_STORE`, when it names a PostgreSQL store (it wins over `settings.store`; empty or
+    /// `sqlite` keeps the file), for `serve` and the commands alike.
+    static var environmentURL: String? {
+        FileSystem.environment()["HOOKROUTER_STORE"].flatMap { $0.isEmpty || $0 == "sqlite" ? nil : $0 }
+    }
+
     let url: String
     /// This router's name in leases (`host:pid:random`).
     let owner: String

@@ -54,7 +54,7 @@ final class RouterRuntime {
         let feedHub = StreamHub(config: config, metrics: StreamMetrics(), summaries: true)
         feed = feedHub
         let codec = self.codec, config = self.config
-        if let url = FileSystem.environment()["HOOKROUTER_STORE"].flatMap({ $0.isEmpty || $0 == "sqlite" ? nil : $0 }) ?? table.settings.store {
+        if let url = PostgresEventStore.environmentURL ?? table.settings.store {
             // Several routers on one PostgreSQL database (#14).
             let owner = Self.owner()
             let pg: PostgresEventStore

@@ -214,17 +214,7 @@ final class StreamHub: @unchecked Sendable {
 
     /// Asks the store for the next chunk when the client is behind, no read is out and it has room.
     private func requestChunk(_ c: StreamClient) {
-        guard var up = c.catchingUp, !up.reading, c.waiting * 2 <= c.settings.queueMessages else { return }
-        guard let reader else {
-            // No store to read (a hub built without one): say so, then live.
-            var o = JSONObject()
-            o["after"] = .string(String(up.after))
-            o["detail"] = .string("this router cannot replay missed events, so events after id \(up.after) are not sent; reload the state you show")
-            _ = c.enqueue(StreamMessage(control: "gap", fields: o))
-            c.catchingUp = nil
-            touched[c.id] = c
-            return
-        }
+        guard var up = c.catchingUp, !up.reading, c.waiting * 2 <= c.settings.queueMessages, let reader else { return }
         up.reading = true
         c.catchingUp = up
         reader.submit(StreamReplayReader.Request(client: c.id, stream: c.stream, summary: summaries, groups: c.grant.groups, after: up.after, upTo: liveEdge,
