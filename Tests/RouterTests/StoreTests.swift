@@ -76,24 +76,27 @@ struct StoreTests {
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: key))
         guard case .stored = submitAndWait(store, sampleEvent("sealed-1")) else { Issue.record("not stored"); return }
         store.close()
-        // Neither the database nor its WAL holds the plaintext.
-        for file in ["/hookrouter.db", "/hookrouter.db-wal"] {
+        // Neither the database, its WAL nor the body log holds the plaintext.
+        for file in ["/hookrouter.db", "/hookrouter.db-wal", "/bodies/00000001.log"] {
             let bytes = FileSystem.read(dir + file) ?? []
+            #expect(file != "/bodies/00000001.log" || bytes.count > 100, "the body log holds the record")
             #expect(!contains(bytes, Array("s3cr3t-marker".utf8)), "\(file) holds the body in clear")
             #expect(!contains(bytes, Array("x-request-id".utf8)), "\(file) holds headers in clear")
         }
         let db = try SQLiteDatabase(path: dir + "/hookrouter.db")
-        let s = try db.prepare("SELECT body, headers, sealed FROM events")
+        let s = try db.prepare("SELECT sealed, log_segment, log_offset, log_length FROM events")
         #expect(try s.step())
-        #expect(s.int(2) == 1)
+        #expect(s.int(0) == 1)
+        let r = try BodyLogReader(directory: dir + "/bodies").read(segment: s.int64(1), offset: s.int64(2), length: s.int(3))
+        #expect(r.sealed)
         let codec = StoreCodec(key: key)
-        let body = try codec.open(s.blob(0), sealed: true, source: "fiscal", eventID: "sealed-1", part: "body")
+        let body = try codec.open(r.body, sealed: true, source: "fiscal", eventID: "sealed-1", part: "body")
         #expect(String(decoding: body, as: UTF8.self).contains("s3cr3t-marker"))
-        let headers = StoreCodec.decodeHeaders(try codec.open(s.blob(1), sealed: true, source: "fiscal", eventID: "sealed-1", part: "headers"))
+        let headers = StoreCodec.decodeHeaders(try codec.open(r.headers, sealed: true, source: "fiscal", eventID: "sealed-1", part: "headers"))
         #expect(headers == [HTTPField("content-type", "application/json"), HTTPField("x-request-id", "r-1")])
-        // Bound to its row: the same blob under another event id does not open.
-        #expect(throws: UnsealError.self) { try codec.open(s.blob(0), sealed: true, source: "fiscal", eventID: "other", part: "body") }
-        #expect(throws: UnsealError.self) { try StoreCodec(key: nil).open(s.blob(0), sealed: true, source: "fiscal", eventID: "sealed-1", part: "body") }
+        // Bound to its event: the same blob under another event id does not open.
+        #expect(throws: UnsealError.self) { try codec.open(r.body, sealed: true, source: "fiscal", eventID: "other", part: "body") }
+        #expect(throws: UnsealError.self) { try StoreCodec(key: nil).open(r.body, sealed: true, source: "fiscal", eventID: "sealed-1", part: "body") }
     }
 
     @Test func refusesANewerSchema() throws {

@@ -15,6 +15,7 @@ struct DueCursor: Equatable {
 final class DeliveryReader {
     private let db: SQLiteDatabase
     private let codec: StoreCodec
+    private let log: BodyLogReader
     private let due: SQLiteStatement
     private let unconfigured: SQLiteStatement
     private let events: SQLiteStatement
@@ -22,6 +23,7 @@ final class DeliveryReader {
     init(path: String, codec: StoreCodec) throws(SQLiteError) {
         db = try SQLiteDatabase(path: path, readOnly: true)
         self.codec = codec
+        log = BodyLogReader(databasePath: path)
         // Rows after the cursor (due, id): the same due time with a larger id, or a later due time. Two
         // halves because SQLite seeks the index (target, next_attempt_ms, rowid) only this way; a row
         // value `(next_attempt_ms, id) > (?4, ?5)` made it walk every row due at the cursor's time.
@@ -99,7 +101,7 @@ final class DeliveryReader {
         defer { events.reset() }
         events.bind(1, StoreCodec.jsonArray(seqs))
         do {
-            while try events.step() { out[events.int64(0)] = Self.storedEvent(events, codec: codec) }
+            while try events.step() { out[events.int64(0)] = Self.storedEvent(events, codec: codec, log: log) }
         } catch {
             for seq in seqs where out[seq] == nil { out[seq] = .failure(.store(error)) }
         }
@@ -117,16 +119,29 @@ final class DeliveryReader {
     }
 
     /// The columns `storedEvent(_:codec:)` reads, in its order.
-    static let eventColumns = "seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed"
+    static let eventColumns = "seq, source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed, log_segment, log_offset, log_length"
 
-    /// The event row `s` is on (selected as `eventColumns`), opened.
-    static func storedEvent(_ s: SQLiteStatement, codec: StoreCodec) -> Result<StoredEvent, LoadError> {
+    /// The event row `s` is on (selected as `eventColumns`), opened: its blobs from the body log, or
+    /// from the row when it was stored before the log (schema 8).
+    static func storedEvent(_ s: SQLiteStatement, codec: StoreCodec, log: BodyLogReader) -> Result<StoredEvent, LoadError> {
         let source = s.string(1), id = s.string(2)
         let sealed = s.int(10) == 1
+        var blobs = (headers: s.blob(7), attributes: s.blob(8), body: s.blob(9))
+        if !s.isNull(11) {
+            do {
+                let r = try log.read(segment: s.int64(11), offset: s.int64(12), length: s.int(13))
+                guard r.seq == s.int64(0) else { return .failure(.unreadable(BodyLogReader.ReadError.damaged(log.directory).description)) }
+                blobs = (r.headers, r.attributes, r.body)
+            } catch .missing {
+                return .failure(.missing)
+            } catch {
+                return .failure(.unreadable(error.description))
+            }
+        }
         do {
-            let headers = try codec.open(s.blob(7), sealed: sealed, source: source, eventID: id, part: "headers")
-            let attributes = try codec.open(s.blob(8), sealed: sealed, source: source, eventID: id, part: "attributes")
-            let body = try codec.open(s.blob(9), sealed: sealed, source: source, eventID: id, part: "body")
+            let headers = try codec.open(blobs.headers, sealed: sealed, source: source, eventID: id, part: "headers")
+            let attributes = try codec.open(blobs.attributes, sealed: sealed, source: source, eventID: id, part: "attributes")
+            let body = try codec.open(blobs.body, sealed: sealed, source: source, eventID: id, part: "body")
             return .success(StoredEvent(source: source, eventID: id, type: s.string(3), time: Timestamp(milliseconds: s.int64(4)),
                                         receivedAt: Timestamp(milliseconds: s.int64(5)), contentType: s.string(6),
                                         headers: StoreCodec.decodeHeaders(headers), attributes: StoreCodec.decodeAttributes(attributes),

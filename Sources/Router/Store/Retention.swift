@@ -36,6 +36,12 @@ final class Purger {
     private let deleteEventKey: SQLiteStatement
     private let dropPlan: SQLiteStatement
     private let counters: PlanCounters
+    private let shrinkSegment: SQLiteStatement
+    private let emptySegments: SQLiteStatement
+    private let dropEmptySegments: SQLiteStatement
+    /// Body log segments the last purge left without events; the writer removes their files once that
+    /// purge is durable.
+    private(set) var emptied: [Int64] = []
 
     init(db: SQLiteDatabase, counters: PlanCounters) throws(SQLiteError) {
         self.db = db
@@ -43,7 +49,8 @@ final class Purger {
         // An event after the settled cursor may have deliveries without rows that are still pending.
         // Its receipt, source and plan come along: the counters lose what the event takes with it.
         oldEvents = try db.prepare("""
-            SELECT seq, received_ms, source, coalesce((SELECT planned FROM event_keys k WHERE k.seq = e.seq), '') FROM events e WHERE received_ms < ?1
+            SELECT seq, received_ms, source, coalesce((SELECT planned FROM event_keys k WHERE k.seq = e.seq), ''), log_segment
+            FROM events e WHERE received_ms < ?1
               AND (seq <= (SELECT settled_seq FROM delivery_state) OR NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.seq = e.seq AND k.planned != ''))
               AND NOT EXISTS (SELECT 1 FROM delivery_rows d WHERE d.event_seq = e.seq AND (d.status = 'pending' OR d.updated_ms >= ?1))
             ORDER BY received_ms LIMIT ?2
@@ -53,6 +60,9 @@ final class Purger {
         deleteEvent = try db.prepare("DELETE FROM events WHERE seq = ?1")
         deleteEventKey = try db.prepare("DELETE FROM event_keys WHERE seq = ?1 AND stored_ms < ?2")
         dropPlan = try db.prepare("UPDATE event_keys SET planned = '' WHERE seq = ?1")
+        shrinkSegment = try db.prepare("UPDATE log_segments SET events = events - ?2 WHERE segment = ?1")
+        emptySegments = try db.prepare("SELECT segment FROM log_segments WHERE events <= 0 AND segment < ?1")
+        dropEmptySegments = try db.prepare("DELETE FROM log_segments WHERE events <= 0 AND segment < ?1")
         deleteOldAttempts = try db.prepare("""
             DELETE FROM attempts WHERE (delivery_id, attempt) IN
               (SELECT delivery_id, attempt FROM attempts WHERE started_ms < ?1 LIMIT ?2)
@@ -67,17 +77,21 @@ final class Purger {
     }
 
     /// Removes at most `limit` events (with their deliveries and attempts), `limit` old attempt rows
-    /// and `limit` dedup keys.
-    func purge(_ cutoffs: PurgeCutoffs, limit: Int) throws(SQLiteError) -> PurgeResult {
+    /// and `limit` dedup keys. Segments of the body log before `openSegment` (the one being written)
+    /// left without events are listed in `emptied`.
+    func purge(_ cutoffs: PurgeCutoffs, limit: Int, openSegment: Int64) throws(SQLiteError) -> PurgeResult {
         let cutoff = cutoffs.events
         var result = PurgeResult()
+        emptied = []
         try db.execute("BEGIN IMMEDIATE")
         do {
             var seqs: [Int64] = []
+            var perSegment: [Int64: Int] = [:]
             oldEvents.bind(1, cutoff)
             oldEvents.bind(2, limit)
             while try oldEvents.step() {
                 seqs.append(oldEvents.int64(0))
+                if !oldEvents.isNull(4) { perSegment[oldEvents.int64(4), default: 0] += 1 }
                 let plan = oldEvents.string(3)
                 let targets = plan.isEmpty ? [] : ((try? JSONValue.parse(plan))?.arrayValue ?? []).compactMap { $0[1]?.stringValue }
                 counters.count(receivedMilliseconds: oldEvents.int64(1), source: oldEvents.string(2), targets: targets, sign: -1)
@@ -105,6 +119,16 @@ final class Purger {
                 }
             }
             result.events = seqs.count
+            for (segment, n) in perSegment {
+                shrinkSegment.bind(1, segment)
+                shrinkSegment.bind(2, n)
+                try shrinkSegment.run()
+            }
+            emptySegments.bind(1, openSegment)
+            while try emptySegments.step() { emptied.append(emptySegments.int64(0)) }
+            emptySegments.reset()
+            dropEmptySegments.bind(1, openSegment)
+            try dropEmptySegments.run()
             deleteOldAttempts.bind(1, cutoff)
             deleteOldAttempts.bind(2, limit)
             try deleteOldAttempts.run()
@@ -121,6 +145,7 @@ final class Purger {
         } catch {
             try? db.execute("ROLLBACK")
             counters.discard()
+            emptied = []
             throw error
         }
         return result

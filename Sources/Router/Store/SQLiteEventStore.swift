@@ -4,9 +4,11 @@ import Rules
 import Glibc
 #endif
 
-/// The SQLite store: WAL, `synchronous=FULL`, one writer thread that commits what is queued in batches
-/// (group commit). A completion runs only after its batch's COMMIT returned, so no answer gets ahead
-/// of the disk; a failed commit fails the whole batch and the writer carries on.
+/// The SQLite store: one writer thread that writes what is queued in batches (group commit): the new
+/// events' records to the body log (`BodyLog`, flushed), then their rows and the batch's attempts in
+/// one SQLite transaction (WAL, `synchronous=NORMAL`: the log is what makes the batch durable). A
+/// completion runs only after both, so no answer gets ahead of the disk; a failed batch fails whole
+/// and the writer carries on.
 ///
 /// Delivery attempts are written by the same thread, in the same batches: one writer, no lock fights.
 final class SQLiteEventStore: EventStore, @unchecked Sendable {
@@ -29,13 +31,19 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
     private let queue = BlockingQueue<Job>()
     private var thread: OSThread?
 
-    /// Opens (creating and migrating) `DIRECTORY/hookrouter.db` and loads the dedup window's keys.
+    /// Opens (creating and migrating) `DIRECTORY/hookrouter.db` and the body log `DIRECTORY/bodies`,
+    /// indexes what the log holds beyond the rows, and loads the dedup window's keys.
     /// `dedupWindow` is read once per batch (a reload changes it). `onCommit` gets each batch's new
     /// deliveries and settled attempts after their commit (the delivery engine's wake-up).
     init(directory: String, codec: StoreCodec, dedupWindow: @escaping @Sendable () -> Int64 = { Settings().dedupWindowMilliseconds },
-         onCommit: (@Sendable (_ fresh: [NewDelivery], _ settled: [Int64]) -> Void)? = nil) throws(SQLiteError) {
+         segmentBytes: Int64 = BodyLog.defaultSegmentBytes,
+         onCommit: (@Sendable (_ fresh: [NewDelivery], _ settled: [Int64]) -> Void)? = nil) throws {
         path = directory + "/" + Self.fileName
-        let writer = try StoreWriter(db: try Self.open(path: path), codec: codec, dedupWindow: dedupWindow)
+        let db = try Self.open(path: path)
+        // This connection's commits are not flushed: what a power cut takes, the log gives back.
+        try db.execute("PRAGMA synchronous = NORMAL")
+        let log = try BodyLog(directory: directory + "/" + BodyLog.directoryName, segmentBytes: segmentBytes)
+        let writer = try StoreWriter(db: db, log: log, codec: codec, dedupWindow: dedupWindow)
         let queue = self.queue
         thread = OSThread(name: "store-writer") {
             while let batch = queue.popBatch(max: Self.maxBatch) {
@@ -45,7 +53,8 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         }
     }
 
-    /// Opens a connection with the store's pragmas and brings the schema up to date.
+    /// Opens a connection with the store's pragmas (`synchronous=FULL`: the admin API's and the CLI's
+    /// replays are durable when answered) and brings the schema up to date.
     static func open(path: String) throws(SQLiteError) -> SQLiteDatabase {
         let db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode = WAL")

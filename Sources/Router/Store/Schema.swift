@@ -140,6 +140,18 @@ enum Schema {
           FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq
           WHERE k.planned != '' GROUP BY 1, 2, 3;
         """,
+        // 8: bodies in the body log (`BodyLog`). A new event's headers, attributes and body are written
+        // once, to `DATA/bodies/NNNNNNNN.log`; its row keeps empty blobs and the record's place. Rows
+        // written before keep their blobs (log_segment NULL). `log_segments` counts each segment's events
+        // (retention removes a segment once none is left) and says how far the log is indexed: the
+        // writer's connection runs with synchronous=NORMAL, and at start the records after `indexed_to`
+        // of the last segment are indexed again (a commit a power cut took; the log was flushed first).
+        """
+        ALTER TABLE events ADD COLUMN log_segment INTEGER;
+        ALTER TABLE events ADD COLUMN log_offset INTEGER;
+        ALTER TABLE events ADD COLUMN log_length INTEGER;
+        CREATE TABLE log_segments (segment INTEGER PRIMARY KEY, events INTEGER NOT NULL, indexed_to INTEGER NOT NULL);
+        """,
     ]
 
     /// Delivery ids of one event: `seq * idsPerEvent + k` for its k-th (route, target) pair.

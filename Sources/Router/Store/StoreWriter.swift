@@ -2,10 +2,12 @@ import CSQLite
 import HTTPServer
 import Rules
 
-/// The writer thread's connection and prepared statements: one transaction per batch of jobs.
+/// The writer thread's connection and prepared statements: per batch of jobs, the new events' records
+/// appended to the body log and flushed, then one transaction for their rows and the attempts.
 final class StoreWriter: @unchecked Sendable {
     let db: SQLiteDatabase
     let codec: StoreCodec
+    let log: BodyLog
     /// How long an id is recognised (`settings.dedup_window`), read live so a reload changes it.
     let dedupWindow: @Sendable () -> Int64
     private var dedup = DedupIndex()
@@ -18,8 +20,11 @@ final class StoreWriter: @unchecked Sendable {
     /// The clock and the window for the batch being written, read once per batch.
     private var batchNow: Int64 = 0
     private var batchWindow: Int64 = 0
-    private let insertEvent: SQLiteStatement
-    private let insertKey: SQLiteStatement
+    /// The batch's new events, in seq order from `firstSeq`, and their records' bytes.
+    private var batchEvents: [(record: LogRecord, at: Int, length: Int, event: StoredEvent)] = []
+    private var batchBytes: [UInt8] = []
+    private var firstSeq: Int64 = 0
+    private let rows: EventRows
     private let readKey: SQLiteStatement
     private let upsertDelivery: SQLiteStatement
     private let advanceSettled: SQLiteStatement
@@ -32,15 +37,13 @@ final class StoreWriter: @unchecked Sendable {
     private let purger: Purger
     private let counters: PlanCounters
 
-    init(db: SQLiteDatabase, codec: StoreCodec, dedupWindow: @escaping @Sendable () -> Int64) throws(SQLiteError) {
+    /// Opens the writer on `db` and the body log `log`, indexing what the log holds beyond the rows.
+    init(db: SQLiteDatabase, log: BodyLog, codec: StoreCodec, dedupWindow: @escaping @Sendable () -> Int64) throws {
         self.db = db
+        self.log = log
         self.codec = codec
         self.dedupWindow = dedupWindow
-        insertEvent = try db.prepare("""
-            INSERT INTO events (source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body, sealed, seq)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-            """)
-        insertKey = try db.prepare("INSERT INTO event_keys (seq, source, event_id, stored_ms, planned) VALUES (?1, ?2, ?3, ?4, ?5)")
+        rows = try EventRows(db: db)
         readKey = try db.prepare("SELECT source, event_id FROM event_keys WHERE seq = ?1")
         // The first record of a delivery that had no row creates it; later ones update it.
         upsertDelivery = try db.prepare("""
@@ -57,6 +60,7 @@ final class StoreWriter: @unchecked Sendable {
         commit = try db.prepare("COMMIT")
         counters = try PlanCounters(db: db)
         purger = try Purger(db: db, counters: counters)
+        _ = try LogRecovery.run(db: db, log: log, rows: rows, counters: counters)
         try db.execute("BEGIN IMMEDIATE")
         do {
             try Self.materializeTail(db)
@@ -103,6 +107,12 @@ final class StoreWriter: @unchecked Sendable {
     /// True when the store holds this key in the window: a fingerprint hit confirmed by reading the key.
     private func isDuplicate(_ fingerprint: UInt64, source: String, eventID: String) throws(SQLiteError) -> Bool {
         for seq in dedup.candidates(fingerprint) {
+            if seq >= firstSeq {
+                // Earlier in this batch: not in SQLite yet.
+                let r = batchEvents[Int(seq - firstSeq)].record
+                if r.eventID == eventID && r.source == source { return true }
+                continue
+            }
             defer { readKey.reset() }
             readKey.bind(1, seq)
             if try readKey.step(), readKey.string(1) == eventID, readKey.string(0) == source { return true }
@@ -123,7 +133,7 @@ final class StoreWriter: @unchecked Sendable {
             // After the batch's commit (its answers are out), each purge batch in a transaction of its own.
             for (cutoffs, limit, done) in purges {
                 do {
-                    done(try purger.purge(cutoffs, limit: limit))
+                    done(try purge(cutoffs, limit: limit))
                 } catch {
                     Log.error("retention purge failed; retrying at the next pass", ["error": error.description])
                     done(nil)
@@ -135,18 +145,24 @@ final class StoreWriter: @unchecked Sendable {
         for job in jobs {
             if case .attempts(let records, _) = job { for a in records where a.forgetAfterCommit { settled.append(a.deliveryID) } }
         }
-        var outcomes: [StoreOutcome] = []
+        var outcomes: [StoreOutcome?] = []
         outcomes.reserveCapacity(jobs.count)
-        let firstSeq = nextSeq
+        firstSeq = nextSeq
         batchNow = WallClock.now().milliseconds
         batchWindow = dedupWindow()
         dedup.expire(now: batchNow, window: batchWindow)
+        batchEvents.removeAll(keepingCapacity: true)
+        batchBytes.removeAll(keepingCapacity: true)
+        var logged: LogPosition?
         do {
+            // New events first go to the log, flushed before their rows are committed.
+            for job in jobs { if case .ingest(let event, _) = job { outcomes.append(try prepare(event)) } }
+            if !batchBytes.isEmpty { logged = try log.append(batchBytes) }
             try begin.run()
             if tailLost { try Self.materializeTail(db) }
             for job in jobs {
                 switch job {
-                case .ingest(let event, _): outcomes.append(try insert(event))
+                case .ingest: break
                 case .attempts(let records, let settled):
                     for a in records { try record(a) }
                     if let settled {
@@ -157,6 +173,14 @@ final class StoreWriter: @unchecked Sendable {
                 case .purge: break
                 }
             }
+            if let logged {
+                for b in batchEvents {
+                    try rows.insert(b.record, at: LogPosition(segment: logged.segment, offset: logged.offset + Int64(b.at)), length: b.length)
+                    counters.count(receivedMilliseconds: b.record.receivedMilliseconds, source: b.record.source,
+                                   targets: b.event.deliveries.lazy.map(\.target))
+                }
+                try rows.indexed(segment: logged.segment, events: batchEvents.count, through: log.end.offset)
+            }
             try counters.write()
             try commit.run()
             batchKeys.removeAll(keepingCapacity: true)
@@ -164,25 +188,36 @@ final class StoreWriter: @unchecked Sendable {
         } catch {
             try? db.execute("ROLLBACK")
             counters.discard()
+            if let logged {
+                // The records stay out of the log, so a restart does not index events answered 503.
+                do { try log.truncate(to: logged) } catch { Log.error("could not cut a failed batch from the body log", ["error": error.description]) }
+            }
             if jobs.contains(where: { if case .attempts = $0 { return true } else { return false } }) { tailLost = true }
             for k in batchKeys { dedup.remove(k.fingerprint, seq: k.seq) }
             nextSeq = firstSeq
             batchKeys.removeAll(keepingCapacity: true)
             let ingests = jobs.reduce(0) { if case .ingest = $1 { return $0 + 1 } else { return $0 } }
-            Log.error("store write failed; answering 503 to the requests of this batch", ["error": error.description, "requests": String(ingests)])
-            let why = error.isStorageFault ? "the event store is unavailable" : "the event store failed"
+            Log.error("store write failed; answering 503 to the requests of this batch", ["error": String(describing: error), "requests": String(ingests)])
+            let storageFault = (error as? SQLiteError)?.isStorageFault ?? (error is BodyLogError)
+            let why = storageFault ? "the event store is unavailable" : "the event store failed"
             AnswerBatch.run {
                 for job in jobs { if case .ingest(_, let done) = job { done(.unavailable(why)) } }
             }
             return ([], settled)
         }
         var fresh: [NewDelivery] = []
-        var i = 0
+        var i = 0, n = 0
         // The batch's answers reach the server's loop together, after the last is posted.
         AnswerBatch.run {
             for job in jobs {
                 guard case .ingest(_, let done) = job else { continue }
-                let outcome = outcomes[i]
+                let outcome: StoreOutcome
+                if let o = outcomes[i] {
+                    outcome = o
+                } else {
+                    outcome = stored(batchEvents[n])
+                    n += 1
+                }
                 i += 1
                 done(outcome)
                 if case .stored(_, let deliveries) = outcome { fresh += deliveries }
@@ -191,7 +226,19 @@ final class StoreWriter: @unchecked Sendable {
         return (fresh, settled)
     }
 
-    private func insert(_ e: StoredEvent) throws(SQLiteError) -> StoreOutcome {
+    /// One purge batch; its commit is made durable before the segments it emptied are removed (the
+    /// writer's own commits are not: a power cut must not bring back rows whose records are gone).
+    private func purge(_ cutoffs: PurgeCutoffs, limit: Int) throws(SQLiteError) -> PurgeResult {
+        try db.execute("PRAGMA synchronous = FULL")
+        defer { try? db.execute("PRAGMA synchronous = NORMAL") }
+        let result = try purger.purge(cutoffs, limit: limit, openSegment: log.end.segment)
+        log.remove(segments: purger.emptied)
+        return result
+    }
+
+    /// Checks an event against the window and, when new, gives it a seq and its record in the batch's
+    /// log bytes: nil. Otherwise its answer (a duplicate, or refused).
+    private func prepare(_ e: StoredEvent) throws(SQLiteError) -> StoreOutcome? {
         let fingerprint = DedupIndex.fingerprint(source: e.source, eventID: e.eventID)
         if try isDuplicate(fingerprint, source: e.source, eventID: e.eventID) { return .duplicate }
         guard e.deliveries.count < Schema.idsPerEvent else {
@@ -199,33 +246,30 @@ final class StoreWriter: @unchecked Sendable {
                       ["source": e.source, "event_id": e.eventID, "deliveries": String(e.deliveries.count), "limit": String(Schema.idsPerEvent - 1)])
             return .unavailable("the event matched more than \(Schema.idsPerEvent - 1) deliveries")
         }
-        insertEvent.bind(1, e.source)
-        insertEvent.bind(2, e.eventID)
-        insertEvent.bind(3, e.type)
-        insertEvent.bind(4, e.time.milliseconds)
-        insertEvent.bind(5, e.receivedAt.milliseconds)
-        insertEvent.bind(6, e.contentType)
-        insertEvent.bind(7, blob: codec.seal(StoreCodec.encodeHeaders(e.headers), source: e.source, eventID: e.eventID, part: "headers"))
-        insertEvent.bind(8, blob: codec.seal(StoreCodec.encodeAttributes(e.attributes), source: e.source, eventID: e.eventID, part: "attributes"))
-        insertEvent.bind(9, blob: codec.seal(e.body, source: e.source, eventID: e.eventID, part: "body"))
-        insertEvent.bind(10, codec.seals ? 1 : 0)
         let seq = nextSeq
-        insertEvent.bind(11, seq)
-        try insertEvent.run()
         nextSeq += 1
-        insertKey.bind(1, seq)
-        insertKey.bind(2, e.source)
-        insertKey.bind(3, e.eventID)
-        insertKey.bind(4, batchNow)
-        insertKey.bind(5, e.deliveries.isEmpty ? "" : StoreCodec.encodePlan(e.deliveries))
-        try insertKey.run()
+        let record = LogRecord(
+            seq: seq, storedMilliseconds: batchNow, timeMilliseconds: e.time.milliseconds, receivedMilliseconds: e.receivedAt.milliseconds,
+            sealed: codec.seals, source: e.source, eventID: e.eventID, type: e.type, contentType: e.contentType,
+            plan: e.deliveries.isEmpty ? "" : StoreCodec.encodePlan(e.deliveries),
+            headers: codec.seal(StoreCodec.encodeHeaders(e.headers), source: e.source, eventID: e.eventID, part: "headers"),
+            attributes: codec.seal(StoreCodec.encodeAttributes(e.attributes), source: e.source, eventID: e.eventID, part: "attributes"),
+            body: codec.seal(e.body, source: e.source, eventID: e.eventID, part: "body"))
+        let at = batchBytes.count
+        record.encode(into: &batchBytes)
+        batchEvents.append((record, at, batchBytes.count - at, e))
         dedup.insert(fingerprint, seq: seq, storedAt: batchNow, window: batchWindow)
         batchKeys.append((fingerprint, seq))
-        counters.count(receivedMilliseconds: e.receivedAt.milliseconds, source: e.source, targets: e.deliveries.lazy.map(\.target))
+        return nil
+    }
+
+    /// The answer for a new event once its batch committed: its deliveries, with the event for their first attempt.
+    private func stored(_ b: (record: LogRecord, at: Int, length: Int, event: StoredEvent)) -> StoreOutcome {
+        let seq = b.record.seq
         var created: [NewDelivery] = []
-        created.reserveCapacity(e.deliveries.count)
-        for (k, d) in e.deliveries.enumerated() {
-            created.append(NewDelivery(id: seq * Schema.idsPerEvent + Int64(k), eventSeq: seq, route: d.route, target: d.target, event: e))
+        created.reserveCapacity(b.event.deliveries.count)
+        for (k, d) in b.event.deliveries.enumerated() {
+            created.append(NewDelivery(id: seq * Schema.idsPerEvent + Int64(k), eventSeq: seq, route: d.route, target: d.target, event: b.event))
         }
         return .stored(seq: seq, deliveries: created)
     }

@@ -17,6 +17,7 @@ protocol StreamEvents {
 final class SQLiteStreamEvents: StreamEvents {
     private let db: SQLiteDatabase
     private let codec: StoreCodec
+    private let log: BodyLogReader
     private let rangeStatement: SQLiteStatement
     private let firstInWindow: SQLiteStatement
     private let lastBefore: SQLiteStatement
@@ -24,6 +25,7 @@ final class SQLiteStreamEvents: StreamEvents {
     init(path: String, codec: StoreCodec) throws(SQLiteError) {
         db = try SQLiteDatabase(path: path, readOnly: true)
         self.codec = codec
+        log = BodyLogReader(databasePath: path)
         rangeStatement = try db.prepare("SELECT \(DeliveryReader.eventColumns) FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3")
         firstInWindow = try db.prepare("SELECT min(seq) FROM events WHERE received_ms >= ?1")
         lastBefore = try db.prepare("SELECT max(seq) FROM events WHERE seq > ?1 AND seq < ?2")
@@ -37,7 +39,7 @@ final class SQLiteStreamEvents: StreamEvents {
         rangeStatement.bind(2, upTo)
         rangeStatement.bind(3, limit)
         var out: [(Int64, Result<StoredEvent, DeliveryReader.LoadError>)] = []
-        while try rangeStatement.step() { out.append((rangeStatement.int64(0), DeliveryReader.storedEvent(rangeStatement, codec: codec))) }
+        while try rangeStatement.step() { out.append((rangeStatement.int64(0), DeliveryReader.storedEvent(rangeStatement, codec: codec, log: log))) }
         return out
     }
 
