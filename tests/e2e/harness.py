@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -158,6 +159,48 @@ class Router:
             return PostgresDB(self.store)
         import sqlite3
         return sqlite3.connect(os.path.join(self.data, "hookrouter.db"))
+
+    def stored_body(self, source, event_id):
+        """The body stored for (source, event_id), as bytes: PostgreSQL's column, or on SQLite the
+        record in the body log its row points at (checked against its CRC-32C)."""
+        db = self.db()
+        try:
+            if self.store:
+                row = db.execute("select body from events where source=? and event_id=?", (source, event_id)).fetchone()
+                return bytes(row[0])
+            segment, offset, length, body = db.execute(
+                "select log_segment, log_offset, log_length, body from events where source=? and event_id=?", (source, event_id)).fetchone()
+        finally:
+            db.close()
+        if segment is None:
+            return bytes(body)
+        with open(os.path.join(self.data, "bodies", "%08d.log" % segment), "rb") as f:
+            f.seek(offset)
+            record = f.read(length)
+        return log_record_fields(record)[-1]
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+    return crc ^ 0xFFFFFFFF
+
+
+def log_record_fields(record):
+    """A body log record's eight length-prefixed fields (source, event_id, type, content_type, plan,
+    headers, attributes, body), after checking its magic, length and CRC (LogRecord.swift)."""
+    magic, length, crc = struct.unpack_from("<III", record)
+    assert magic == 0x31425248 and length == len(record), "not a whole body log record"
+    assert crc32c(record[12:]) == crc, "the body log record's CRC does not match"
+    at, fields = 12 + 4 * 8 + 1, []
+    for _ in range(8):
+        (n,) = struct.unpack_from("<I", record, at)
+        fields.append(record[at + 4:at + 4 + n])
+        at += 4 + n
+    return fields
 
 
 def command_env(*args):

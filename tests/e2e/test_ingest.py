@@ -40,8 +40,7 @@ class IngestAnswers(unittest.TestCase):
         seq, = db.execute("select seq from events where source='fiscal' and event_id='accept-1'").fetchone()
         rows = db.execute("select route, target, status from deliveries where event_seq=? order by id", (seq,)).fetchall()
         self.assertEqual(rows, [("nfe-to-accounting", "accounting", "pending"), ("nfe-to-warehouse", "warehouse", "pending")])
-        stored, = db.execute("select body from events where seq=?", (seq,)).fetchone()
-        self.assertEqual(bytes(stored), body, "the raw body is kept byte-exact")
+        self.assertEqual(self.router.stored_body("fiscal", "accept-1"), body, "the raw body is kept byte-exact")
 
     def test_unrouted_event_is_stored_with_no_deliveries(self):
         status, _, answer = self.post_fiscal(fiscal_body("unrouted-1", evento="consulta_concluida"))
@@ -170,8 +169,7 @@ class Connections(unittest.TestCase):
         chunks = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(body[i:i + 7]), body[i:i + 7]) for i in range(0, len(body), 7))
         raw, _ = raw_exchange(self.router.port, head + chunks + b"0\r\nX-Trailer: t\r\n\r\n")
         self.assertEqual(statuses(raw), [202], raw)
-        stored, = self.router.db().execute("select body from events where event_id='chunked-1'").fetchone()
-        self.assertEqual(bytes(stored), body)
+        self.assertEqual(self.router.stored_body("fiscal", "chunked-1"), body)
 
     def test_smuggling_shapes_get_400_and_the_connection_closed(self):
         body = fiscal_body("smuggle")
