@@ -101,7 +101,8 @@ final class DeliveryReader {
         defer { events.reset() }
         events.bind(1, StoreCodec.jsonArray(seqs))
         do {
-            while try events.step() { out[events.int64(0)] = Self.storedEvent(events, codec: codec, log: log) }
+            let segments = OpenSegments()
+            while try events.step() { out[events.int64(0)] = Self.storedEvent(events, codec: codec, log: log, segments: segments) }
         } catch {
             for seq in seqs where out[seq] == nil { out[seq] = .failure(.store(error)) }
         }
@@ -123,14 +124,17 @@ final class DeliveryReader {
 
     /// The event row `s` is on (selected as `eventColumns`), opened: its blobs from the body log, or
     /// from the row when it was stored before the log (schema 8).
-    static func storedEvent(_ s: SQLiteStatement, codec: StoreCodec, log: BodyLogReader) -> Result<StoredEvent, LoadError> {
+    static func storedEvent(_ s: SQLiteStatement, codec: StoreCodec, log: BodyLogReader, segments: OpenSegments) -> Result<StoredEvent, LoadError> {
         let source = s.string(1), id = s.string(2)
         let sealed = s.int(10) == 1
         var blobs = (headers: s.blob(7), attributes: s.blob(8), body: s.blob(9))
         if !s.isNull(11) {
             do {
-                let r = try log.read(segment: s.int64(11), offset: s.int64(12), length: s.int(13))
-                guard r.seq == s.int64(0) else { return .failure(.unreadable(BodyLogReader.ReadError.damaged(log.directory).description)) }
+                let r = try log.read(segment: s.int64(11), offset: s.int64(12), length: s.int(13), in: segments)
+                guard r.seq == s.int64(0) else {
+                    let path = BodyLog.path(directory: log.directory, segment: s.int64(11))
+                    return .failure(.unreadable(BodyLogReader.ReadError.damaged(path).description))
+                }
                 blobs = (r.headers, r.attributes, r.body)
             } catch .missing {
                 return .failure(.missing)

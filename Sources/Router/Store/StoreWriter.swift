@@ -20,8 +20,15 @@ final class StoreWriter: @unchecked Sendable {
     /// The clock and the window for the batch being written, read once per batch.
     private var batchNow: Int64 = 0
     private var batchWindow: Int64 = 0
+    /// A new event of the batch: its record, where the record is in `batchBytes`, and the event.
+    private struct BatchEvent {
+        let record: LogRecord
+        let at: Int
+        let length: Int
+        let event: StoredEvent
+    }
     /// The batch's new events, in seq order from `firstSeq`, and their records' bytes.
-    private var batchEvents: [(record: LogRecord, at: Int, length: Int, event: StoredEvent)] = []
+    private var batchEvents: [BatchEvent] = []
     private var batchBytes: [UInt8] = []
     private var firstSeq: Int64 = 0
     private let rows: EventRows
@@ -188,13 +195,19 @@ final class StoreWriter: @unchecked Sendable {
         } catch {
             try? db.execute("ROLLBACK")
             counters.discard()
+            // The records are cut from the log, so a restart does not index events answered 503, and
+            // their seqs are given again. If the cut fails they stay, and so do their seqs: the log's
+            // seqs must keep growing for recovery to read on past them.
+            var cut = true
             if let logged {
-                // The records stay out of the log, so a restart does not index events answered 503.
-                do { try log.truncate(to: logged) } catch { Log.error("could not cut a failed batch from the body log", ["error": error.description]) }
+                do { try log.truncate(to: logged) } catch {
+                    cut = false
+                    Log.error("could not cut a failed batch from the body log", ["error": error.description])
+                }
             }
             if jobs.contains(where: { if case .attempts = $0 { return true } else { return false } }) { tailLost = true }
             for k in batchKeys { dedup.remove(k.fingerprint, seq: k.seq) }
-            nextSeq = firstSeq
+            if cut { nextSeq = firstSeq }
             batchKeys.removeAll(keepingCapacity: true)
             let ingests = jobs.reduce(0) { if case .ingest = $1 { return $0 + 1 } else { return $0 } }
             Log.error("store write failed; answering 503 to the requests of this batch", ["error": String(describing: error), "requests": String(ingests)])
@@ -223,6 +236,7 @@ final class StoreWriter: @unchecked Sendable {
                 if case .stored(_, let deliveries) = outcome { fresh += deliveries }
             }
         }
+        batchEvents.removeAll(keepingCapacity: true)
         return (fresh, settled)
     }
 
@@ -257,14 +271,14 @@ final class StoreWriter: @unchecked Sendable {
             body: codec.seal(e.body, source: e.source, eventID: e.eventID, part: "body"))
         let at = batchBytes.count
         record.encode(into: &batchBytes)
-        batchEvents.append((record, at, batchBytes.count - at, e))
+        batchEvents.append(BatchEvent(record: record, at: at, length: batchBytes.count - at, event: e))
         dedup.insert(fingerprint, seq: seq, storedAt: batchNow, window: batchWindow)
         batchKeys.append((fingerprint, seq))
         return nil
     }
 
     /// The answer for a new event once its batch committed: its deliveries, with the event for their first attempt.
-    private func stored(_ b: (record: LogRecord, at: Int, length: Int, event: StoredEvent)) -> StoreOutcome {
+    private func stored(_ b: BatchEvent) -> StoreOutcome {
         let seq = b.record.seq
         var created: [NewDelivery] = []
         created.reserveCapacity(b.event.deliveries.count)

@@ -39,7 +39,10 @@ final class SQLiteStreamEvents: StreamEvents {
         rangeStatement.bind(2, upTo)
         rangeStatement.bind(3, limit)
         var out: [(Int64, Result<StoredEvent, DeliveryReader.LoadError>)] = []
-        while try rangeStatement.step() { out.append((rangeStatement.int64(0), DeliveryReader.storedEvent(rangeStatement, codec: codec, log: log))) }
+        let segments = OpenSegments()
+        while try rangeStatement.step() {
+            out.append((rangeStatement.int64(0), DeliveryReader.storedEvent(rangeStatement, codec: codec, log: log, segments: segments)))
+        }
         return out
     }
 

@@ -3,8 +3,8 @@ import Glibc
 #endif
 
 /// Reads records of the body log by the position their event row holds, for the delivery engine, the
-/// admin API and stream replays. Opens the segment per read (retries and replays, not first attempts,
-/// read here): a descriptor kept open would hold a segment retention removed on the disk.
+/// admin API and stream replays. Holds no descriptor between calls (one kept open would hold a segment
+/// retention removed on the disk); a batch of reads shares its segments' through `OpenSegments`.
 final class BodyLogReader: @unchecked Sendable {
     enum ReadError: Error, CustomStringConvertible {
         /// The segment is gone (retention removed it with the event's row).
@@ -30,13 +30,13 @@ final class BodyLogReader: @unchecked Sendable {
         self.directory = directory
     }
 
-    func read(segment: Int64, offset: Int64, length: Int) throws(ReadError) -> LogRecord {
+    /// The record at `offset`, reading through `segments` when given (else opening the file for this read).
+    func read(segment: Int64, offset: Int64, length: Int, in segments: OpenSegments? = nil) throws(ReadError) -> LogRecord {
         var bytes = [UInt8](repeating: 0, count: length)
         let path = BodyLog.path(directory: directory, segment: segment)
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .missing }
+        let once = segments ?? OpenSegments()
+        guard let fd = once.descriptor(segment, path: path) else { throw .missing }
         let got = bytes.withUnsafeMutableBytes { Self.readFully(fd, $0, at: offset) }
-        close(fd)
         guard got == length, let record = bytes.withUnsafeBytes({ LogRecord.decode($0) }) else { throw .damaged(path) }
         return record
     }
@@ -87,5 +87,21 @@ final class BodyLogReader: @unchecked Sendable {
             done += n
         }
         return done
+    }
+}
+
+/// The segments one batch of reads opened (a page of due deliveries, of a stream replay), closed when
+/// the batch lets go of it. Used by one thread.
+final class OpenSegments {
+    private var open: [Int64: Int32] = [:]
+
+    deinit { for fd in open.values { close(fd) } }
+
+    func descriptor(_ segment: Int64, path: String) -> Int32? {
+        if let fd = open[segment] { return fd }
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        open[segment] = fd
+        return fd
     }
 }
