@@ -67,4 +67,47 @@ struct StoreMigrationTests {
         #expect(try check.step())
         #expect(check.string(0) == "ok")
     }
+
+    /// A store written by main before the body log (schema 7, commit 2a6a953): its events keep their
+    /// bodies in the rows and read from there; new ones go to the log; retention takes old ones
+    /// without touching the log.
+    @Test func aVersion7StoreMigratesAndKeepsItsBodiesInTheRows() throws {
+        let dir = try fixtureStore("schema-v7.db")
+        let old = try SQLiteDatabase(path: dir + "/hookrouter.db", readOnly: true)
+        #expect(try old.scalar("PRAGMA user_version") == 7)
+
+        var store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil), dedupWindow: { 1000 * 86_400_000 })
+        var again = sampleEvent("e-delivered")
+        again.receivedAt = WallClock.now()
+        guard case .duplicate = submitAndWait(store, again) else { Issue.record("an id stored before the migration must be recognised"); return }
+        var fresh = sampleEvent("e-new")
+        fresh.receivedAt = WallClock.now()
+        guard case .stored(let seq, _) = submitAndWait(store, fresh) else { Issue.record("a new id must be stored"); return }
+        #expect(seq == 4)
+        store.close()
+
+        let q = try StoreQueries(directory: dir, writable: false)
+        #expect(try q.db.scalar("PRAGMA user_version") == Schema.currentVersion)
+        #expect(try q.db.scalar("SELECT count(*) FROM events WHERE log_segment IS NULL AND length(body) > 0") == 3)
+        #expect(try q.db.scalar("SELECT count(*) FROM events WHERE log_segment = 1 AND length(body) = 0") == 1)
+        #expect(try q.db.scalar("SELECT events FROM log_segments WHERE segment = 1") == 1)
+        let rows = try q.deliveries(StoreQueries.Filter())
+        let statuses = { (id: String) in rows.filter { $0.eventID == id }.map(\.status) }
+        #expect(statuses("e-delivered") == ["delivered"] && statuses("e-dead") == ["dead"] && statuses("e-pending") == ["pending"])
+        #expect(statuses("e-new") == ["pending", "pending"])
+        let reader = try DeliveryReader(path: dir + "/hookrouter.db", codec: StoreCodec(key: nil))
+        #expect(String(decoding: try reader.load(seq: 1).body, as: UTF8.self).contains(#""chave":"e-delivered""#))
+        #expect(try reader.load(seq: 4).eventID == "e-new")
+        #expect(String(decoding: try reader.load(seq: 4).body, as: UTF8.self).contains("s3cr3t-marker"))
+
+        // Retention takes the finished old events (their bodies go with their rows); the log is untouched.
+        store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil), dedupWindow: { 1000 * 86_400_000 })
+        #expect(store.purge(PurgeCutoffs(events: WallClock.now().milliseconds + 1, keys: 0), limit: 100)?.events == 2)
+        store.close()
+        #expect(try q.db.scalar("SELECT events FROM log_segments WHERE segment = 1") == 1)
+        #expect(try reader.load(seq: 4).eventID == "e-new")
+        let check = try q.db.prepare("PRAGMA integrity_check")
+        #expect(try check.step())
+        #expect(check.string(0) == "ok")
+    }
 }
