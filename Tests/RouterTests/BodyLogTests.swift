@@ -118,5 +118,11 @@ struct BodyLogTests {
         }
         #expect(n == 11)
         #expect(try q.db.scalar("SELECT sum(events) FROM log_segments") == 11)
+        // A segment whose removal failed goes at the next start.
+        let leftover = BodyLog.path(directory: dir + "/bodies", segment: before.first!)
+        #expect(FileSystem.writeDurably(leftover, [1, 2, 3], mode: 0o600))
+        try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil), segmentBytes: 2048).close()
+        #expect(!FileSystem.exists(leftover))
+        #expect(try BodyLog(directory: dir + "/bodies").segments() == after)
     }
 }

@@ -1,7 +1,8 @@
 import Rules
 
-/// At start, before anything reads the store: indexes the records the log holds after the rows, then
-/// cuts the log after its last whole record and opens it for appends.
+/// At start, before anything reads the store: indexes the records the log holds after the rows, cuts
+/// the log after its last whole record and opens it for appends, and removes emptied segments a
+/// failed removal left.
 ///
 /// Such records are batches whose log write was flushed but whose SQLite commit did not survive: the
 /// writer's connection runs with `synchronous=NORMAL`, so a power cut can take commits (never a
@@ -37,6 +38,9 @@ enum LogRecovery {
             throw error
         }
         try log.truncate(to: max(end, start))
+        // Segments below the oldest one with rows are ones retention emptied whose removal failed.
+        let lowest = try db.scalar("SELECT coalesce(min(segment), 0) FROM log_segments")
+        if lowest > 0 { log.remove(segments: segments.filter { $0 < lowest }) }
         let recovered = perSegment.values.reduce(0) { $0 + $1.events }
         if recovered > 0 {
             Log.warn("indexed events from the body log whose rows a power cut or failed commit lost",
