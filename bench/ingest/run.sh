@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ingest benchmark: wrk posting a signed 1.5 KB body (unique id per request) to
-#   nginx `return 200` (the ceiling), hookrouter serve (verify + store with synchronous=FULL, 202 after
-#   commit), and the Debian `webhook` tool verifying the same HMAC.
+#   nginx `return 200` (the ceiling), hookrouter serve (verify + store: the body log flushed and the
+#   rows committed before the 202), and the Debian `webhook` tool verifying the same HMAC.
 # Server pinned to core 0, wrk to core 1; three alternating rounds; the median is reported.
 # Usage: bench/ingest/run.sh [SECONDS] [CONNECTIONS]      (needs: wrk nginx-light webhook)
 #        BENCH_IDS=uuid bench/ingest/run.sh ...          random UUID ids instead of nearly sequential ones
