@@ -26,20 +26,25 @@ struct StoreMigrationTests {
         return dir
     }
 
-    @Test func aVersion4StoreMigratesWithEverythingKept() throws {
-        let dir = try fixtureStore("schema-v4.db")
+    /// Opens the fixture (at schema `version`) with today's store, which migrates it; checks that an id
+    /// stored before is still a duplicate and a new one gets seq 4 (the fixture holds three events).
+    func migrated(_ fixture: String, version: Int64, knownID: String) throws -> String {
+        let dir = try fixtureStore(fixture)
         let old = try SQLiteDatabase(path: dir + "/hookrouter.db", readOnly: true)
-        #expect(try old.scalar("PRAGMA user_version") == 4)
-
+        #expect(try old.scalar("PRAGMA user_version") == version)
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil), dedupWindow: { 1000 * 86_400_000 })
-        var again = sampleEvent("e-dead")
+        defer { store.close() }
+        var again = sampleEvent(knownID)
         again.receivedAt = WallClock.now()
-        guard case .duplicate = submitAndWait(store, again) else { Issue.record("an id stored before the migration must be recognised"); return }
+        if case .duplicate = submitAndWait(store, again) {} else { Issue.record("an id stored before the migration must be recognised") }
         var fresh = sampleEvent("e-new")
         fresh.receivedAt = WallClock.now()
-        guard case .stored(let seq, _) = submitAndWait(store, fresh) else { Issue.record("a new id must be stored"); return }
-        #expect(seq == 4)
-        store.close()
+        if case .stored(let seq, _) = submitAndWait(store, fresh) { #expect(seq == 4) } else { Issue.record("a new id must be stored") }
+        return dir
+    }
+
+    @Test func aVersion4StoreMigratesWithEverythingKept() throws {
+        let dir = try migrated("schema-v4.db", version: 4, knownID: "e-dead")
 
         let q = try StoreQueries(directory: dir, writable: false)
         #expect(try q.db.scalar("PRAGMA user_version") == Schema.currentVersion)
@@ -72,19 +77,7 @@ struct StoreMigrationTests {
     /// bodies in the rows and read from there; new ones go to the log; retention takes old ones
     /// without touching the log.
     @Test func aVersion7StoreMigratesAndKeepsItsBodiesInTheRows() throws {
-        let dir = try fixtureStore("schema-v7.db")
-        let old = try SQLiteDatabase(path: dir + "/hookrouter.db", readOnly: true)
-        #expect(try old.scalar("PRAGMA user_version") == 7)
-
-        var store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil), dedupWindow: { 1000 * 86_400_000 })
-        var again = sampleEvent("e-delivered")
-        again.receivedAt = WallClock.now()
-        guard case .duplicate = submitAndWait(store, again) else { Issue.record("an id stored before the migration must be recognised"); return }
-        var fresh = sampleEvent("e-new")
-        fresh.receivedAt = WallClock.now()
-        guard case .stored(let seq, _) = submitAndWait(store, fresh) else { Issue.record("a new id must be stored"); return }
-        #expect(seq == 4)
-        store.close()
+        let dir = try migrated("schema-v7.db", version: 7, knownID: "e-delivered")
 
         let q = try StoreQueries(directory: dir, writable: false)
         #expect(try q.db.scalar("PRAGMA user_version") == Schema.currentVersion)
@@ -101,7 +94,7 @@ struct StoreMigrationTests {
         #expect(String(decoding: try reader.load(seq: 4).body, as: UTF8.self).contains("s3cr3t-marker"))
 
         // Retention takes the finished old events (their bodies go with their rows); the log is untouched.
-        store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil), dedupWindow: { 1000 * 86_400_000 })
+        let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil), dedupWindow: { 1000 * 86_400_000 })
         #expect(store.purge(PurgeCutoffs(events: WallClock.now().milliseconds + 1, keys: 0), limit: 100)?.events == 2)
         store.close()
         #expect(try q.db.scalar("SELECT events FROM log_segments WHERE segment = 1") == 1)

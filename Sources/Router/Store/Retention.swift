@@ -1,5 +1,3 @@
-import Rules
-
 /// What one purge batch removed; `more` says another batch would find work now.
 struct PurgeResult: Sendable, Equatable {
     var events = 0
@@ -92,9 +90,8 @@ final class Purger {
             while try oldEvents.step() {
                 seqs.append(oldEvents.int64(0))
                 if !oldEvents.isNull(4) { perSegment[oldEvents.int64(4), default: 0] += 1 }
-                let plan = oldEvents.string(3)
-                let targets = plan.isEmpty ? [] : ((try? JSONValue.parse(plan))?.arrayValue ?? []).compactMap { $0[1]?.stringValue }
-                counters.count(receivedMilliseconds: oldEvents.int64(1), source: oldEvents.string(2), targets: targets, sign: -1)
+                counters.count(receivedMilliseconds: oldEvents.int64(1), source: oldEvents.string(2),
+                               targets: StoreCodec.planTargets(oldEvents.string(3)), sign: -1)
             }
             oldEvents.reset()
             for seq in seqs {

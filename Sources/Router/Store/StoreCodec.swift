@@ -17,6 +17,11 @@ struct StoreCodec: Sendable {
         String(decoding: encodePairs(deliveries.lazy.map { ($0.route, $0.target) }, capacity: deliveries.count * 32), as: UTF8.self)
     }
 
+    /// The targets of a plan `encodePlan` wrote, in delivery-id order ('' has none).
+    static func planTargets(_ plan: String) -> [String] {
+        plan.isEmpty ? [] : ((try? JSONValue.parse(plan))?.arrayValue ?? []).compactMap { $0[1]?.stringValue }
+    }
+
     /// Integers as a JSON array, for SQL that reads them with `json_each` (`IN (SELECT value FROM json_each(?))`).
     static func jsonArray(_ ids: some Sequence<Int64>) -> String {
         "[" + ids.map(String.init).joined(separator: ",") + "]"

@@ -48,7 +48,7 @@ enum FileSystem {
     /// file is the old one or the new one, whole.
     static func writeDurably(_ path: String, _ bytes: [UInt8], mode: mode_t) -> Bool {
         let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let directory = self.directory(of: path)
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let temp = directory + "/." + name + "." + String(getpid()) + ".tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
@@ -71,12 +71,23 @@ enum FileSystem {
             unlink(temp)
             return false
         }
-        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
-        }
+        _ = syncDirectory(directory)
         return true
+    }
+
+    /// Flushes a directory, so the names created or removed in it survive a power cut: 0, or the errno
+    /// of the call that failed.
+    static func syncDirectory(_ path: String) -> Int32 {
+        let dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dir >= 0 else { return errno }
+        defer { close(dir) }
+        return fsync(dir) == 0 ? 0 : errno
+    }
+
+    /// The directory a path names a file in (`.` for a bare name, `/` for one at the root).
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// The absolute, resolved form of an existing path (the path itself when it cannot be resolved).

@@ -16,9 +16,6 @@ struct BodyLogError: Error, CustomStringConvertible {
     let path: String
     let code: Int32
 
-    /// ENOSPC and EDQUOT: answer 503 and carry on; space may come back.
-    var isFull: Bool { code == ENOSPC || code == EDQUOT }
-
     var description: String { "\(operation) \(path) failed: \(String(cString: strerror(code)))" }
 }
 
@@ -26,7 +23,7 @@ struct BodyLogError: Error, CustomStringConvertible {
 /// `fdatasync` per batch: each body byte reaches the disk once, where SQLite's pages wrote it four to
 /// five times (docs/store-next.md). SQLite keeps each event's row and the record's position; the log is
 /// flushed before that row is committed, so a commit SQLite loses (it runs with `synchronous=NORMAL`)
-/// is rebuilt from the log at start (`StoreWriter.recoverLog`).
+/// is rebuilt from the log at start (`LogRecovery`).
 ///
 /// Used by the store's writer thread only. Readers open the files themselves (`BodyLogReader`).
 final class BodyLog {
@@ -44,7 +41,7 @@ final class BodyLog {
         self.directory = directory
         self.segmentBytes = segmentBytes
         if mkdir(directory, 0o700) == 0 {
-            try Self.syncDirectory(Self.parent(of: directory))
+            try Self.syncDirectory(FileSystem.directory(of: directory))
         } else if errno != EEXIST {
             throw BodyLogError(operation: "creating", path: directory, code: errno)
         }
@@ -59,15 +56,10 @@ final class BodyLog {
 
     /// The segment numbers present, in order.
     func segments() -> [Int64] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var out: [Int64] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            guard name.hasSuffix(".log"), let n = Int64(name.dropLast(4)), n > 0 else { continue }
-            out.append(n)
-        }
-        return out.sorted()
+        (FileSystem.list(directory) ?? []).compactMap { name in
+            guard name.hasSuffix(".log"), let n = Int64(name.dropLast(4)), n > 0 else { return nil }
+            return n
+        }.sorted()
     }
 
     /// Makes `position` the end: later bytes of its segment and every later segment are removed (a torn
@@ -149,14 +141,7 @@ final class BodyLog {
     }
 
     static func syncDirectory(_ path: String) throws(BodyLogError) {
-        let d = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard d >= 0 else { throw BodyLogError(operation: "opening", path: path, code: errno) }
-        defer { close(d) }
-        if fsync(d) != 0 { throw BodyLogError(operation: "flushing", path: path, code: errno) }
-    }
-
-    static func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
+        let code = FileSystem.syncDirectory(path)
+        if code != 0 { throw BodyLogError(operation: "flushing", path: path, code: code) }
     }
 }

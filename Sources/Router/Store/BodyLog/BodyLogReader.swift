@@ -23,7 +23,7 @@ final class BodyLogReader: @unchecked Sendable {
 
     /// The reader of the log beside the database at `databasePath`.
     convenience init(databasePath: String) {
-        self.init(directory: BodyLog.parent(of: databasePath) + "/" + BodyLog.directoryName)
+        self.init(directory: FileSystem.directory(of: databasePath) + "/" + BodyLog.directoryName)
     }
 
     init(directory: String) {

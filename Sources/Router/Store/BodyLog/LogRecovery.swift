@@ -1,5 +1,3 @@
-import Rules
-
 /// At start, before anything reads the store: indexes the records the log holds after the rows, cuts
 /// the log after its last whole record and opens it for appends, and removes emptied segments a
 /// failed removal left.
@@ -23,7 +21,7 @@ enum LogRecovery {
                 // Seqs only grow along the log; a smaller one is a leftover past the real end.
                 guard record.seq > lastSeq else { return false }
                 try rows.insert(record, at: position, length: length)
-                counters.count(receivedMilliseconds: record.receivedMilliseconds, source: record.source, targets: Self.targets(record.plan))
+                counters.count(receivedMilliseconds: record.receivedMilliseconds, source: record.source, targets: StoreCodec.planTargets(record.plan))
                 lastSeq = record.seq
                 perSegment[position.segment, default: (0, 0)].events += 1
                 perSegment[position.segment]!.end = position.offset + Int64(length)
@@ -47,9 +45,5 @@ enum LogRecovery {
                      ["events": String(recovered), "last_seq": String(lastSeq)])
         }
         return recovered
-    }
-
-    private static func targets(_ plan: String) -> [String] {
-        plan.isEmpty ? [] : ((try? JSONValue.parse(plan))?.arrayValue ?? []).compactMap { $0[1]?.stringValue }
     }
 }
