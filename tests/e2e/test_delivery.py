@@ -83,10 +83,13 @@ class Delivery(unittest.TestCase):
             (chave,)).fetchone()
 
     def wait_status(self, chave, status, timeout=10):
+        return self.wait_row(chave, lambda row: row[0] == status, timeout)
+
+    def wait_row(self, chave, holds, timeout=10):
         deadline = time.time() + timeout
         while time.time() < deadline:
             row = self.delivery_row(chave)
-            if row and row[0] == status:
+            if row and holds(row):
                 return row
             time.sleep(0.05)
         return self.delivery_row(chave)
@@ -164,6 +167,10 @@ class Delivery(unittest.TestCase):
         # The circuit opens after one failure for 30 s: were a 429 a failure, nothing would arrive in time.
         send(self.router, "paced-1", "to_paced")
         first = self.sink.wait_for(1, "/paced", timeout=5)[0]
+        # The sink records a request before it answers: paced-2 goes in once the router has the 429,
+        # else it may be dispatched while the 429 is still on its way back (CI saw it, 1.4 ms later).
+        row = self.wait_row("paced-1", lambda row: row[2] == 429, timeout=5)
+        self.assertEqual(row[:3], ("pending", 1, 429))
         send(self.router, "paced-2", "to_paced")
         got = self.sink.wait_for(3, "/paced", timeout=8)
         later = [r for r in got if r is not first]
