@@ -3,8 +3,11 @@ import HTTPServer
 import Rules
 import Synchronization
 
-/// Delivers stored events to their targets: one thread driving libcurl's multi interface (many
-/// transfers, connection reuse, HTTP/2 where offered, TLS verified, proxies from the environment).
+/// Delivers stored events to their targets: one thread driving two clients. Plain `http://` targets at
+/// an IP address go through `HTTP1Client` (ours: kept-alive connections, one `send` per request);
+/// every other target through libcurl's multi interface (TLS verified, names resolved off-thread,
+/// HTTP/2 where offered, proxies from the environment, connect-time checks for untrusted targets).
+/// One wait covers both: `curl_multi_poll` watches the plain client's epoll descriptor too.
 ///
 /// Work comes from the store: new deliveries are handed over by the writer the moment they commit
 /// (no polling on the hot path), and a scan of due rows every second picks up retries, replays made
@@ -27,6 +30,11 @@ final class DeliveryEngine: @unchecked Sendable {
     private var nextLeaseRenewal: Int64 = 0
     private var transfers: [ObjectIdentifier: Transfer] = [:]
     private let handles = EasyHandlePool()
+    private let plain = HTTP1Client<AttemptInFlight>()
+    /// Each target URL's endpoint for the plain client, or nil for libcurl.
+    private var endpoints: [String: PlainEndpoint?] = [:]
+    /// A proxy in the environment applies to http:// too: then libcurl sends everything.
+    private let plainAllowed = !PlainEndpoint.proxyConfigured
     private var attemptLog = AttemptLog()
     private var settle = SettleTracker()
     private var nextScan: Int64 = 0
@@ -85,7 +93,8 @@ final class DeliveryEngine: @unchecked Sendable {
             let now = WallClock.now().milliseconds
             if stopRequested.load(ordering: .acquiring) {
                 if drainDeadline == nil { drainDeadline = MonotonicClock.milliseconds() + Self.drainMilliseconds }
-                if transfers.isEmpty || MonotonicClock.milliseconds() > drainDeadline! { break }
+                if transfers.isEmpty, plain.inFlight == 0 { break }
+                if MonotonicClock.milliseconds() > drainDeadline! { break }
             } else {
                 takeInbox()
                 if now >= nextScan {
@@ -102,17 +111,24 @@ final class DeliveryEngine: @unchecked Sendable {
             var running: Int32 = 0
             curl_multi_perform(multi, &running)
             collectFinished()
+            collectPlain()
             handOverAttempts(force: false)
             publishGauges(now: now)
             var wait = stopRequested.load(ordering: .acquiring) ? 100 : sleepMilliseconds(now: WallClock.now().milliseconds)
-            if let due = attemptLog.deadline { wait = min(wait, Int(max(0, due - MonotonicClock.milliseconds()))) }
-            curl_multi_poll(multi, nil, 0, Int32(wait), nil)
+            let monotonic = MonotonicClock.milliseconds()
+            if let due = attemptLog.deadline { wait = min(wait, Int(max(0, due - monotonic))) }
+            if let due = plain.nextDeadline { wait = min(wait, Int(max(0, due - monotonic))) }
+            var plainWait = curl_waitfd(fd: plain.pollFD, events: Int16(CURL_WAIT_POLLIN), revents: 0)
+            curl_multi_poll(multi, &plainWait, 1, Int32(wait), nil)
         }
         for transfer in transfers.values {
             curl_multi_remove_handle(multi, transfer.easy)
             Log.emit(.warn, "delivery abandoned at shutdown; it stays pending", transfer.delivery.logFields())
         }
         transfers.removeAll()
+        for attempt in plain.abandonAll() {
+            Log.emit(.warn, "delivery abandoned at shutdown; it stays pending", attempt.delivery.logFields())
+        }
         handOverAttempts(force: true)
     }
 
@@ -215,6 +231,7 @@ final class DeliveryEngine: @unchecked Sendable {
         }
         for lane in lanes.values { lane.queue.elements.forEach(give) }
         for transfer in transfers.values { give(transfer.delivery) }
+        for attempt in plain.tags { give(attempt.delivery) }
     }
 
     /// Writes a pending row for a new delivery (state only, no attempt), as ingest did before schema 6.
@@ -302,6 +319,16 @@ final class DeliveryEngine: @unchecked Sendable {
         let event = stored.event(parsingData: route.body.readsEvent)
         let request = OutboundRequest(event: event, route: route, target: target,
                                       deliveryId: String(d.id), attempt: attempt, now: startedAt)
+        if let endpoint = plainEndpoint(target) {
+            let monotonic = MonotonicClock.milliseconds()
+            let tag = AttemptInFlight(delivery: d, attempt: attempt, startedAt: startedAt, startedMonotonic: monotonic)
+            do {
+                plain.send(try HTTP1Request.encode(request, to: endpoint), to: endpoint, timeout: target.timeoutMilliseconds, tag: tag, now: monotonic)
+            } catch {
+                completed(tag, result: .failed(error.description), response: [])
+            }
+            return true
+        }
         guard let transfer = Transfer(request: request, delivery: d, attempt: attempt, timeoutMilliseconds: target.timeoutMilliseconds,
                                       now: startedAt, monotonic: MonotonicClock.milliseconds(), pool: handles,
                                       outbound: target.guarded ? table.settings.subscriptions.outbound : nil) else {
@@ -311,6 +338,17 @@ final class DeliveryEngine: @unchecked Sendable {
         curl_multi_add_handle(multi, transfer.easy)
         transfers[ObjectIdentifier(transfer)] = transfer
         return true
+    }
+
+    /// The plain client's endpoint for a target, or nil when libcurl sends to it (see `PlainEndpoint`).
+    /// Untrusted targets always go through libcurl, whose open-socket hook checks their addresses.
+    private func plainEndpoint(_ target: Target) -> PlainEndpoint? {
+        guard plainAllowed, !target.guarded else { return nil }
+        if let known = endpoints[target.url] { return known }
+        if endpoints.count > 10_000 { endpoints.removeAll() }  // URLs of removed targets, after many reloads
+        let endpoint = PlainEndpoint(url: target.url)
+        endpoints[target.url] = endpoint
+        return endpoint
     }
 
     private func route(named name: String, in table: RouteTable) -> Int? {
@@ -335,9 +373,21 @@ final class DeliveryEngine: @unchecked Sendable {
         }
     }
 
+    private func collectPlain() {
+        guard plain.inFlight > 0 || plain.nextDeadline != nil else { return }
+        for f in plain.poll(now: MonotonicClock.milliseconds()) {
+            completed(f.tag, result: f.result, response: f.response)
+        }
+    }
+
     private func completed(_ t: Transfer, code: CURLcode) {
+        completed(AttemptInFlight(delivery: t.delivery, attempt: t.attempt, startedAt: t.startedAt, startedMonotonic: t.startedMonotonic),
+                  result: t.result(code), response: t.response)
+    }
+
+    /// An attempt's outcome, from either client.
+    private func completed(_ t: AttemptInFlight, result: AttemptResult, response: [UInt8]) {
         let d = t.delivery
-        let result = t.result(code)
         let now = WallClock.now()
         let duration = MonotonicClock.milliseconds() - t.startedMonotonic
         let lane = self.lane(d.target)
@@ -376,7 +426,7 @@ final class DeliveryEngine: @unchecked Sendable {
             return
         }
         finish(d, attempt: t.attempt, result: statusCode, status: next.status, next: next.nextAttemptAt,
-               error: error ?? next.reason, startedAt: t.startedAt, duration: duration, response: t.response)
+               error: error ?? next.reason, startedAt: t.startedAt, duration: duration, response: response)
         if next.status == .pending, let at = next.nextAttemptAt, at.milliseconds <= now.milliseconds + Self.scanInterval {
             // Due soon: keep it in memory rather than wait for a scan. The body is dropped (read again).
             lane.queue.push(QueuedDelivery(id: d.id, eventSeq: d.eventSeq, route: d.route, target: d.target,
@@ -439,4 +489,12 @@ final class DeliveryEngine: @unchecked Sendable {
 private struct MultiWaker: @unchecked Sendable {
     let multi: UnsafeMutableRawPointer
     func wake() { curl_multi_wakeup(multi) }
+}
+
+/// An attempt in flight, through either client: what the engine needs back with its outcome.
+struct AttemptInFlight {
+    let delivery: QueuedDelivery
+    let attempt: Int
+    let startedAt: Timestamp
+    let startedMonotonic: Int64
 }

@@ -19,6 +19,13 @@ struct OutboundRequest: Sendable, Equatable {
         "x-hookrouter-attempt", "x-webhook-signature", "webhook-id", "webhook-timestamp", "webhook-signature",
     ]
 
+    init(method: String, url: String, headers: [HTTPField], body: [UInt8]) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+
     init(event: Event, route: Route, target: Target, deliveryId: String, attempt: Int, now: Timestamp) {
         self.init(event: event, body: route.body, target: target, deliveryId: deliveryId, attempt: attempt, now: now)
     }

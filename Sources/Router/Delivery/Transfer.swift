@@ -1,4 +1,5 @@
 import CCurl
+import CLinux
 import Rules
 #if canImport(Glibc)
 import Glibc
