@@ -97,10 +97,11 @@ import Testing
 
     let client = HTTP1Client<Int>()
 
-    func request(_ port: Int, body: String = #"{"ok":true}"#) throws -> ([UInt8], PlainEndpoint) {
+    func request(_ port: Int, body: String = #"{"ok":true}"#) throws -> ([UInt8], Int) {
         let endpoint = try #require(PlainEndpoint(url: "http://127.0.0.1:\(port)/hook"))
         let r = OutboundRequest(method: "POST", url: "", headers: [HTTPField("Content-Length", String(body.utf8.count))], body: Array(body.utf8))
-        return (try HTTP1Request.encode(r, to: endpoint), endpoint)
+        let prefix = HTTP1Request.prefix(method: "POST", endpoint: endpoint, targetHeaders: [])
+        return (try HTTP1Request.encode(r, prefix: prefix), client.endpointID(endpoint))
     }
 
     /// Sends one request and drives the client until it finishes (10 s at most).

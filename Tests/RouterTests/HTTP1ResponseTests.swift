@@ -120,21 +120,25 @@ struct HTTP1RequestTests {
 
     @Test func headThenBody() throws {
         let endpoint = try #require(PlainEndpoint(url: "http://127.0.0.1:9/x?y=1"))
-        let bytes = try HTTP1Request.encode(request([HTTPField("Content-Type", "application/json"), HTTPField("Content-Length", "2")]), to: endpoint)
+        let prefix = HTTP1Request.prefix(method: "PUT", endpoint: endpoint, targetHeaders: [])
+        let bytes = try HTTP1Request.encode(request([HTTPField("Content-Type", "application/json"), HTTPField("Content-Length", "2")]), prefix: prefix)
         #expect(String(decoding: bytes, as: UTF8.self) ==
                 "PUT /x?y=1 HTTP/1.1\r\nHost: 127.0.0.1:9\r\nUser-Agent: hookrouter/0.1\r\nAccept: */*\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
     }
 
     @Test func aTargetsOwnHostReplacesOurs() throws {
         let endpoint = try #require(PlainEndpoint(url: "http://127.0.0.1:9/"))
-        let text = String(decoding: try HTTP1Request.encode(request([HTTPField("host", "api.example.com")]), to: endpoint), as: UTF8.self)
+        let own = [HTTPField("host", "api.example.com")]
+        let prefix = HTTP1Request.prefix(method: "PUT", endpoint: endpoint, targetHeaders: own)
+        let text = String(decoding: try HTTP1Request.encode(request(own), prefix: prefix), as: UTF8.self)
         #expect(!text.contains("Host: 127.0.0.1") && text.contains("host: api.example.com\r\n"))
     }
 
     @Test func aLineBreakInAValueIsNotSent() throws {
         let endpoint = try #require(PlainEndpoint(url: "http://127.0.0.1:9/"))
         #expect(throws: HTTP1Request.Unwritable.self) {
-            try HTTP1Request.encode(request([HTTPField("X-Hookrouter-Event-Type", "a\r\nX-Evil: 1")]), to: endpoint)
+            try HTTP1Request.encode(request([HTTPField("X-Hookrouter-Event-Type", "a\r\nX-Evil: 1")]),
+                                    prefix: HTTP1Request.prefix(method: "PUT", endpoint: endpoint, targetHeaders: []))
         }
     }
 }

@@ -31,8 +31,8 @@ final class DeliveryEngine: @unchecked Sendable {
     private var transfers: [ObjectIdentifier: Transfer] = [:]
     private let handles = EasyHandlePool()
     private let plain = HTTP1Client<AttemptInFlight>()
-    /// Each target URL's endpoint for the plain client, or nil for libcurl.
-    private var endpoints: [String: PlainEndpoint?] = [:]
+    /// Per target of the table last seen (by index): how the plain client sends to it, nil for libcurl.
+    private var plainRoutes: (table: RouteTable, byTarget: [PlainRoute?])?
     /// A proxy in the environment applies to http:// too: then libcurl sends everything.
     private let plainAllowed = !PlainEndpoint.proxyConfigured
     private var attemptLog = AttemptLog()
@@ -319,11 +319,12 @@ final class DeliveryEngine: @unchecked Sendable {
         let event = stored.event(parsingData: route.body.readsEvent)
         let request = OutboundRequest(event: event, route: route, target: target,
                                       deliveryId: String(d.id), attempt: attempt, now: startedAt)
-        if let endpoint = plainEndpoint(target) {
+        if let plainRoute = plainRoute(target, in: table) {
             let monotonic = MonotonicClock.milliseconds()
             let tag = AttemptInFlight(delivery: d, attempt: attempt, startedAt: startedAt, startedMonotonic: monotonic)
             do {
-                plain.send(try HTTP1Request.encode(request, to: endpoint), to: endpoint, timeout: target.timeoutMilliseconds, tag: tag, now: monotonic)
+                let bytes = try HTTP1Request.encode(request, prefix: plainRoute.prefix)
+                plain.send(bytes, to: plainRoute.endpoint, timeout: target.timeoutMilliseconds, tag: tag, now: monotonic)
             } catch {
                 completed(tag, result: .failed(error.description), response: [])
             }
@@ -340,15 +341,18 @@ final class DeliveryEngine: @unchecked Sendable {
         return true
     }
 
-    /// The plain client's endpoint for a target, or nil when libcurl sends to it (see `PlainEndpoint`).
-    /// Untrusted targets always go through libcurl, whose open-socket hook checks their addresses.
-    private func plainEndpoint(_ target: Target) -> PlainEndpoint? {
-        guard plainAllowed, !target.guarded else { return nil }
-        if let known = endpoints[target.url] { return known }
-        if endpoints.count > 10_000 { endpoints.removeAll() }  // URLs of removed targets, after many reloads
-        let endpoint = PlainEndpoint(url: target.url)
-        endpoints[target.url] = endpoint
-        return endpoint
+    /// How the plain client sends to a target, or nil when libcurl does (see `PlainEndpoint`); worked
+    /// out once per target of each table. Untrusted targets always go through libcurl, whose open-socket
+    /// hook checks every address they resolve to.
+    private func plainRoute(_ target: Target, in table: RouteTable) -> PlainRoute? {
+        if plainRoutes?.table !== table {
+            plainRoutes = (table, table.targets.map { t in
+                guard plainAllowed, !t.guarded, t.stream == nil, let endpoint = PlainEndpoint(url: t.url) else { return nil }
+                return PlainRoute(endpoint: plain.endpointID(endpoint),
+                                  prefix: HTTP1Request.prefix(method: t.method, endpoint: endpoint, targetHeaders: t.headers))
+            })
+        }
+        return plainRoutes?.byTarget[target.index]
     }
 
     private func route(named name: String, in table: RouteTable) -> Int? {
@@ -489,6 +493,12 @@ final class DeliveryEngine: @unchecked Sendable {
 private struct MultiWaker: @unchecked Sendable {
     let multi: UnsafeMutableRawPointer
     func wake() { curl_multi_wakeup(multi) }
+}
+
+/// How the plain client sends to one target: its endpoint's id and the bytes every request starts with.
+struct PlainRoute {
+    let endpoint: Int
+    let prefix: [UInt8]
 }
 
 /// An attempt in flight, through either client: what the engine needs back with its outcome.

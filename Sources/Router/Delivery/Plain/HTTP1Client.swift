@@ -24,14 +24,14 @@ final class HTTP1Client<Tag> {
 
     private final class Connection {
         let fd: Int32
-        let endpoint: PlainEndpoint
+        let endpoint: Int
         let token: UInt64
         var idleSince: Int64 = 0
         /// It carried a request before: a close before any answer may be the server dropping an idle
         /// connection just as we reused it, and the request is sent again once on a new connection.
         var reused = false
 
-        init(fd: Int32, endpoint: PlainEndpoint, token: UInt64) {
+        init(fd: Int32, endpoint: Int, token: UInt64) {
             self.fd = fd
             self.endpoint = endpoint
             self.token = token
@@ -68,7 +68,10 @@ final class HTTP1Client<Tag> {
     let pollFD: Int32
     private var exchanges: [UInt64: Exchange] = [:]
     private var idleByToken: [UInt64: Connection] = [:]
-    private var idle: [PlainEndpoint: [Connection]] = [:]
+    /// Endpoints by id (`endpointID`), and each one's idle connections, most recently used last.
+    private var endpoints: [PlainEndpoint] = []
+    private var endpointIDs: [PlainEndpoint: Int] = [:]
+    private var idle: [[Connection]] = []
     private var nextToken: UInt64 = 1
     private var finished: [Finished] = []
     /// Nothing expires before this (monotonic ms): the scan for timeouts runs only then.
@@ -96,8 +99,18 @@ final class HTTP1Client<Tag> {
         return nextExpiry == .max ? nil : nextExpiry
     }
 
-    /// Starts sending `request` (head and body, complete) to `endpoint`; the outcome comes from `poll`.
-    func send(_ request: [UInt8], to endpoint: PlainEndpoint, timeout: Int64, tag: Tag, now: Int64) {
+    /// The id `send` takes for `endpoint`: the same for equal endpoints, kept for the client's life.
+    func endpointID(_ endpoint: PlainEndpoint) -> Int {
+        if let id = endpointIDs[endpoint] { return id }
+        endpoints.append(endpoint)
+        idle.append([])
+        endpointIDs[endpoint] = endpoints.count - 1
+        return endpoints.count - 1
+    }
+
+    /// Starts sending `request` (head and body, complete) to endpoint `endpoint` (an `endpointID`);
+    /// the outcome comes from `poll`.
+    func send(_ request: [UInt8], to endpoint: Int, timeout: Int64, tag: Tag, now: Int64) {
         let connection: Connection
         let connecting: Bool
         if let c = takeIdle(endpoint, now: now) {
@@ -127,7 +140,7 @@ final class HTTP1Client<Tag> {
                 let token = events[i].data.u64
                 if let e = exchanges[token] {
                     progress(e, now: now)
-                } else if let c = idleByToken[token] {
+                } else if let c = idleByToken[token], Self.closedOrTalking(c.fd, events[i].events) {
                     // An idle connection has news: the server closed it (or sent what nobody asked for).
                     discardIdle(c)
                 }
@@ -139,6 +152,15 @@ final class HTTP1Client<Tag> {
         return finished
     }
 
+    /// Whether an idle connection's event means it is gone. An edge queued while the last answer was
+    /// still being read (its bytes already taken) says nothing: then there is nothing to read.
+    private static func closedOrTalking(_ fd: Int32, _ flags: UInt32) -> Bool {
+        if flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { return true }
+        var byte: UInt8 = 0
+        let r = recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        return !(r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    }
+
     /// Closes every connection; returns the requests that were still in flight (their outcome unknown).
     func abandonAll() -> [Tag] {
         let tags = exchanges.values.map(\.tag)
@@ -146,7 +168,7 @@ final class HTTP1Client<Tag> {
         exchanges.removeAll()
         for c in idleByToken.values { close(c.fd) }
         idleByToken.removeAll()
-        idle.removeAll()
+        for i in idle.indices { idle[i].removeAll() }
         return tags
     }
 
@@ -266,13 +288,13 @@ final class HTTP1Client<Tag> {
         let c = e.connection
         exchanges[c.token] = nil
         finished.append(Finished(tag: e.tag, result: result, response: e.response.body))
-        guard keep, idle[c.endpoint, default: []].count < Self.maxIdlePerEndpoint else {
+        guard keep, idle[c.endpoint].count < Self.maxIdlePerEndpoint else {
             close(c.fd)
             return
         }
         c.reused = true
         c.idleSince = MonotonicClock.milliseconds()
-        idle[c.endpoint, default: []].append(c)
+        idle[c.endpoint].append(c)
         idleByToken[c.token] = c
         nextExpiry = min(nextExpiry, c.idleSince + Self.idleMilliseconds)
     }
@@ -302,8 +324,8 @@ final class HTTP1Client<Tag> {
 
     // MARK: - Connections
 
-    private func takeIdle(_ endpoint: PlainEndpoint, now: Int64) -> Connection? {
-        while let c = idle[endpoint]?.popLast() {
+    private func takeIdle(_ endpoint: Int, now: Int64) -> Connection? {
+        while let c = idle[endpoint].popLast() {
             idleByToken[c.token] = nil
             if now - c.idleSince < Self.idleMilliseconds { return c }
             close(c.fd)
@@ -313,12 +335,13 @@ final class HTTP1Client<Tag> {
 
     private func discardIdle(_ c: Connection) {
         idleByToken[c.token] = nil
-        idle[c.endpoint]?.removeAll { $0 === c }
+        idle[c.endpoint].removeAll { $0 === c }
         close(c.fd)
     }
 
     /// A new non-blocking connection to `endpoint`: connected already (loopback often is) or connecting.
-    private func open(_ endpoint: PlainEndpoint) -> Result<(Connection, Bool), ConnectError> {
+    private func open(_ id: Int) -> Result<(Connection, Bool), ConnectError> {
+        let endpoint = endpoints[id]
         let fd = socket(endpoint.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return .failure(ConnectError(code: errno)) }
         var one: Int32 = 1
@@ -341,18 +364,19 @@ final class HTTP1Client<Tag> {
             close(fd)
             return .failure(ConnectError(code: e))
         }
-        return .success((Connection(fd: fd, endpoint: endpoint, token: token), r != 0))
+        return .success((Connection(fd: fd, endpoint: id, token: token), r != 0))
     }
 
     private struct ConnectError: Error { let code: Int32 }
 
     /// libcurl's wording, so an operator reads the same line whichever client made the attempt.
-    private func connectFailure(_ endpoint: PlainEndpoint, error: ConnectError, after milliseconds: Int64) -> String {
-        connectFailure(endpoint, error: error.code, after: milliseconds)
+    private func connectFailure(_ id: Int, error: ConnectError, after milliseconds: Int64) -> String {
+        connectFailure(id, error: error.code, after: milliseconds)
     }
 
-    private func connectFailure(_ endpoint: PlainEndpoint, error: Int32, after milliseconds: Int64) -> String {
-        "Failed to connect to \(endpoint.host) port \(endpoint.port) after \(milliseconds) ms: \(Self.errorText(error))"
+    private func connectFailure(_ id: Int, error: Int32, after milliseconds: Int64) -> String {
+        let endpoint = endpoints[id]
+        return "Failed to connect to \(endpoint.host) port \(endpoint.port) after \(milliseconds) ms: \(Self.errorText(error))"
     }
 
     private static func errorText(_ code: Int32) -> String {

@@ -7,35 +7,45 @@ enum HTTP1Request {
         let description: String
     }
 
-    /// `Host`, `User-Agent` and `Accept` as libcurl sends them, unless the target's headers set their own;
-    /// then the request's headers (its `Content-Length` included) and the body.
-    static func encode(_ request: OutboundRequest, to endpoint: PlainEndpoint) throws(Unwritable) -> [UInt8] {
+    /// What every request to one target starts with, built once per target: the request line, then
+    /// `Host`, `User-Agent` and `Accept` as libcurl sends them unless the target's own headers set them.
+    static func prefix(method: String, endpoint: PlainEndpoint, targetHeaders: [HTTPField]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(512 + request.body.count)
-        func line(_ name: String, _ value: String) {
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: value.utf8)
-            out.append(contentsOf: "\r\n".utf8)
-        }
-        out.append(contentsOf: request.method.utf8)
+        out.append(contentsOf: method.utf8)
         out.append(32)
         out.append(contentsOf: endpoint.path.utf8)
         out.append(contentsOf: " HTTP/1.1\r\n".utf8)
-        func has(_ name: String) -> Bool { request.headers.contains { $0.name.caseInsensitiveEquals(name) } }
-        if !has("host") { line("Host", endpoint.hostHeader) }
-        if !has("user-agent") { line("User-Agent", "hookrouter/0.1") }
-        if !has("accept") { line("Accept", "*/*") }
+        func has(_ name: String) -> Bool { targetHeaders.contains { $0.name.caseInsensitiveEquals(name) } }
+        if !has("host") { line("Host", endpoint.hostHeader, into: &out) }
+        if !has("user-agent") { line("User-Agent", "hookrouter/0.1", into: &out) }
+        if !has("accept") { line("Accept", "*/*", into: &out) }
+        return out
+    }
+
+    /// `prefix`, the request's headers (its `Content-Length` included) and the body.
+    static func encode(_ request: OutboundRequest, prefix: [UInt8]) throws(Unwritable) -> [UInt8] {
+        var out = prefix
+        out.reserveCapacity(prefix.count + 512 + request.body.count)
         for field in request.headers {
-            // A line break in a value would start a header (or a request) of the sender's choosing.
+            // Event ids and types come from providers: a line break would start a header of their choosing.
             guard !field.name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 }),
                   !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 }) else {
                 throw Unwritable(description: "header '\(field.name.filter { $0 != "\r" && $0 != "\n" })' holds a line break; the request was not sent")
             }
-            line(field.name, field.value)
+            line(field.name, field.value, into: &out)
         }
-        out.append(contentsOf: "\r\n".utf8)
+        out.append(13)
+        out.append(10)
         out.append(contentsOf: request.body)
         return out
+    }
+
+    private static func line(_ name: String, _ value: String, into out: inout [UInt8]) {
+        out.append(contentsOf: name.utf8)
+        out.append(58)
+        out.append(32)
+        out.append(contentsOf: value.utf8)
+        out.append(13)
+        out.append(10)
     }
 }

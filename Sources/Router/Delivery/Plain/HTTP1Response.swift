@@ -186,15 +186,16 @@ struct HTTP1Response {
     }
 
     private mutating func readHead(_ head: UnsafeRawBufferPointer) throws(ParseError) {
-        var lines: [UnsafeRawBufferPointer.SubSequence] = []
+        // Lines one at a time (CR before the LF dropped); the first is the status line.
         var lineStart = 0
-        for i in 0..<head.count where head[i] == 10 {
-            var line = head[lineStart..<i]
+        func nextLine() -> UnsafeRawBufferPointer.SubSequence? {
+            guard lineStart < head.count, let lf = head[lineStart...].firstIndex(of: 10) else { return nil }
+            var line = head[lineStart..<lf]
             if line.last == 13 { line = line.dropLast() }
-            lineStart = i + 1
-            if !line.isEmpty || lines.isEmpty { lines.append(line) }
+            lineStart = lf + 1
+            return line
         }
-        guard let statusLine = lines.first, statusLine.count >= 12,
+        guard let statusLine = nextLine(), statusLine.count >= 12,
               statusLine.starts(with: "HTTP/1.".utf8), statusLine[statusLine.startIndex + 8] == UInt8(ascii: " ") else {
             throw .malformed("no HTTP/1.x status line")
         }
@@ -206,7 +207,8 @@ struct HTTP1Response {
         var contentLength: Int?
         var chunked = false
         var close = minor == UInt8(ascii: "0")
-        for line in lines.dropFirst() {
+        while let line = nextLine() {
+            guard !line.isEmpty else { continue }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw .malformed("header line without a colon") }
             let name = line[..<colon]
             let value = Self.trimmed(line[(colon + 1)...])
