@@ -11,6 +11,8 @@ import Testing
         case bytes(String, thenClose: Bool = false)
         case hang
         case closeWithoutAnswer
+        /// Answers as soon as the head is in, then stops reading (a 413 for a body too large) for a while.
+        case earlyThenStopReading(String)
     }
 
     /// A blocking server on its own thread: one connection at a time, requests read by Content-Length,
@@ -63,6 +65,12 @@ import Testing
             while true {
                 // A request: head up to the empty line, then Content-Length bytes of body.
                 while !Self.complete(input) {
+                    if Self.requestLength(input) != nil, case .earlyThenStopReading(let text) = script(requests.load(ordering: .relaxed) + 1) {
+                        requests.add(1, ordering: .relaxed)
+                        _ = Array(text.utf8).withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                        usleep(1_500_000)
+                        return
+                    }
                     let n = recv(c, &buffer, buffer.count, 0)
                     guard n > 0 else { return }
                     input += buffer[0..<n]
@@ -77,7 +85,7 @@ import Testing
                 case .hang:
                     usleep(1_500_000)
                     return
-                case .closeWithoutAnswer:
+                case .closeWithoutAnswer, .earlyThenStopReading:
                     return
                 }
             }
@@ -98,15 +106,19 @@ import Testing
     let client = HTTP1Client<Int>()
 
     func request(_ port: Int, body: String = #"{"ok":true}"#) throws -> ([UInt8], Int) {
+        try request(port, body: Array(body.utf8))
+    }
+
+    func request(_ port: Int, body: [UInt8]) throws -> ([UInt8], Int) {
         let endpoint = try #require(PlainEndpoint(url: "http://127.0.0.1:\(port)/hook"))
-        let r = OutboundRequest(method: "POST", url: "", headers: [HTTPField("Content-Length", String(body.utf8.count))], body: Array(body.utf8))
+        let r = OutboundRequest(method: "POST", url: "", headers: [HTTPField("Content-Length", String(body.count))], body: body)
         let prefix = HTTP1Request.prefix(method: "POST", endpoint: endpoint, targetHeaders: [])
         return (try HTTP1Request.encode(r, prefix: prefix), client.endpointID(endpoint))
     }
 
     /// Sends one request and drives the client until it finishes (10 s at most).
-    func exchange(_ port: Int, timeout: Int64 = 5000, tag: Int = 1) throws -> HTTP1Client<Int>.Finished {
-        let (bytes, endpoint) = try request(port)
+    func exchange(_ port: Int, timeout: Int64 = 5000, tag: Int = 1, body: [UInt8] = Array(#"{"ok":true}"#.utf8)) throws -> HTTP1Client<Int>.Finished {
+        let (bytes, endpoint) = try request(port, body: body)
         client.send(bytes, to: endpoint, timeout: timeout, tag: tag, now: MonotonicClock.milliseconds())
         let deadline = MonotonicClock.milliseconds() + 10_000
         while MonotonicClock.milliseconds() < deadline {
@@ -208,6 +220,15 @@ import Testing
         let second = try exchange(server.port)
         #expect(status(second) == 200 && String(decoding: second.response, as: UTF8.self) == "fine")
         #expect(server.connections.load(ordering: .relaxed) == 1, "the chunked answer kept the connection")
+    }
+
+    @Test func anEarlyAnswerToABodyTheServerStoppedReadingIsTaken() throws {
+        let server = ScriptedServer { _ in .earlyThenStopReading("HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n") }
+        defer { finish(server) }
+        let started = MonotonicClock.milliseconds()
+        let f = try exchange(server.port, timeout: 3000, body: [UInt8](repeating: 120, count: 16 << 20))
+        #expect(status(f) == 413, "\(f.result)")
+        #expect(MonotonicClock.milliseconds() - started < 1400, "answered before the server would close")
     }
 
     @Test func aMalformedAnswerIsAFailure() throws {

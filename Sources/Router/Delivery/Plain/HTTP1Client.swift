@@ -197,17 +197,18 @@ final class HTTP1Client<Tag> {
             if r > 0 { e.written += r; continue }
             let code = errno
             if r < 0, code == EINTR { continue }
-            if r < 0, code == EAGAIN || code == EWOULDBLOCK {
-                return  // the kernel's buffer is full (or still connecting): EPOLLOUT says when to go on
-            }
+            // The kernel's buffer is full (or still connecting): EPOLLOUT says when to go on.
+            if r < 0, code == EAGAIN || code == EWOULDBLOCK { break }
             sendError = code
             break
         }
-        // Read whatever is there: the answer, or an early one (a 413 before the whole body went out).
+        // Read whatever is there: the answer, or an early one (a 413 before the whole body went out,
+        // from a server that stopped reading: then waiting to write the rest would wait forever).
         let readOutcome = readAll(e)
+        let sentAll = e.written == e.request.count
         switch readOutcome {
         case .complete:
-            end(e, answered(e.response), keep: e.response.keepAlive && sendError == 0)
+            end(e, answered(e.response), keep: e.response.keepAlive && sendError == 0 && sentAll)
         case .wouldBlock:
             if sendError != 0 { failOrSendAgain(e, "Send failure: \(Self.errorText(sendError))", now: now) }
         case .closed:
