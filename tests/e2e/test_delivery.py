@@ -1,4 +1,5 @@
-"""End-to-end delivery: the real binary delivers to a real loopback sink over libcurl. Signatures are
+"""End-to-end delivery: the real binary delivers to a real loopback sink (through its own HTTP/1.1
+client for http:// targets at an IP address, through libcurl for the rest). Signatures are
 checked independently (Python's hmac and the reference `standardwebhooks` library), and retry timing,
 Retry-After, 410, the circuit breaker, the concurrency limit, a hanging target and kill -9 are observed
 from the sink's side."""
@@ -34,6 +35,8 @@ targets:
   crashy: { url: "%(crash)s", retry: { schedule: [200ms, 200ms, 200ms] } }
   put-target: { url: "%(put)s", method: PUT, headers: { X-Only-Put: yes } }
   post-target: { url: "%(post)s" }
+  via-plain: { url: "%(plain)s", sign: { scheme: hmac-sha256, secret: %(hs)s }, headers: { X-Static: yes } }
+  via-curl: { url: "%(curl)s", sign: { scheme: hmac-sha256, secret: %(hs)s }, headers: { X-Static: yes } }
 routes:
   - { name: r-hmac, from: fiscal, events: [to_hmac], to: [signed-hmac] }
   - { name: r-sw, from: fiscal, events: [to_sw], to: [signed-sw] }
@@ -47,9 +50,12 @@ routes:
   - { name: r-breaker, from: fiscal, events: [to_breaker], to: [breaker] }
   - { name: r-crash, from: fiscal, events: [to_crash], to: [crashy] }
   - { name: r-both, from: fiscal, events: [to_both], to: [put-target, post-target] }
+  - { name: r-clients, from: fiscal, events: [to_clients], to: [via-plain, via-curl] }
 """ % {"put": u("/put"), "post": u("/post"),"hmac": u("/hmac"), "hs": HMAC_SECRET, "sw": u("/sw"), "sws": SW_SECRET, "flaky": u("/flaky"), "gone": u("/gone"),
        "throttled": u("/throttled"), "paced": u("/paced"), "hang": u("/hang"), "prompt": u("/prompt"), "slow": u("/slow"),
-       "breaker": u("/breaker"), "crash": u("/crash")}
+       "breaker": u("/breaker"), "crash": u("/crash"),
+       # A host name goes through libcurl (it resolves names off the delivery thread); an IP through ours.
+       "plain": u("/via-plain"), "curl": "http://localhost:%d/via-curl" % sink.port}
 
 
 def send(router, chave, evento):
@@ -180,6 +186,23 @@ class Delivery(unittest.TestCase):
         self.assertEqual(self.wait_status("paced-2", "delivered")[0], "delivered")
         self.assertEqual(self.wait_status("paced-1", "delivered")[:3], ("delivered", 2, 200))
         self.assertIn("target answered 429", self.router.logs())
+
+    def test_both_http_clients_send_the_same_request(self):
+        body = send(self.router, "clients-1", "to_clients")
+        plain, = self.sink.wait_for(1, "/via-plain")
+        curl, = self.sink.wait_for(1, "/via-curl")
+        self.assertEqual(plain["body"], body)
+        self.assertEqual(curl["body"], body)
+        for r in (plain, curl):
+            self.assertEqual(r["headers"]["x-webhook-signature"], hmac.new(HMAC_SECRET.encode(), body, hashlib.sha256).hexdigest())
+        differ = {"host", "x-hookrouter-delivery-id"}  # the sink's address as each URL names it; two deliveries
+        same = lambda h: {k: v for k, v in h.items() if k not in differ}
+        self.assertEqual(same(plain["headers"]), same(curl["headers"]))
+        self.assertEqual(plain["headers"]["host"], "127.0.0.1:%d" % self.sink.port)
+        self.assertEqual(curl["headers"]["host"], "localhost:%d" % self.sink.port)
+        self.assertEqual(plain["headers"]["user-agent"], "hookrouter/0.1")
+        self.assertNotIn("expect", plain["headers"])
+        self.assertNotIn("transfer-encoding", plain["headers"])
 
     def test_hanging_target_times_out_without_stalling_others(self):
         send(self.router, "hang-1", "to_hang")

@@ -325,10 +325,13 @@ final class HTTP1Client<Tag> {
 
     // MARK: - Connections
 
+    /// The most recently used idle connection that is still open and quiet. A look before each reuse
+    /// (one `recv` that peeks) catches what the server said after its last answer — a close, or bytes
+    /// nobody asked for, which would otherwise be read as the start of the next answer.
     private func takeIdle(_ endpoint: Int, now: Int64) -> Connection? {
         while let c = idle[endpoint].popLast() {
             idleByToken[c.token] = nil
-            if now - c.idleSince < Self.idleMilliseconds { return c }
+            if now - c.idleSince < Self.idleMilliseconds, !Self.closedOrTalking(c.fd, 0) { return c }
             close(c.fd)
         }
         return nil
