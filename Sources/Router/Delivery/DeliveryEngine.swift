@@ -495,12 +495,6 @@ private struct MultiWaker: @unchecked Sendable {
     func wake() { curl_multi_wakeup(multi) }
 }
 
-/// How the plain client sends to one target: its endpoint's id and the bytes every request starts with.
-struct PlainRoute {
-    let endpoint: Int
-    let prefix: [UInt8]
-}
-
 /// An attempt in flight, through either client: what the engine needs back with its outcome.
 struct AttemptInFlight {
     let delivery: QueuedDelivery

@@ -1,5 +1,5 @@
 import CCurl
-import CLinux
+import CLinux  // SOCK_CLOEXEC: with CLinux in the module (Plain/), a whole-module build finds it only here
 import Rules
 #if canImport(Glibc)
 import Glibc

@@ -274,6 +274,7 @@ final class HTTP1Client<Tag> {
             e.response = HTTP1Response(keep: Self.responseLimit)
             e.sentAgain = true
             exchanges[connection.token] = e
+            nextExpiry = min(nextExpiry, deadline(of: e))  // connecting again: the connect timeout applies
             if !connecting { progress(e, now: now) }
         case .failure(let error):
             finished.append(Finished(tag: e.tag, result: .failed(connectFailure(e.connection.endpoint, error: error, after: now - e.started)), response: []))

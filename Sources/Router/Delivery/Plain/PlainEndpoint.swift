@@ -79,3 +79,10 @@ struct PlainEndpoint: Hashable {
         return false
     }
 }
+
+/// How the engine sends to one target through the plain client: the endpoint's id in the client and
+/// the bytes every request to it starts with (`HTTP1Request.prefix`).
+struct PlainRoute {
+    let endpoint: Int
+    let prefix: [UInt8]
+}
