@@ -103,6 +103,14 @@ struct PlainEndpointTests {
         #expect(PlainEndpoint(url: "http://10.0.0.5?x=1")?.path == "/?x=1")
     }
 
+    @Test func aProxyOrTheOperatorHandsEveryTargetToLibcurl() {
+        #expect(PlainEndpoint.enabled([:]))
+        #expect(PlainEndpoint.enabled(["http_proxy": "", "HOOKROUTER_HTTP_CLIENT": "auto"]))
+        #expect(!PlainEndpoint.enabled(["http_proxy": "http://proxy:3128"]))
+        #expect(!PlainEndpoint.enabled(["ALL_PROXY": "socks5://proxy"]))
+        #expect(!PlainEndpoint.enabled(["HOOKROUTER_HTTP_CLIENT": "curl"]))
+    }
+
     @Test(arguments: [
         "https://127.0.0.1/x", "http://inventory.internal/x", "http://localhost:9000/", "http://user:pw@127.0.0.1/",
         "http://127.0.0.1:0/", "http://127.0.0.1:99999/", "http://127.0.0.1:80x/", "http://[fe80::1%eth0]/", "http://127.0.0.1/a b",

@@ -8,6 +8,7 @@ import hmac
 import signal
 import time
 import unittest
+from unittest import mock
 
 from harness import Router, fiscal_body, sign, post
 from sink import Sink
@@ -269,6 +270,43 @@ class CrashDuringDelivery(unittest.TestCase):
         finally:
             router.stop()
             sink.stop()
+
+
+
+class ClientChoice(unittest.TestCase):
+    """Which client sent an attempt shows in its error: ours words a refused connection as the system
+    does ("Connection refused"), libcurl as "Couldn't connect to server"."""
+    CONFIG = """
+sources:
+  fiscal: { adapter: hmac, path: /in/fiscal, secret: e2e-fiscal-secret, type: evento, id: { path: dados.chave } }
+targets:
+  closed: { url: "http://127.0.0.1:%d/x", retry: { schedule: [10m] } }
+routes:
+  - { name: r-closed, from: fiscal, to: [closed] }
+"""
+
+    def last_error(self, environment):
+        sink = Sink().start()
+        port = sink.port
+        sink.stop()  # nothing listens there now
+        with mock.patch.dict("os.environ", environment):
+            router = Router(config=self.CONFIG % port).start()
+        try:
+            send(router, "closed-1", "nfe_importada")
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                row = router.db().execute("select d.last_error from deliveries d join events e on e.seq = d.event_seq "
+                                          "where e.event_id = 'closed-1'").fetchone()
+                if row and row[0]:
+                    return row[0]
+                time.sleep(0.05)
+            self.fail("no attempt recorded")
+        finally:
+            router.stop()
+
+    def test_http_to_an_ip_goes_through_our_client_unless_the_operator_says_curl(self):
+        self.assertTrue(self.last_error({}).endswith("Connection refused"))
+        self.assertIn("Couldn't connect to server", self.last_error({"HOOKROUTER_HTTP_CLIENT": "curl"}))
 
 
 if __name__ == "__main__":

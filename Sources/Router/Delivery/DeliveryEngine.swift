@@ -33,8 +33,8 @@ final class DeliveryEngine: @unchecked Sendable {
     private let plain = HTTP1Client<AttemptInFlight>()
     /// Per target of the table last seen (by index): how the plain client sends to it, nil for libcurl.
     private var plainRoutes: (table: RouteTable, byTarget: [PlainRoute?])?
-    /// A proxy in the environment applies to http:// too: then libcurl sends everything.
-    private let plainAllowed = !PlainEndpoint.proxyConfigured
+    /// A proxy in the environment applies to http:// too: then libcurl sends everything (or when asked to).
+    private let plainAllowed = PlainEndpoint.enabled(FileSystem.environment())
     private var attemptLog = AttemptLog()
     private var settle = SettleTracker()
     private var nextScan: Int64 = 0

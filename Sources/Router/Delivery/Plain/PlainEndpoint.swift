@@ -71,12 +71,12 @@ struct PlainEndpoint: Hashable {
         self.path = target
     }
 
-    /// Whether the environment names a proxy libcurl would use for http:// URLs (then libcurl sends all).
-    static var proxyConfigured: Bool {
-        for name in ["http_proxy", "all_proxy", "ALL_PROXY"] {
-            if let value = getenv(name), value.pointee != 0 { return true }
-        }
-        return false
+    /// Whether the plain client sends at all: not while the environment names a proxy libcurl would use
+    /// for http:// URLs, nor with `HOOKROUTER_HTTP_CLIENT=curl`, which has libcurl send to every target
+    /// (an operator's way around a problem with this client without a new build).
+    static func enabled(_ environment: [String: String]) -> Bool {
+        if environment["HOOKROUTER_HTTP_CLIENT"] == "curl" { return false }
+        return ["http_proxy", "all_proxy", "ALL_PROXY"].allSatisfy { (environment[$0] ?? "").isEmpty }
     }
 }
 
