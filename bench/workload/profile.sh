@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Where the workload's CPU goes: bench/workload's setup (wrk posting signed bodies with random UUID ids,
+# every event delivered to nginx `return 200`, hookrouter on core 0, wrk and the target on core 1) on an
+# empty store, with `perf record -e cpu-clock -g` on the router for SECONDS in the middle of the load.
+# Prints wrk's figures, then the share of each thread and of each thread's libraries; the data stays in
+# OUT (default /tmp/hookrouter-profile) for `perf report -i OUT/perf.data`.
+# Usage: bench/workload/profile.sh [SECONDS]      (needs: wrk nginx-light linux-perf)
+#        HOOKROUTER_BIN=path  profiles another build
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs=${1:-6}
+out=${OUT:-/tmp/hookrouter-profile}; mkdir -p "$out"
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+export SWIFT_BACKTRACE=enable=no BENCH_IDS=uuid
+if [ -z "${HOOKROUTER_BIN:-}" ]; then swift build -c release --product hookrouter >/dev/null; fi
+bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
+
+source bench/ingest/fixture.bash
+ingest_fixture "$work"
+workload_routes "$work/routes.d/bench.yaml"
+nginx_conf "$work/target.conf" 18099
+taskset -c 1 nginx -c "$work/target.conf" -g "daemon off;" &
+taskset -c 0 "$bin" serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:18082 --admin 127.0.0.1:18083 \
+  --log-level warn 2>>"$work/hr.log" & hr=$!
+until curl -s -o /dev/null http://127.0.0.1:18083/healthz; do sleep 0.02; done
+taskset -c 1 wrk -t1 -c64 -d"$((secs + 6))s" --latency -s bench/ingest/post.lua http://127.0.0.1:18082/in/fiscal > "$work/wrk.out" & w=$!
+sleep 3
+perf record -e cpu-clock -F 2000 -g -p "$hr" -o "$out/perf.data" -- sleep "$secs" >/dev/null 2>&1
+wait $w
+grep -E "Requests/sec|99%" "$work/wrk.out"
+echo "-- share of the samples by thread"
+perf report -i "$out/perf.data" --no-children --sort comm -g none --stdio 2>/dev/null | grep -E "^ +[0-9]"
+echo "-- by thread and library"
+perf report -i "$out/perf.data" --no-children --sort comm,dso -g none --stdio 2>/dev/null | grep -E "^ +[0-9]" | head -20
