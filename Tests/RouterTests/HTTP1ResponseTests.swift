@@ -79,12 +79,17 @@ struct HTTP1ResponseTests {
     }
 
     @Test(arguments: [
-        "HTTP/2 200\r\n\r\n", "ICY 200 OK\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
+        "HTTP/2 200\r\n\r\n", "ICY 200 OK\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n",
         "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
         "HTTP/1.1 101 Switching Protocols\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     ])
     func malformedAnswersAreErrors(_ text: String) {
         #expect(throws: HTTP1Response.ParseError.self) { try parse(text) }
+    }
+
+    @Test func sloppyHeaderLinesAreSkipped() throws {
+        let r = try sameAtEveryCut("HTTP/1.1 200 OK\r\nX-Old: a\r\n folded on\r\nno colon here\r\nContent-Length: 2\r\n\r\nok")
+        #expect(r.status == 200 && String(decoding: r.body, as: UTF8.self) == "ok" && r.keepAlive)
     }
 
     @Test func anEndlessHeadIsRefused() {

@@ -208,8 +208,9 @@ struct HTTP1Response {
         var chunked = false
         var close = minor == UInt8(ascii: "0")
         while let line = nextLine() {
-            guard !line.isEmpty else { continue }
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw .malformed("header line without a colon") }
+            // A folded continuation (obs-fold) or a line without a colon says nothing about framing:
+            // skipped, as lenient clients do, rather than failing a target that answered.
+            guard let first = line.first, first != 32, first != 9, let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let name = line[..<colon]
             let value = Self.trimmed(line[(colon + 1)...])
             if Self.equalsLowercased(name, "content-length") {
