@@ -1,4 +1,3 @@
-import Rules
 import Testing
 @testable import Router
 
@@ -95,63 +94,5 @@ struct HTTP1ResponseTests {
     @Test func anEndlessHeadIsRefused() {
         let text = "HTTP/1.1 200 OK\r\n" + String(repeating: "X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", count: 2000)
         #expect(throws: HTTP1Response.ParseError.headTooLarge) { try parse(text) }
-    }
-}
-
-struct PlainEndpointTests {
-    @Test func ipLiteralsAreServed() throws {
-        let v4 = try #require(PlainEndpoint(url: "http://127.0.0.1:8080/hooks/x?a=1#frag"))
-        #expect(v4.host == "127.0.0.1" && v4.port == 8080 && v4.path == "/hooks/x?a=1" && v4.hostHeader == "127.0.0.1:8080")
-        let v6 = try #require(PlainEndpoint(url: "HTTP://[::1]/"))
-        #expect(v6.host == "::1" && v6.port == 80 && v6.path == "/" && v6.hostHeader == "[::1]")
-        #expect(PlainEndpoint(url: "http://10.0.0.5")?.path == "/")
-        #expect(PlainEndpoint(url: "http://10.0.0.5?x=1")?.path == "/?x=1")
-    }
-
-    @Test func aProxyOrTheOperatorHandsEveryTargetToLibcurl() {
-        #expect(PlainEndpoint.enabled([:]))
-        #expect(PlainEndpoint.enabled(["http_proxy": "", "HOOKROUTER_HTTP_CLIENT": "auto"]))
-        #expect(!PlainEndpoint.enabled(["http_proxy": "http://proxy:3128"]))
-        #expect(!PlainEndpoint.enabled(["ALL_PROXY": "socks5://proxy"]))
-        #expect(!PlainEndpoint.enabled(["HOOKROUTER_HTTP_CLIENT": "curl"]))
-    }
-
-    @Test(arguments: [
-        "https://127.0.0.1/x", "http://inventory.internal/x", "http://localhost:9000/", "http://user:pw@127.0.0.1/",
-        "http://127.0.0.1:0/", "http://127.0.0.1:99999/", "http://127.0.0.1:80x/", "http://[fe80::1%eth0]/", "http://127.0.0.1/a b",
-        "http://[::1/", "ftp://127.0.0.1/",
-    ])
-    func everythingElseGoesToLibcurl(_ url: String) {
-        #expect(PlainEndpoint(url: url) == nil)
-    }
-}
-
-struct HTTP1RequestTests {
-    func request(_ headers: [HTTPField]) -> OutboundRequest {
-        OutboundRequest(method: "PUT", url: "http://127.0.0.1:9/x", headers: headers, body: Array("{}".utf8))
-    }
-
-    @Test func headThenBody() throws {
-        let endpoint = try #require(PlainEndpoint(url: "http://127.0.0.1:9/x?y=1"))
-        let prefix = HTTP1Request.prefix(method: "PUT", endpoint: endpoint, targetHeaders: [])
-        let bytes = try HTTP1Request.encode(request([HTTPField("Content-Type", "application/json"), HTTPField("Content-Length", "2")]), prefix: prefix)
-        #expect(String(decoding: bytes, as: UTF8.self) ==
-                "PUT /x?y=1 HTTP/1.1\r\nHost: 127.0.0.1:9\r\nUser-Agent: hookrouter/0.1\r\nAccept: */*\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
-    }
-
-    @Test func aTargetsOwnHostReplacesOurs() throws {
-        let endpoint = try #require(PlainEndpoint(url: "http://127.0.0.1:9/"))
-        let own = [HTTPField("host", "api.example.com")]
-        let prefix = HTTP1Request.prefix(method: "PUT", endpoint: endpoint, targetHeaders: own)
-        let text = String(decoding: try HTTP1Request.encode(request(own), prefix: prefix), as: UTF8.self)
-        #expect(!text.contains("Host: 127.0.0.1") && text.contains("host: api.example.com\r\n"))
-    }
-
-    @Test func aLineBreakInAValueIsNotSent() throws {
-        let endpoint = try #require(PlainEndpoint(url: "http://127.0.0.1:9/"))
-        #expect(throws: HTTP1Request.Unwritable.self) {
-            try HTTP1Request.encode(request([HTTPField("X-Hookrouter-Event-Type", "a\r\nX-Evil: 1")]),
-                                    prefix: HTTP1Request.prefix(method: "PUT", endpoint: endpoint, targetHeaders: []))
-        }
     }
 }

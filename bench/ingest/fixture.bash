@@ -52,3 +52,13 @@ routes:
   - { name: to-sink, from: fiscal, events: [nfe_importada], to: [sink] }
 YAML
 }
+
+# `workload_setup DIR`: what bench/workload's scripts share: random UUID ids, the release build (or
+# $HOOKROUTER_BIN, for another build) in $bin, the signed body and the workload's routes in DIR.
+workload_setup() {
+  export SWIFT_BACKTRACE=enable=no BENCH_IDS=uuid
+  if [ -z "${HOOKROUTER_BIN:-}" ]; then swift build -c release --product hookrouter >/dev/null; fi
+  bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
+  ingest_fixture "$1"
+  workload_routes "$1/routes.d/bench.yaml"
+}

@@ -12,13 +12,8 @@ secs=${1:-6}
 out=${OUT:-/tmp/hookrouter-profile}; mkdir -p "$out"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-export SWIFT_BACKTRACE=enable=no BENCH_IDS=uuid
-if [ -z "${HOOKROUTER_BIN:-}" ]; then swift build -c release --product hookrouter >/dev/null; fi
-bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
-
 source bench/ingest/fixture.bash
-ingest_fixture "$work"
-workload_routes "$work/routes.d/bench.yaml"
+workload_setup "$work"
 nginx_conf "$work/target.conf" 18099
 taskset -c 1 nginx -c "$work/target.conf" -g "daemon off;" &
 taskset -c 0 "$bin" serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:18082 --admin 127.0.0.1:18083 \

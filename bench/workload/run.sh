@@ -13,13 +13,8 @@ cd "$(dirname "$0")/../.."
 secs=${1:-10}; conns=${2:-64}; preload=${3:-0}
 work=${BENCH_WORK:-$(mktemp -d)}; mkdir -p "$work"
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${BENCH_WORK:-}" ] || rm -rf "$work"' EXIT
-export SWIFT_BACKTRACE=enable=no BENCH_IDS=uuid
-if [ -z "${HOOKROUTER_BIN:-}" ]; then swift build -c release --product hookrouter >/dev/null; fi
-bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
-
 source bench/ingest/fixture.bash
-ingest_fixture "$work"
-workload_routes "$work/routes.d/bench.yaml"
+workload_setup "$work"
 
 nginx_conf "$work/ref.conf" 18081
 nginx_conf "$work/target.conf" 18099

@@ -59,7 +59,8 @@ final class HTTP1Client<Tag> {
         }
     }
 
-    static var responseLimit: Int { 1024 }
+    /// The same limit whichever client made the attempt.
+    static var responseLimit: Int { Transfer.responseLimit }
     /// Idle connections kept per endpoint at most, and how long one is kept unused.
     static var maxIdlePerEndpoint: Int { 256 }
     static var idleMilliseconds: Int64 { 60_000 }
@@ -121,7 +122,7 @@ final class HTTP1Client<Tag> {
             case .success(let opened):
                 (connection, connecting) = opened
             case .failure(let error):
-                finished.append(Finished(tag: tag, result: .failed(connectFailure(endpoint, error: error, after: 0)), response: []))
+                finished.append(Finished(tag: tag, result: .failed(connectFailure(endpoint, error: error.code, after: 0)), response: []))
                 return
             }
         }
@@ -277,7 +278,7 @@ final class HTTP1Client<Tag> {
             nextExpiry = min(nextExpiry, deadline(of: e))  // connecting again: the connect timeout applies
             if !connecting { progress(e, now: now) }
         case .failure(let error):
-            finished.append(Finished(tag: e.tag, result: .failed(connectFailure(e.connection.endpoint, error: error, after: now - e.started)), response: []))
+            finished.append(Finished(tag: e.tag, result: .failed(connectFailure(e.connection.endpoint, error: error.code, after: now - e.started)), response: []))
         }
     }
 
@@ -375,10 +376,6 @@ final class HTTP1Client<Tag> {
     private struct ConnectError: Error { let code: Int32 }
 
     /// libcurl's wording, so an operator reads the same line whichever client made the attempt.
-    private func connectFailure(_ id: Int, error: ConnectError, after milliseconds: Int64) -> String {
-        connectFailure(id, error: error.code, after: milliseconds)
-    }
-
     private func connectFailure(_ id: Int, error: Int32, after milliseconds: Int64) -> String {
         let endpoint = endpoints[id]
         return "Failed to connect to \(endpoint.host) port \(endpoint.port) after \(milliseconds) ms: \(Self.errorText(error))"

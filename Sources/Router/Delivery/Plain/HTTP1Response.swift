@@ -41,15 +41,10 @@ struct HTTP1Response {
     private var state = State.head
     private var head: [UInt8] = []
     private let keep: Int
-    /// A HEAD request's answer has no body whatever its headers say (not sent by the engine today).
-    private let bodiless: Bool
 
-    init(keep: Int, bodiless: Bool = false) {
+    init(keep: Int) {
         self.keep = keep
-        self.bodiless = bodiless
     }
-
-    var isDone: Bool { state == .done }
 
     /// Consumes `bytes`; returns true once the response is complete. Bytes after the end of the
     /// response make the connection unusable for another request (the server sent what nobody asked).
@@ -221,12 +216,11 @@ struct HTTP1Response {
                 if let contentLength, contentLength != length { throw .malformed("conflicting Content-Length headers") }
                 contentLength = length
             } else if Self.equalsLowercased(name, "transfer-encoding") {
-                chunked = Self.tokens(value).last == "chunked"
+                chunked = Self.lastToken(value, is: "chunked")
                 if !chunked { close = true }  // another coding ends at the close
             } else if Self.equalsLowercased(name, "connection") {
-                let tokens = Self.tokens(value)
-                if tokens.contains("close") { close = true }
-                if tokens.contains("keep-alive"), minor == UInt8(ascii: "0") { close = false }
+                if Self.hasToken(value, "close") { close = true }
+                if minor == UInt8(ascii: "0"), Self.hasToken(value, "keep-alive") { close = false }
             } else if Self.equalsLowercased(name, "retry-after") {
                 retryAfter = String(decoding: value, as: UTF8.self)
             }
@@ -239,7 +233,7 @@ struct HTTP1Response {
         }
         status = code
         keepAlive = !close
-        if bodiless || code == 204 || code == 304 {
+        if code == 204 || code == 304 {
             state = .done
         } else if chunked {
             state = .chunkSize(value: 0, digits: 0)
@@ -258,9 +252,16 @@ struct HTTP1Response {
         return s
     }
 
-    /// A comma-separated header value's tokens, lowercased and trimmed.
-    private static func tokens(_ value: UnsafeRawBufferPointer.SubSequence) -> [String] {
-        value.split(separator: UInt8(ascii: ",")).map { String(decoding: trimmed($0), as: UTF8.self).lowercased() }
+    /// Whether a comma-separated header value holds `token` (any case). Read in place: every answer
+    /// of a kept-alive target carries a `Connection` header.
+    private static func hasToken(_ value: UnsafeRawBufferPointer.SubSequence, _ token: StaticString) -> Bool {
+        value.split(separator: UInt8(ascii: ",")).contains { equalsLowercased(trimmed($0), token) }
+    }
+
+    /// Whether the last of a comma-separated value's tokens is `token` (any case).
+    private static func lastToken(_ value: UnsafeRawBufferPointer.SubSequence, is token: StaticString) -> Bool {
+        let last = value.lastIndex(of: UInt8(ascii: ",")).map { value[($0 + 1)...] } ?? value
+        return equalsLowercased(trimmed(last), token)
     }
 
     private static func equalsLowercased(_ bytes: UnsafeRawBufferPointer.SubSequence, _ name: StaticString) -> Bool {
