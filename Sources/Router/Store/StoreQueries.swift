@@ -90,8 +90,13 @@ struct StoreQueries {
     /// Deliveries newest first: those with rows, merged with those derived from their events'
     /// plans (schema 6: a delivery made at its first attempt has no row).
     func deliveries(_ filter: Filter) throws(SQLiteError) -> [DeliveryRow] {
-        var rows = try keptDeliveries(filter)
-        if filter.status != .dead, filter.status != .orphaned { rows += try derivedDeliveries(filter) }
+        // One snapshot for both reads: a row the writer makes between them (a first attempt that
+        // failed) would otherwise be in neither, and the delivery missing from the page.
+        var rows = try snapshot { () throws(SQLiteError) in
+            var rows = try keptDeliveries(filter)
+            if filter.status != .dead, filter.status != .orphaned { rows += try derivedDeliveries(filter) }
+            return rows
+        }
         rows.sort { $0.id > $1.id }
         return Array(rows.prefix(filter.limit))
     }
@@ -341,6 +346,19 @@ struct StoreQueries {
         s.bind(5, now.milliseconds)
         s.bind(6, d.createdMilliseconds)
         try s.run()
+    }
+
+    /// Reads in one deferred transaction: every statement of `body` sees the same commit (WAL).
+    private func snapshot<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+        try db.execute("BEGIN")
+        do {
+            let value = try body()
+            try db.execute("COMMIT")
+            return value
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
     }
 
     /// One short write transaction; `BEGIN IMMEDIATE` takes the write lock up front (waiting out the
