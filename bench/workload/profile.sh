@@ -6,6 +6,7 @@
 # OUT (default /tmp/hookrouter-profile) for `perf report -i OUT/perf.data`.
 # Usage: bench/workload/profile.sh [SECONDS]      (needs: wrk nginx-light linux-perf)
 #        HOOKROUTER_BIN=path  profiles another build
+#        FREQ=500 CALLGRAPH='--call-graph dwarf,16384'  whole call stacks (Swift frames lack frame pointers)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-6}
@@ -21,7 +22,7 @@ taskset -c 0 "$bin" serve --config "$work/routes.d" --data "$work/data" --listen
 until curl -s -o /dev/null http://127.0.0.1:18083/healthz; do sleep 0.02; done
 taskset -c 1 wrk -t1 -c64 -d"$((secs + 6))s" --latency -s bench/ingest/post.lua http://127.0.0.1:18082/in/fiscal > "$work/wrk.out" & w=$!
 sleep 3
-perf record -e cpu-clock -F 2000 -g -p "$hr" -o "$out/perf.data" -- sleep "$secs" >/dev/null 2>&1
+perf record -e cpu-clock -F ${FREQ:-2000} ${CALLGRAPH:--g} -p "$hr" -o "$out/perf.data" -- sleep "$secs" >/dev/null 2>&1
 wait $w
 grep -E "Requests/sec|99%" "$work/wrk.out"
 echo "-- share of the samples by thread"

@@ -162,7 +162,7 @@ final class StoreWriter: @unchecked Sendable {
         batchBytes.removeAll(keepingCapacity: true)
         var logged: LogPosition?
         do {
-            // New events first go to the log, flushed before their rows are committed.
+            // New events first go to the log, flushed before their rows are committed (below).
             for job in jobs { if case .ingest(let event, _) = job { outcomes.append(try prepare(event)) } }
             if !batchBytes.isEmpty { logged = try log.append(batchBytes) }
             try begin.run()
@@ -189,6 +189,8 @@ final class StoreWriter: @unchecked Sendable {
                 try rows.indexed(segment: logged.segment, events: batchEvents.count, through: log.end.offset)
             }
             try counters.write()
+            // The rows are built while the disk writes the records; they commit only once the records are durable.
+            if logged != nil { try log.flush() }
             try commit.run()
             batchKeys.removeAll(keepingCapacity: true)
             tailLost = false
