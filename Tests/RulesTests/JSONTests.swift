@@ -111,3 +111,58 @@ struct JSONTests {
         }
     }
 }
+
+/// Strings are scanned eight bytes at a time where no byte can end or escape them: whatever byte stops
+/// the scan, wherever it falls in a word (or in the tail shorter than a word), the parser must see it
+/// as the bytewise loop would, in built values and in skipped ones.
+struct JSONStringWordTests {
+    /// `{"k":"<prefix><byte><suffix>"}` parsed whole and with the member skipped (a demand for another key).
+    static func outcomes(_ inner: [UInt8]) -> (whole: String, skipped: String) {
+        let bytes = Array(#"{"k":""#.utf8) + inner + Array(#""}"#.utf8)
+        func run(_ demand: JSONDemand?) -> String {
+            do {
+                let v = try JSONValue.parse(bytes, demand: demand)
+                return "ok \(v)"
+            } catch {
+                return "\(error.offset): \(error.message)"
+            }
+        }
+        return (run(nil), run(JSONDemand(paths: [try! FieldPath(parsing: "other")])))
+    }
+
+    @Test func everyStopByteIsSeenAtEveryPosition() {
+        for length in 0..<26 {
+            for at in 0...length {
+                var plain = [UInt8](repeating: 0x61, count: length)
+                // A control character: refused at its own offset (5 = after `{"k":"`).
+                var inner = plain
+                inner.insert(0x01, at: at)
+                let control = Self.outcomes(inner)
+                #expect(control.whole == "\(6 + at): control character in string", "length \(length) at \(at)")
+                #expect(control.skipped == control.whole)
+                // An escaped quote: decoded, the string goes on after it.
+                inner = plain
+                inner.insert(contentsOf: [0x5C, 0x22], at: at)
+                let escaped = Self.outcomes(inner)
+                let text = String(repeating: "a", count: at) + "\"" + String(repeating: "a", count: length - at)
+                let expected: JSONValue = ["k": .string(text)], empty: JSONValue = [:]
+                #expect(escaped.whole == "ok \(expected)")
+                #expect(escaped.skipped == "ok \(empty)")
+                // A byte outside ASCII: the string is validated as UTF-8 (0xFF never is).
+                inner = plain
+                inner.insert(0xFF, at: at)
+                let invalid = Self.outcomes(inner)
+                #expect(invalid.whole == "6: invalid UTF-8 in string", "length \(length) at \(at)")
+                #expect(invalid.skipped == invalid.whole)
+                inner = plain
+                inner.insert(contentsOf: [0xC3, 0xA3], at: at)
+                let accented = Self.outcomes(inner)
+                let accentedText: JSONValue = ["k": .string(String(repeating: "a", count: at) + "ã" + String(repeating: "a", count: length - at))]
+                #expect(accented.whole == "ok \(accentedText)")
+                #expect(accented.skipped == "ok \(empty)")
+                plain.insert(0x22, at: at)  // the string ends early: what follows is not a member's end
+                #expect(Self.outcomes(plain).whole == "\(7 + at): expected ',' or '}' after object member", "length \(length) at \(at)")
+            }
+        }
+    }
+}

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension JSONValue {
     /// Parses as strictly as `parse(_:maxDepth:)` — the same errors for the same bytes — but builds only
     /// what `demand` asks for and checks the rest without allocating. nil builds everything.
@@ -197,7 +203,7 @@ extension JSONParser {
     mutating func skipString() throws(JSONParseError) -> RawKey {
         let quote = index
         index += 1
-        var bits: UInt8 = 0
+        var bits: UInt8 = skipPlainWords()
         while index < bytes.count {
             let c = bytes[index]
             if c == 0x22 {
@@ -222,7 +228,9 @@ extension JSONParser {
             let other = skippedKeys[i]
             if !key.escaped, !other.escaped {
                 guard other.end - other.start == key.end - key.start else { continue }
-                if bytes[(other.start + 1)..<other.end].elementsEqual(bytes[(key.start + 1)..<key.end]) { return try text(of: key) }
+                if memcmp(bytes.baseAddress! + other.start + 1, bytes.baseAddress! + key.start + 1, key.end - key.start - 1) == 0 {
+                    return try text(of: key)
+                }
             } else if try text(of: other) == text(of: key) {
                 return try text(of: key)
             }

@@ -28,16 +28,28 @@ enum HTTP1Request {
         out.reserveCapacity(prefix.count + 512 + request.body.count)
         for field in request.headers {
             // Event ids and types come from providers: a line break would start a header of their choosing.
-            guard !field.name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 }),
-                  !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 }) else {
+            guard append(field.name, to: &out, refusing: 58), append(field.value, to: &out, refusing: 13, before: ": ") else {
                 throw Unwritable(description: "header '\(field.name.filter { $0 != "\r" && $0 != "\n" })' holds a line break; the request was not sent")
             }
-            line(field.name, field.value, into: &out)
+            out.append(13)
+            out.append(10)
         }
         out.append(13)
         out.append(10)
         out.append(contentsOf: request.body)
         return out
+    }
+
+    /// Appends `text` (after `before`) unless it holds a CR, an LF or `refusing`; false when it does
+    /// (what was appended of the line is left: the request is not sent).
+    private static func append(_ text: String, to out: inout [UInt8], refusing: UInt8, before: StaticString = "") -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            for c in bytes where c == 13 || c == 10 || c == refusing { return false }
+            out.append(contentsOf: UnsafeBufferPointer(start: before.utf8Start, count: before.utf8CodeUnitCount))
+            out.append(contentsOf: bytes)
+            return true
+        }
     }
 
     private static func line(_ name: String, _ value: String, into out: inout [UInt8]) {
