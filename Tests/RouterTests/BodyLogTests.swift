@@ -95,8 +95,8 @@ struct BodyLogTests {
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil), segmentBytes: 2048)
         let old = WallClock.now().milliseconds - 3_600_000
         for i in 0..<30 {
-            var e = sampleEvent("r-\(i)", body: "{\"pad\":\"" + String(repeating: "p", count: 400) + "\"}")
-            e.receivedAt = Timestamp(milliseconds: i < 20 ? old : WallClock.now().milliseconds)
+            let e = sampleEvent("r-\(i)", body: "{\"pad\":\"" + String(repeating: "p", count: 400) + "\"}",
+                                receivedAt: Timestamp(milliseconds: i < 20 ? old : WallClock.now().milliseconds))
             _ = submitAndWait(store, e)
         }
         let before = try BodyLog(directory: dir + "/bodies").segments()

@@ -25,10 +25,8 @@ struct PlanCountersTests {
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
         let old = WallClock.now().milliseconds - 3_600_000
         for i in 0..<40 {
-            var e = sampleEvent("c-\(i)")
-            e.receivedAt = Timestamp(milliseconds: i < 20 ? old + Int64(i) * 60_000 : WallClock.now().milliseconds)
-            if i % 5 == 0 { e.deliveries = [] }
-            if i % 7 == 0 { e.source = "odoo" }
+            let base = sampleEvent("c-\(i)", receivedAt: Timestamp(milliseconds: i < 20 ? old + Int64(i) * 60_000 : WallClock.now().milliseconds))
+            let e = base.with(source: i % 7 == 0 ? "odoo" : nil, deliveries: i % 5 == 0 ? [] : nil)
             _ = submitAndWait(store, e)
             if i % 3 == 0 { _ = submitAndWait(store, e) }  // a duplicate counts nothing
         }

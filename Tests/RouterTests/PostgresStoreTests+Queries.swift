@@ -25,8 +25,8 @@ extension PostgresStoreTests {
         let outcomes = Mutex<[Int: [StoreOutcome]]>([:])
         let done = BlockingQueue<Int>()
         for (i, id) in ids.enumerated() {
-            var e = event(id, deliveries: [PlannedDelivery(route: "r", target: "t1"), PlannedDelivery(route: "r", target: "t2")])
-            e.body = [0, 0xFF, 0xFE, UInt8(i & 0xFF), 0x5C, 0x22]
+            let e = event(id, deliveries: [PlannedDelivery(route: "r", target: "t1"), PlannedDelivery(route: "r", target: "t2")])
+                .with(body: [0, 0xFF, 0xFE, UInt8(i & 0xFF), 0x5C, 0x22])
             for _ in 0..<2 { store.submit(e) { o in outcomes.withLock { $0[i, default: []].append(o) }; done.push(i) } }
         }
         var answered = 0

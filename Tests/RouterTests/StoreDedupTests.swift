@@ -8,11 +8,7 @@ import Glibc
 /// Dedup on a real store file: across a restart, within one batch, by the window of its own.
 struct StoreDedupTests {
     func event(_ id: String, source: String = "fiscal") -> StoredEvent {
-        var e = sampleEvent(id)
-        e.source = source
-        e.receivedAt = WallClock.now()
-        e.deliveries = []
-        return e
+        sampleEvent(id).with(source: source, receivedAt: WallClock.now(), deliveries: [])
     }
 
     @Test func aRestartStillRecognisesEveryId() throws {

@@ -34,11 +34,9 @@ struct StoreMigrationTests {
         #expect(try old.scalar("PRAGMA user_version") == version)
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil), dedupWindow: { 1000 * 86_400_000 })
         defer { store.close() }
-        var again = sampleEvent(knownID)
-        again.receivedAt = WallClock.now()
+        let again = sampleEvent(knownID, receivedAt: WallClock.now())
         if case .duplicate = submitAndWait(store, again) {} else { Issue.record("an id stored before the migration must be recognised") }
-        var fresh = sampleEvent("e-new")
-        fresh.receivedAt = WallClock.now()
+        let fresh = sampleEvent("e-new", receivedAt: WallClock.now())
         if case .stored(let seq, _) = submitAndWait(store, fresh) { #expect(seq == 4) } else { Issue.record("a new id must be stored") }
         return dir
     }

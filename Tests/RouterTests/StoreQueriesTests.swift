@@ -160,8 +160,7 @@ struct StoreQueriesTests {
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
         var seqs: [Int64] = []
         for i in 0..<3 {
-            var e = sampleEvent("s-\(i)")
-            e.receivedAt = WallClock.now()
+            let e = sampleEvent("s-\(i)", receivedAt: WallClock.now())
             guard case .stored(let seq, _) = submitAndWait(store, e) else { Issue.record("not stored"); return }
             seqs.append(seq)
         }
@@ -200,12 +199,10 @@ struct DueScanTests {
         let dir = temporaryDirectory()
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
         for i in 0..<50 {
-            var e = sampleEvent("backlog-\(i)")
-            e.deliveries = [PlannedDelivery(route: "a", target: "down")]
+            let e = sampleEvent("backlog-\(i)").with(deliveries: [PlannedDelivery(route: "a", target: "down")])
             _ = submitAndWait(store, e)
         }
-        var late = sampleEvent("late")
-        late.deliveries = [PlannedDelivery(route: "b", target: "healthy"), PlannedDelivery(route: "c", target: "removed")]
+        let late = sampleEvent("late").with(deliveries: [PlannedDelivery(route: "b", target: "healthy"), PlannedDelivery(route: "c", target: "removed")])
         _ = submitAndWait(store, late)
         store.close()
         // What the engine never settled gets rows when the store opens again (a restart).

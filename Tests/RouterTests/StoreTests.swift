@@ -19,9 +19,19 @@ func submitAndWait(_ store: SQLiteEventStore, _ event: StoredEvent) -> StoreOutc
     return done.popBatch(max: 1)![0]
 }
 
-func sampleEvent(_ id: String, body: String = #"{"evento":"nfe_importada","dados":{"senha":"s3cr3t-marker"}}"#) -> StoredEvent {
+extension StoredEvent {
+    /// A copy with some fields changed (tests make variants of `sampleEvent`).
+    func with(source: String? = nil, receivedAt: Timestamp? = nil, body: [UInt8]? = nil, deliveries: [PlannedDelivery]? = nil) -> StoredEvent {
+        StoredEvent(source: source ?? self.source, eventID: eventID, type: type, time: time, receivedAt: receivedAt ?? self.receivedAt,
+                    contentType: contentType, headers: headers, attributes: attributes, body: body ?? self.body,
+                    deliveries: deliveries ?? self.deliveries)
+    }
+}
+
+func sampleEvent(_ id: String, body: String = #"{"evento":"nfe_importada","dados":{"senha":"s3cr3t-marker"}}"#,
+                 receivedAt: Timestamp = Timestamp(seconds: 1_795_000_001)) -> StoredEvent {
     StoredEvent(source: "fiscal", eventID: id, type: "nfe_importada", time: Timestamp(seconds: 1_795_000_000),
-                receivedAt: Timestamp(seconds: 1_795_000_001), contentType: "application/json",
+                receivedAt: receivedAt, contentType: "application/json",
                 headers: [HTTPField("content-type", "application/json"), HTTPField("x-request-id", "r-1")],
                 attributes: JSONObject([("cnpj", .string("45678901000175"))]), body: Array(body.utf8),
                 deliveries: [PlannedDelivery(route: "a", target: "accounting"), PlannedDelivery(route: "b", target: "warehouse")])
@@ -36,8 +46,7 @@ struct StoreTests {
         #expect(n.map(\.target) == ["accounting", "warehouse"])
         #expect(n.allSatisfy { $0.eventSeq == seq })
         guard case .duplicate = submitAndWait(store, sampleEvent("e-1")) else { Issue.record("not a duplicate"); return }
-        var other = sampleEvent("e-1")
-        other.source = "another-source"
+        let other = sampleEvent("e-1").with(source: "another-source")
         guard case .stored(let seq2, _) = submitAndWait(store, other) else { Issue.record("same id at another source is a new event"); return }
         #expect(seq2 > seq)
         store.close()

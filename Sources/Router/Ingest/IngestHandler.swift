@@ -74,10 +74,12 @@ final class IngestHandler: HTTPHandler {
         }
         let event = accepted.event
         let matches = accepted.matches
-        var stored = StoredEvent(source: source.name, eventID: event.id, type: event.type, time: event.time, receivedAt: event.receivedAt,
+        let plan = StreamPush.deliveries(matches, table: table)
+        let stored = StoredEvent(source: source.name, eventID: event.id, type: event.type, time: event.time, receivedAt: event.receivedAt,
                                  contentType: event.contentType, headers: event.headers, attributes: event.attributes,
-                                 body: event.body, deliveries: [])
-        let pushes = StreamPush.plan(&stored, matches: matches, table: table)
+                                 body: event.body, deliveries: plan.deliveries)
+        // The pushes read the whole body again (ingest parsed only what routes test).
+        let pushes = plan.reachesStream ? StreamPush.pushes(for: stored.event(), matches: matches, table: table) : []
         let summary = AdminFeed.summary(feed, event: event, matches: matches, table: table)
         let metrics = self.metrics, hub = streams.hub, feed = self.feed
         let sourceName = source.name, eventID = event.id, type = event.type

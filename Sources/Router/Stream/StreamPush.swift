@@ -29,9 +29,10 @@ struct StreamPush: Sendable {
         return out
     }
 
-    /// Splits an event's matches: deliveries (to URLs) into `stored.deliveries`, the pushes to streams
-    /// returned. The pushes read the whole body again (ingest parsed only what routes test).
-    static func plan(_ stored: inout StoredEvent, matches: [RouteTable.Match], table: RouteTable) -> [StreamPush] {
+    /// Splits an event's matches: the deliveries (to URLs), and whether any reaches a stream (then
+    /// `pushes(for: stored.event(), …)` renders them; ingest parsed only what routes test).
+    static func deliveries(_ matches: [RouteTable.Match], table: RouteTable) -> (deliveries: [PlannedDelivery], reachesStream: Bool) {
+        var deliveries: [PlannedDelivery] = []
         var reachesStream = false
         for m in matches {
             let target = table.targets[m.target]
@@ -39,9 +40,9 @@ struct StreamPush: Sendable {
                 reachesStream = true
                 continue
             }
-            stored.deliveries.append(PlannedDelivery(route: table.routes[m.route].name, target: target.name))
+            deliveries.append(PlannedDelivery(route: table.routes[m.route].name, target: target.name))
         }
-        return reachesStream ? pushes(for: stored.event(), matches: matches, table: table) : []
+        return (deliveries, reachesStream)
     }
 
     /// The admin feed's message for an event: who sent what, and where it goes; never its body.

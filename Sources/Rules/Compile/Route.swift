@@ -1,5 +1,5 @@
 /// A compiled route: which events it takes and where they go.
-public struct Route: Sendable {
+public final class Route: Sendable {
     public let name: String
     public let index: Int
     /// Source indices.
@@ -17,6 +17,19 @@ public struct Route: Sendable {
 
     public func takes(type: String) -> Bool {
         events.isEmpty || events.contains { $0.matches(type) }
+    }
+
+    init(name: String, index: Int, sources: [Int], events: [EventPattern], condition: Condition?, targets: [Int], body: BodyMode, final: Bool, priority: Priority, location: SourceLocation) {
+        self.name = name
+        self.index = index
+        self.sources = sources
+        self.events = events
+        self.condition = condition
+        self.targets = targets
+        self.body = body
+        self.final = final
+        self.priority = priority
+        self.location = location
     }
 }
 

@@ -1,5 +1,5 @@
 /// A compiled source: where webhooks arrive and how they are proven authentic.
-public struct Source: Sendable {
+public final class Source: Sendable {
     public let name: String
     public let index: Int
     public let adapterName: String
@@ -32,5 +32,20 @@ public struct Source: Sendable {
     public func missingRequiredPaths(_ event: Event) -> [EventPath] {
         guard let paths = require[event.type] else { return [] }
         return paths.filter { $0.firstValue(in: event) == nil }
+    }
+
+    init(name: String, index: Int, adapterName: String, adapter: any WebhookAdapter, path: String, byEvents: Bool, rateLimit: Rate?, maxBody: Int, allowIPs: [CIDR], require: [String: [EventPath]], redact: [EventPath], location: SourceLocation) {
+        self.name = name
+        self.index = index
+        self.adapterName = adapterName
+        self.adapter = adapter
+        self.path = path
+        self.byEvents = byEvents
+        self.rateLimit = rateLimit
+        self.maxBody = maxBody
+        self.allowIPs = allowIPs
+        self.require = require
+        self.redact = redact
+        self.location = location
     }
 }

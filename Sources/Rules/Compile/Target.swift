@@ -1,5 +1,5 @@
 /// A compiled delivery target.
-public struct Target: Sendable {
+public final class Target: Sendable {
     public let name: String
     public let index: Int
     public let url: String
@@ -24,6 +24,23 @@ public struct Target: Sendable {
         case hmacSHA256(Secret)
         /// `webhook-id`, `webhook-timestamp`, `webhook-signature` with the decoded `whsec_` key.
         case standardWebhooks(key: [UInt8])
+    }
+
+    init(name: String, index: Int, url: String, method: String, timeoutMilliseconds: Int64, headers: [HTTPField], sign: Signing?, retry: RetryPolicy, concurrency: Int, rateLimit: Rate?, circuit: CircuitSettings, stream: StreamSettings?, guarded: Bool, location: SourceLocation) {
+        self.name = name
+        self.index = index
+        self.url = url
+        self.method = method
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.headers = headers
+        self.sign = sign
+        self.retry = retry
+        self.concurrency = concurrency
+        self.rateLimit = rateLimit
+        self.circuit = circuit
+        self.stream = stream
+        self.guarded = guarded
+        self.location = location
     }
 }
 

@@ -31,7 +31,8 @@ public struct Event: Sendable {
     }
 
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        for i in headers.indices where headers[i].name.caseInsensitiveEquals(name) { return headers[i].value }
+        return nil
     }
 }
 
