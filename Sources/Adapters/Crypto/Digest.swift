@@ -95,6 +95,9 @@ public enum Digest {
         }
     }
 
+    /// Frees every kept keyed context (a reload, so a secret it removed is not kept in memory).
+    public static func forgetKeys() { keyedContexts.removeAll() }
+
     fileprivate static func template(_ algorithm: HashAlgorithm) -> HMACTemplate {
         switch algorithm {
         case .sha1: sha1Template
@@ -143,6 +146,15 @@ private final class KeyedContexts: Sendable {
         }
         guard keyed else { CryptoError.unrecoverable("EVP_MAC_init") }
         return context
+    }
+
+    /// Frees every idle context; those in use are kept or freed when given back, as usual.
+    func removeAll() {
+        let all = idle.withLock { idle in
+            defer { idle.contexts.removeAll() }
+            return idle.contexts.values.flatMap { $0 }
+        }
+        for c in all { EVP_MAC_CTX_free(c.pointer) }
     }
 
     /// Keeps `context` for the next message under `key`, or frees it when the cache is full.

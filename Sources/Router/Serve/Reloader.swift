@@ -1,3 +1,4 @@
+import Adapters
 import Rules
 import Synchronization
 
@@ -89,6 +90,7 @@ final class Reloader: Sendable {
             return (false, diagnostics.sorted)
         }
         let generation = config.swap(table)
+        Digest.forgetKeys()  // a secret the reload removed must not stay keyed in memory
         Log.info("routes reloaded", ["reason": reason, "generation": String(generation), "sources": String(table.sources.count),
                                      "routes": String(table.routes.count), "targets": String(table.targets.count)])
         return (true, diagnostics.sorted)
