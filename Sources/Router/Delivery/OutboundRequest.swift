@@ -34,6 +34,7 @@ struct OutboundRequest: Sendable, Equatable {
     init(event: Event, body mode: BodyMode, target: Target, deliveryId: String, attempt: Int, now: Timestamp) {
         let body = Self.body(for: mode, event: event)
         var headers: [HTTPField] = []
+        headers.reserveCapacity(9 + target.headers.count)  // ours, the target's and a signature's: one allocation
         headers.append(HTTPField("Content-Type", Self.contentType(for: mode, event: event)))
         headers.append(HTTPField("Content-Length", String(body.count)))
         // Static headers may set their own Content-Type (an operator's explicit choice), nothing reserved.

@@ -29,8 +29,9 @@ struct StoreCodec: Sendable {
 
     /// A JSON array of two-string arrays.
     static func encodePairs(_ pairs: some Sequence<(String, String)>, capacity: Int) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "[")]
+        var out: [UInt8] = []
         out.reserveCapacity(capacity)
+        out.append(UInt8(ascii: "["))
         for (i, p) in pairs.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "["))

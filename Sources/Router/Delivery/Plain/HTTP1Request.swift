@@ -24,8 +24,9 @@ enum HTTP1Request {
 
     /// `prefix`, the request's headers (its `Content-Length` included) and the body.
     static func encode(_ request: OutboundRequest, prefix: [UInt8]) throws(Unwritable) -> [UInt8] {
-        var out = prefix
+        var out: [UInt8] = []
         out.reserveCapacity(prefix.count + 512 + request.body.count)
+        out.append(contentsOf: prefix)
         for field in request.headers {
             // Event ids and types come from providers: a line break would start a header of their choosing.
             guard append(field.name, to: &out, refusing: 58), append(field.value, to: &out, refusing: 13, before: ": ") else {
