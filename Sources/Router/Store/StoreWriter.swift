@@ -116,8 +116,8 @@ final class StoreWriter: @unchecked Sendable {
         for seq in dedup.candidates(fingerprint) {
             if seq >= firstSeq {
                 // Earlier in this batch: not in SQLite yet.
-                let r = batchEvents[Int(seq - firstSeq)].record
-                if r.eventID == eventID && r.source == source { return true }
+                let b = Int(seq - firstSeq)
+                if batchEvents[b].record.eventID == eventID && batchEvents[b].record.source == source { return true }
                 continue
             }
             defer { readKey.reset() }
@@ -181,10 +181,12 @@ final class StoreWriter: @unchecked Sendable {
                 }
             }
             if let logged {
-                for b in batchEvents {
-                    try rows.insert(b.record, at: LogPosition(segment: logged.segment, offset: logged.offset + Int64(b.at)), length: b.length)
-                    counters.count(receivedMilliseconds: b.record.receivedMilliseconds, source: b.record.source,
-                                   targets: b.event.deliveries.lazy.map(\.target))
+                // By index: a copy of a batch event would retain each of its record's fields.
+                for i in batchEvents.indices {
+                    try rows.insert(batchEvents[i].record, at: LogPosition(segment: logged.segment, offset: logged.offset + Int64(batchEvents[i].at)),
+                                    length: batchEvents[i].length)
+                    counters.count(receivedMilliseconds: batchEvents[i].record.receivedMilliseconds, source: batchEvents[i].record.source,
+                                   targets: batchEvents[i].event.deliveries.lazy.map(\.target))
                 }
                 try rows.indexed(segment: logged.segment, events: batchEvents.count, through: log.end.offset)
             }
@@ -230,7 +232,7 @@ final class StoreWriter: @unchecked Sendable {
                 if let o = outcomes[i] {
                     outcome = o
                 } else {
-                    outcome = stored(batchEvents[n])
+                    outcome = stored(seq: batchEvents[n].record.seq, batchEvents[n].event)
                     n += 1
                 }
                 i += 1
@@ -280,12 +282,11 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     /// The answer for a new event once its batch committed: its deliveries, with the event for their first attempt.
-    private func stored(_ b: BatchEvent) -> StoreOutcome {
-        let seq = b.record.seq
+    private func stored(seq: Int64, _ event: StoredEvent) -> StoreOutcome {
         var created: [NewDelivery] = []
-        created.reserveCapacity(b.event.deliveries.count)
-        for (k, d) in b.event.deliveries.enumerated() {
-            created.append(NewDelivery(id: seq * Schema.idsPerEvent + Int64(k), eventSeq: seq, route: d.route, target: d.target, event: b.event))
+        created.reserveCapacity(event.deliveries.count)
+        for (k, d) in event.deliveries.enumerated() {
+            created.append(NewDelivery(id: seq * Schema.idsPerEvent + Int64(k), eventSeq: seq, route: d.route, target: d.target, event: event))
         }
         return .stored(seq: seq, deliveries: created)
     }
