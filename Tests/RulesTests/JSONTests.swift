@@ -131,37 +131,29 @@ struct JSONStringWordTests {
     }
 
     @Test func everyStopByteIsSeenAtEveryPosition() {
+        let empty: JSONValue = [:]
         for length in 0..<26 {
             for at in 0...length {
-                var plain = [UInt8](repeating: 0x61, count: length)
-                // A control character: refused at its own offset (5 = after `{"k":"`).
-                var inner = plain
-                inner.insert(0x01, at: at)
-                let control = Self.outcomes(inner)
-                #expect(control.whole == "\(6 + at): control character in string", "length \(length) at \(at)")
-                #expect(control.skipped == control.whole)
+                let place = "length \(length) at \(at)"
+                func outcome(_ inserted: [UInt8]) -> (whole: String, skipped: String) {
+                    var inner = [UInt8](repeating: 0x61, count: length)
+                    inner.insert(contentsOf: inserted, at: at)
+                    return Self.outcomes(inner)
+                }
+                func kept(_ middle: String) -> String {
+                    let value: JSONValue = ["k": .string(String(repeating: "a", count: at) + middle + String(repeating: "a", count: length - at))]
+                    return "ok \(value)"
+                }
+                // A control character: refused at its own offset (6 = after `{"k":"`), built or skipped.
+                let control = "\(6 + at): control character in string"
+                #expect(outcome([0x01]) == (control, control), "\(place)")
                 // An escaped quote: decoded, the string goes on after it.
-                inner = plain
-                inner.insert(contentsOf: [0x5C, 0x22], at: at)
-                let escaped = Self.outcomes(inner)
-                let text = String(repeating: "a", count: at) + "\"" + String(repeating: "a", count: length - at)
-                let expected: JSONValue = ["k": .string(text)], empty: JSONValue = [:]
-                #expect(escaped.whole == "ok \(expected)")
-                #expect(escaped.skipped == "ok \(empty)")
-                // A byte outside ASCII: the string is validated as UTF-8 (0xFF never is).
-                inner = plain
-                inner.insert(0xFF, at: at)
-                let invalid = Self.outcomes(inner)
-                #expect(invalid.whole == "6: invalid UTF-8 in string", "length \(length) at \(at)")
-                #expect(invalid.skipped == invalid.whole)
-                inner = plain
-                inner.insert(contentsOf: [0xC3, 0xA3], at: at)
-                let accented = Self.outcomes(inner)
-                let accentedText: JSONValue = ["k": .string(String(repeating: "a", count: at) + "ã" + String(repeating: "a", count: length - at))]
-                #expect(accented.whole == "ok \(accentedText)")
-                #expect(accented.skipped == "ok \(empty)")
-                plain.insert(0x22, at: at)  // the string ends early: what follows is not a member's end
-                #expect(Self.outcomes(plain).whole == "\(7 + at): expected ',' or '}' after object member", "length \(length) at \(at)")
+                #expect(outcome([0x5C, 0x22]) == (kept("\""), "ok \(empty)"), "\(place)")
+                // A byte outside ASCII: the string is validated as UTF-8 (0xFF never is, "ã" is).
+                #expect(outcome([0xFF]) == ("6: invalid UTF-8 in string", "6: invalid UTF-8 in string"), "\(place)")
+                #expect(outcome([0xC3, 0xA3]) == (kept("ã"), "ok \(empty)"), "\(place)")
+                // A quote: the string ends early, and what follows is not a member's end.
+                #expect(outcome([0x22]).whole == "\(7 + at): expected ',' or '}' after object member", "\(place)")
             }
         }
     }
