@@ -53,7 +53,9 @@ struct StoreCodec: Sendable {
     }
 
     static func encodeAttributes(_ attributes: JSONObject) -> [UInt8] {
-        Array(JSONValue.object(attributes).serialized.utf8)
+        var out: [UInt8] = []
+        JSONValue.object(attributes).write(into: &out)
+        return out
     }
 
     static func decodeAttributes(_ bytes: [UInt8]) -> JSONObject {

@@ -31,6 +31,8 @@ final class StoreWriter: @unchecked Sendable {
     private var batchEvents: [BatchEvent] = []
     private var batchBytes: [UInt8] = []
     private var firstSeq: Int64 = 0
+    /// The last plan encoded: events of one source mostly match the same routes, so the text is reused.
+    private var lastPlan: (deliveries: [PlannedDelivery], text: String) = ([], "")
     private let rows: EventRows
     private let readKey: SQLiteStatement
     private let upsertDelivery: SQLiteStatement
@@ -269,7 +271,7 @@ final class StoreWriter: @unchecked Sendable {
         let record = LogRecord(
             seq: seq, storedMilliseconds: batchNow, timeMilliseconds: e.time.milliseconds, receivedMilliseconds: e.receivedAt.milliseconds,
             sealed: codec.seals, source: e.source, eventID: e.eventID, type: e.type, contentType: e.contentType,
-            plan: e.deliveries.isEmpty ? "" : StoreCodec.encodePlan(e.deliveries),
+            plan: plan(e.deliveries),
             headers: codec.seal(StoreCodec.encodeHeaders(e.headers), source: e.source, eventID: e.eventID, part: "headers"),
             attributes: codec.seal(StoreCodec.encodeAttributes(e.attributes), source: e.source, eventID: e.eventID, part: "attributes"),
             body: codec.seal(e.body, source: e.source, eventID: e.eventID, part: "body"))
@@ -279,6 +281,12 @@ final class StoreWriter: @unchecked Sendable {
         dedup.insert(fingerprint, seq: seq, storedAt: batchNow, window: batchWindow)
         batchKeys.append((fingerprint, seq))
         return nil
+    }
+
+    /// `event_keys.planned` for these deliveries ('' for none).
+    private func plan(_ deliveries: [PlannedDelivery]) -> String {
+        if deliveries != lastPlan.deliveries { lastPlan = (deliveries, deliveries.isEmpty ? "" : StoreCodec.encodePlan(deliveries)) }
+        return lastPlan.text
     }
 
     /// The answer for a new event once its batch committed: its deliveries, with the event for their first attempt.
