@@ -74,4 +74,15 @@ struct DedupIndexTests {
         #expect(a != DedupIndex.fingerprint(source: "other", eventID: "abc"))
         #expect(a != 0)
     }
+
+    /// The start reads keys as bytes, ingest as strings: both must give the same fingerprint.
+    @Test func bytesAndStringsGiveTheSameFingerprint() {
+        for (source, id) in [("shopify", "0b1f6d3e-9c4a-4c1e-8f5e-2d7f1a9b3c44"), ("fiscal", "nfe-35261145678901000175"), ("s", ""),
+                             ("odoo", "ação-Ω-😀")] {
+            let bytes = Array(source.utf8).withUnsafeBytes { s in
+                Array(id.utf8).withUnsafeBytes { DedupIndex.fingerprint(source: s, eventID: $0) }
+            }
+            #expect(bytes == DedupIndex.fingerprint(source: source, eventID: id), "\(source) \(id)")
+        }
+    }
 }

@@ -97,9 +97,17 @@ struct DedupIndex {
     var bytes: Int { generations.reduce(0) { $0 + $1.slots * 16 } }
 
     static func fingerprint(source: String, eventID: String) -> UInt64 {
+        var source = source, eventID = eventID
+        return source.withUTF8 { s in eventID.withUTF8 { e in fingerprint(source: UnsafeRawBufferPointer(s), eventID: UnsafeRawBufferPointer(e)) } }
+    }
+
+    /// The same from the UTF-8 bytes, so the start's scan of millions of keys makes no strings. Bytes,
+    /// not `String` hashing: ids compare as SQLite stores them, byte for byte.
+    static func fingerprint(source: UnsafeRawBufferPointer, eventID: UnsafeRawBufferPointer) -> UInt64 {
         var h = Hasher()
-        h.combine(source)
-        h.combine(eventID)
+        h.combine(source.count)  // ("ab", "c") and ("a", "bc") differ
+        h.combine(bytes: source)
+        h.combine(bytes: eventID)
         let f = UInt64(bitPattern: Int64(h.finalize()))
         return f == 0 ? 1 : f  // zero marks an empty slot
     }

@@ -140,6 +140,12 @@ final class SQLiteStatement {
 
     func optionalString(_ col: Int32) -> String? { isNull(col) ? nil : string(col) }
 
+    /// A text column's bytes, valid only inside `body` (no string is made).
+    func withText<R>(_ col: Int32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        guard let p = sqlite3_column_text(stmt, col) else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return body(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, col))))
+    }
+
     func blob(_ col: Int32) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(stmt, col))
         guard n > 0, let p = sqlite3_column_blob(stmt, col) else { return [] }

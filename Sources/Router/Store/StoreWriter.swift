@@ -105,7 +105,7 @@ final class StoreWriter: @unchecked Sendable {
         let scan = try db.prepare("SELECT seq, source, event_id, stored_ms FROM event_keys WHERE stored_ms >= ?1 ORDER BY seq")
         scan.bind(1, now - window)
         while try scan.step() {
-            let fingerprint = DedupIndex.fingerprint(source: scan.string(1), eventID: scan.string(2))
+            let fingerprint = scan.withText(1) { source in scan.withText(2) { DedupIndex.fingerprint(source: source, eventID: $0) } }
             dedup.insert(fingerprint, seq: scan.int64(0), storedAt: scan.int64(3), window: window)
         }
         scan.reset()
