@@ -59,9 +59,7 @@ struct OutboundRequest: Sendable, Equatable {
     }
 
     /// First value of a header, case-insensitive.
-    func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveEquals(name) }?.value
-    }
+    func header(_ name: String) -> String? { headers.value(named: name) }
 
     /// The body a route sends for an event: the provider's bytes, the CloudEvents form, or the rendered template.
     static func body(for mode: BodyMode, event: Event) -> [UInt8] {

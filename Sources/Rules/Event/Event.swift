@@ -30,10 +30,7 @@ public struct Event: Sendable {
         self.contentType = contentType
     }
 
-    public func header(_ name: String) -> String? {
-        for i in headers.indices where headers[i].name.caseInsensitiveEquals(name) { return headers[i].value }
-        return nil
-    }
+    public func header(_ name: String) -> String? { headers.value(named: name) }
 }
 
 /// One header as received. Names compare case-insensitively.
@@ -44,5 +41,14 @@ public struct HTTPField: Sendable, Hashable {
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
+    }
+}
+
+extension Array where Element == HTTPField {
+    /// The first value of the header `name`, case-insensitive. By index: iterating would copy each
+    /// field (two retains and releases per header passed) on every lookup of every request.
+    public func value(named name: String) -> String? {
+        for i in indices where self[i].name.caseInsensitiveEquals(name) { return self[i].value }
+        return nil
     }
 }

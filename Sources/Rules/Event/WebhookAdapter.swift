@@ -21,11 +21,7 @@ public struct InboundRequest: Sendable {
     }
 
     /// First value of a header, case-insensitive.
-    public func header(_ name: String) -> String? {
-        // By index: iterating copies each field (two retains and releases per header passed).
-        for i in headers.indices where headers[i].name.caseInsensitiveEquals(name) { return headers[i].value }
-        return nil
-    }
+    public func header(_ name: String) -> String? { headers.value(named: name) }
 
     public mutating func setHeader(_ name: String, _ value: String) {
         headers.removeAll { $0.name.caseInsensitiveEquals(name) }

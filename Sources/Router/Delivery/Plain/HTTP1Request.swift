@@ -29,7 +29,7 @@ enum HTTP1Request {
         out.append(contentsOf: prefix)
         for field in request.headers {
             // Event ids and types come from providers: a line break would start a header of their choosing.
-            guard append(field.name, to: &out, refusing: 58), append(field.value, to: &out, refusing: 13, before: ": ") else {
+            guard append(field.name, to: &out, refusing: 58), append(field.value, to: &out, before: ": ") else {
                 throw Unwritable(description: "header '\(field.name.filter { $0 != "\r" && $0 != "\n" })' holds a line break; the request was not sent")
             }
             out.append(13)
@@ -43,7 +43,7 @@ enum HTTP1Request {
 
     /// Appends `text` (after `before`) unless it holds a CR, an LF or `refusing`; false when it does
     /// (what was appended of the line is left: the request is not sent).
-    private static func append(_ text: String, to out: inout [UInt8], refusing: UInt8, before: StaticString = "") -> Bool {
+    private static func append(_ text: String, to out: inout [UInt8], refusing: UInt8? = nil, before: StaticString = "") -> Bool {
         var text = text
         return text.withUTF8 { bytes in
             for c in bytes where c == 13 || c == 10 || c == refusing { return false }
