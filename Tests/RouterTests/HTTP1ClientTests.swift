@@ -119,6 +119,7 @@ import Testing
     /// Sends one request and drives the client until it finishes (10 s at most).
     func exchange(_ port: Int, timeout: Int64 = 5000, tag: Int = 1, body: [UInt8] = Array(#"{"ok":true}"#.utf8)) throws -> HTTP1Client<Int>.Finished {
         let (bytes, endpoint) = try request(port, body: body)
+        _ = client.poll(now: MonotonicClock.milliseconds())  // as the engine does before it sends
         client.send(bytes, to: endpoint, timeout: timeout, tag: tag, now: MonotonicClock.milliseconds())
         let deadline = MonotonicClock.milliseconds() + 10_000
         while MonotonicClock.milliseconds() < deadline {
@@ -161,8 +162,8 @@ import Testing
     }
 
     @Test func aConnectionTheServerClosedWhileIdleIsNotReused() throws {
-        // The first answer keeps the connection alive and the server closes it at once: the look before
-        // reuse sees the close, and the next request goes out on a new connection, once.
+        // The first answer keeps the connection alive and the server closes it at once: the poll before
+        // the next send sees the close, and the next request goes out on a new connection, once.
         let server = ScriptedServer { n in n == 1 ? .bytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", thenClose: true)
                                                   : .bytes("HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n") }
         defer { finish(server) }

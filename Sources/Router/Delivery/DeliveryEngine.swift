@@ -91,6 +91,9 @@ final class DeliveryEngine: @unchecked Sendable {
         var drainDeadline: Int64?
         while true {
             let now = WallClock.now().milliseconds
+            // Answers first: they free connections for this round's sends, and an idle connection the
+            // server closed meanwhile is dropped before a request could be sent on it.
+            collectPlain()
             if stopRequested.load(ordering: .acquiring) {
                 if drainDeadline == nil { drainDeadline = MonotonicClock.milliseconds() + Self.drainMilliseconds }
                 if transfers.isEmpty, plain.inFlight == 0 { break }
@@ -111,7 +114,6 @@ final class DeliveryEngine: @unchecked Sendable {
             var running: Int32 = 0
             curl_multi_perform(multi, &running)
             collectFinished()
-            collectPlain()
             handOverAttempts(force: false)
             publishGauges(now: now)
             var wait = stopRequested.load(ordering: .acquiring) ? 100 : sleepMilliseconds(now: WallClock.now().milliseconds)

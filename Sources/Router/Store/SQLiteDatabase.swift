@@ -20,7 +20,14 @@ final class SQLiteDatabase {
     let handle: OpaquePointer
     let path: String
 
+    /// Process-wide settings, made once before the first connection (`sqlite3_config` refuses them after).
+    private static let configured: Void = {
+        _ = hr_sqlite3_disable_memstatus()
+        _ = sqlite3_initialize()
+    }()
+
     init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)

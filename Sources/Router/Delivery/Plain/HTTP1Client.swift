@@ -129,7 +129,7 @@ final class HTTP1Client<Tag> {
         let e = Exchange(tag: tag, request: request, started: now, timeout: max(timeout, 1), connection: connection, connecting: connecting)
         exchanges[connection.token] = e
         nextExpiry = min(nextExpiry, deadline(of: e))
-        if !connecting { progress(e, now: now) }
+        if !connecting { progress(e, now: now, justSent: true) }
     }
 
     /// Handles what the sockets have to say and the requests that timed out; returns the finished ones.
@@ -175,8 +175,10 @@ final class HTTP1Client<Tag> {
 
     // MARK: - One exchange
 
-    /// Moves an exchange as far as its socket allows: connect, write, read.
-    private func progress(_ e: Exchange, now: Int64) {
+    /// Moves an exchange as far as its socket allows: connect, write, read. Right after a request went
+    /// out whole (`justSent`) nothing is read: the answer cannot be there yet, and its arrival is an
+    /// edge on the epoll set (one `recv` that would fail with EAGAIN saved per delivery).
+    private func progress(_ e: Exchange, now: Int64, justSent: Bool = false) {
         let fd = e.connection.fd
         if e.connecting {
             var error: Int32 = 0
@@ -203,10 +205,11 @@ final class HTTP1Client<Tag> {
             sendError = code
             break
         }
+        let sentAll = e.written == e.request.count
+        if justSent, sentAll, sendError == 0 { return }
         // Read whatever is there: the answer, or an early one (a 413 before the whole body went out,
         // from a server that stopped reading: then waiting to write the rest would wait forever).
         let readOutcome = readAll(e)
-        let sentAll = e.written == e.request.count
         switch readOutcome {
         case .complete:
             end(e, answered(e.response), keep: e.response.keepAlive && sendError == 0 && sentAll)
@@ -276,7 +279,7 @@ final class HTTP1Client<Tag> {
             e.sentAgain = true
             exchanges[connection.token] = e
             nextExpiry = min(nextExpiry, deadline(of: e))  // connecting again: the connect timeout applies
-            if !connecting { progress(e, now: now) }
+            if !connecting { progress(e, now: now, justSent: true) }
         case .failure(let error):
             finished.append(Finished(tag: e.tag, result: .failed(connectFailure(e.connection.endpoint, error: error.code, after: now - e.started)), response: []))
         }
@@ -327,13 +330,15 @@ final class HTTP1Client<Tag> {
 
     // MARK: - Connections
 
-    /// The most recently used idle connection that is still open and quiet. A look before each reuse
-    /// (one `recv` that peeks) catches what the server said after its last answer — a close, or bytes
-    /// nobody asked for, which would otherwise be read as the start of the next answer.
+    /// The most recently used idle connection not too old. What a server says on an idle connection
+    /// (a close, or bytes nobody asked for) is an epoll event that `poll` handles by discarding it, and
+    /// the engine polls just before it sends; a close in between fails the reused connection's request
+    /// before any answer, which goes again once on a new connection (`failOrSendAgain`). A peek here
+    /// cost one `recv` per delivery for that narrow window.
     private func takeIdle(_ endpoint: Int, now: Int64) -> Connection? {
         while let c = idle[endpoint].popLast() {
             idleByToken[c.token] = nil
-            if now - c.idleSince < Self.idleMilliseconds, !Self.closedOrTalking(c.fd, 0) { return c }
+            if now - c.idleSince < Self.idleMilliseconds { return c }
             close(c.fd)
         }
         return nil
