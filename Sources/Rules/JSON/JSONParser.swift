@@ -168,20 +168,26 @@ struct JSONParser {
     }
 
     /// Moves `index` past the bytes a string holds as they are (none is '"', '\\' or a control
-    /// character), eight at a time while whole words remain; returns the OR of their top bits (0x80:
-    /// not all ASCII). The byte loops after it see the same bytes they would have: this only skips
-    /// ahead over words that hold nothing they would stop at.
+    /// character), eight at a time while whole words remain, onto the first byte that is one of those;
+    /// returns the OR of the skipped bytes' top bits (0x80: not all ASCII). The byte loops after it see
+    /// the same bytes they would have: this only skips ahead over bytes they would not stop at.
     @inline(__always) mutating func skipPlainWords() -> UInt8 {
         guard let base = bytes.baseAddress else { return 0 }
         let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
         var seen: UInt64 = 0
         while index + 8 <= bytes.count {
-            let w = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let w = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self).littleEndian  // first byte lowest
             // A byte equal to '"' or '\\' is a zero byte of the XOR; a byte < 0x20 is found by the
-            // same borrow trick (exact as a yes/no for the word, which is all that is asked).
+            // same borrow trick. A borrow only runs upwards from a flagged byte, so the lowest flag
+            // (the first of them in memory) is exact, which is where the string stops.
             let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
-            let stop = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
-            if stop & tops != 0 { break }
+            let stop = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)) & tops
+            if stop != 0 {
+                let plain = stop.trailingZeroBitCount &>> 3
+                seen |= w & ((1 &<< UInt64(plain &* 8)) &- 1)
+                index += plain
+                break
+            }
             seen |= w
             index += 8
         }
