@@ -42,6 +42,10 @@ struct JSONParser {
     /// for the duplicate check), and the raw keys of skipped objects still open.
     var keptKeys: [String] = []
     var skippedKeys: [RawKey] = []
+    /// The containers `skipValue` has open around the innermost, and the key sets of its objects with
+    /// many keys.
+    var skipFrames: [SkipFrame] = []
+    var skippedKeySets: [Set<String>] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
