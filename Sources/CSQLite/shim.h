@@ -4,6 +4,10 @@
 static inline int hr_sqlite3_bind_text_transient(sqlite3_stmt *s, int i, const char *v, int n) {
     return sqlite3_bind_text(s, i, v, n, SQLITE_TRANSIENT);
 }
+// SQLITE_STATIC (a null destructor): SQLite reads the caller's bytes in place, no copy, no allocation.
+static inline int hr_sqlite3_bind_text_static(sqlite3_stmt *s, int i, const char *v, int n) {
+    return sqlite3_bind_text(s, i, v, n, SQLITE_STATIC);
+}
 static inline int hr_sqlite3_bind_blob_transient(sqlite3_stmt *s, int i, const void *v, int n) {
     return sqlite3_bind_blob(s, i, v, n, SQLITE_TRANSIENT);
 }
