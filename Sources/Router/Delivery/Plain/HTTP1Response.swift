@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads one HTTP/1.1 response as its bytes arrive: the status, `Retry-After`, whether the connection
 /// may carry the next request, and the first `keep` bytes of the body (the rest is read and dropped,
 /// so the connection stays usable). Interim 1xx answers are skipped. A client's reader: it accepts
@@ -166,16 +170,24 @@ struct HTTP1Response {
             lastLF = start - 2
             sawCR = true
         }
-        for i in start..<bytes.count {
-            let c = bytes[i]
-            if c == 10 {
-                // An LF right after a line's LF (optionally with a CR between) ends the head.
-                if lastLF == i - 1 || (sawCR && lastLF == i - 2) { return i + 1 }
-                lastLF = i
-                sawCR = false
-            } else {
-                sawCR = c == 13 && lastLF == i - 1
+        // From LF to LF (memchr): a line is only looked at where it starts and ends.
+        guard let base = bytes.baseAddress else { return nil }
+        var i = start
+        while i < bytes.count {
+            if lastLF == i - 1 {
+                // A line starts at i: an LF here, or a CR then an LF, is the empty line ending the head.
+                if bytes[i] == 10 { return i + 1 }
+                if bytes[i] == 13 {
+                    if i + 1 < bytes.count, bytes[i + 1] == 10 { return i + 2 }
+                    if i + 1 == bytes.count { return nil }  // the LF may come in the next read (`gathered` says so)
+                }
+            } else if sawCR, lastLF == i - 2, bytes[i] == 10 {
+                return i + 1
             }
+            sawCR = false
+            guard let lf = memchr(base + i, 10, bytes.count - i) else { return nil }
+            lastLF = base.distance(to: UnsafeRawPointer(lf))
+            i = lastLF + 1
         }
         return nil
     }
@@ -184,7 +196,8 @@ struct HTTP1Response {
         // Lines one at a time (CR before the LF dropped); the first is the status line.
         var lineStart = 0
         func nextLine() -> UnsafeRawBufferPointer.SubSequence? {
-            guard lineStart < head.count, let lf = head[lineStart...].firstIndex(of: 10) else { return nil }
+            guard lineStart < head.count, let base = head.baseAddress, let p = memchr(base + lineStart, 10, head.count - lineStart) else { return nil }
+            let lf = base.distance(to: UnsafeRawPointer(p))
             var line = head[lineStart..<lf]
             if line.last == 13 { line = line.dropLast() }
             lineStart = lf + 1
@@ -255,7 +268,13 @@ struct HTTP1Response {
     /// Whether a comma-separated header value holds `token` (any case). Read in place: every answer
     /// of a kept-alive target carries a `Connection` header.
     private static func hasToken(_ value: UnsafeRawBufferPointer.SubSequence, _ token: StaticString) -> Bool {
-        value.split(separator: UInt8(ascii: ",")).contains { equalsLowercased(trimmed($0), token) }
+        var rest = value
+        while true {
+            let comma = rest.firstIndex(of: UInt8(ascii: ",")) ?? rest.endIndex
+            if equalsLowercased(trimmed(rest[..<comma]), token) { return true }
+            guard comma < rest.endIndex else { return false }
+            rest = rest[(comma + 1)...]
+        }
     }
 
     /// Whether the last of a comma-separated value's tokens is `token` (any case).
