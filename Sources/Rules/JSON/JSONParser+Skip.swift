@@ -95,7 +95,7 @@ extension JSONParser {
         var i = from
         while i < n {
             let c = b[i]
-            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { break }
+            guard c <= 0x20, c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { break }  // mostly one compare
             i += 1
         }
         return i
@@ -141,9 +141,7 @@ extension JSONParser {
     /// closing quote, and whether it held escapes (then it was decoded, which is how they are checked).
     @inline(__always)
     private mutating func skipStringAt(_ b: UnsafePointer<UInt8>, _ quote: Int, _ n: Int) throws(JSONParseError) -> (end: Int, escaped: Bool) {
-        index = quote + 1
-        var bits = skipPlainWords()
-        var i = index
+        var (i, bits) = Self.plainWords(b, from: quote + 1, n)
         while i < n {
             let c = b[i]
             if c == 0x22 {

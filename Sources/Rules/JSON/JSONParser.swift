@@ -177,10 +177,19 @@ struct JSONParser {
     /// the same bytes they would have: this only skips ahead over bytes they would not stop at.
     @inline(__always) mutating func skipPlainWords() -> UInt8 {
         guard let base = bytes.baseAddress else { return 0 }
+        let run = Self.plainWords(base, from: index, bytes.count)
+        index = run.end
+        return run.bits
+    }
+
+    /// `skipPlainWords` on a cursor of the caller's (kept in a register, not in the parser).
+    @inline(__always)
+    static func plainWords(_ base: UnsafePointer<UInt8>, from: Int, _ n: Int) -> (end: Int, bits: UInt8) {
         let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
         var seen: UInt64 = 0
-        while index + 8 <= bytes.count {
-            let w = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self).littleEndian  // first byte lowest
+        var i = from
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self).littleEndian  // first byte lowest
             // A byte equal to '"' or '\\' is a zero byte of the XOR; a byte < 0x20 is found by the
             // same borrow trick. A borrow only runs upwards from a flagged byte, so the lowest flag
             // (the first of them in memory) is exact, which is where the string stops.
@@ -189,13 +198,13 @@ struct JSONParser {
             if stop != 0 {
                 let plain = stop.trailingZeroBitCount &>> 3
                 seen |= w & ((1 &<< UInt64(plain &* 8)) &- 1)
-                index += plain
+                i += plain
                 break
             }
             seen |= w
-            index += 8
+            i += 8
         }
-        return seen & tops == 0 ? 0 : 0x80
+        return (i, seen & tops == 0 ? 0 : 0x80)
     }
 
     /// A string; the fast path copies a run without escapes in one go after validating its UTF-8.
