@@ -74,8 +74,23 @@ public enum HTTPHeadParser {
     /// Finds the CRLF ending the line at `from`, looking at most `limit` bytes ahead; nil when not there yet.
     /// A bare LF or a bare CR is an error: they are how requests get smuggled past lenient proxies.
     static func lineEnd(_ b: UnsafeBufferPointer<UInt8>, from: Int, limit: Int) -> LineEnd? {
-        var j = from
         let stop = min(b.count, from + max(limit, 0) + 2)
+        var j = from
+        if let base = b.baseAddress {
+            // Eight bytes at a time to the first CR or LF: a byte equal to either is a zero byte of an
+            // XOR, and the lowest flag of a word is exact (a borrow only runs upwards).
+            let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+            while j + 8 <= stop {
+                let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self).littleEndian
+                let xcr = w ^ (ones &* 13), xlf = w ^ (ones &* 10)
+                let found = (((xcr &- ones) & ~xcr) | ((xlf &- ones) & ~xlf)) & tops
+                if found != 0 {
+                    j += found.trailingZeroBitCount &>> 3
+                    break
+                }
+                j += 8
+            }
+        }
         while j < stop {
             let c = b[j]
             if c == lf { return .invalid(.badRequest("bare LF in the request head; lines end with CRLF")) }
@@ -129,37 +144,35 @@ public enum HTTPHeadParser {
         var vs = i, ve = end
         while vs < ve, b[vs] == sp || b[vs] == htab { vs += 1 }
         while ve > vs, b[ve - 1] == sp || b[ve - 1] == htab { ve -= 1 }
-        for k in vs..<ve {
-            let c = b[k]
-            if c < sp && c != htab || c == 127 { return .failure(.badRequest("control character in header '\(name)'")) }
-        }
+        if firstControl(b, vs, ve) != nil { return .failure(.badRequest("control character in header '\(name)'")) }
         return .success(HTTPHeader(name, string(b, vs, ve)))
     }
 
-    /// Framing and connection semantics; refuses every ambiguous combination.
+    /// Framing and connection semantics; refuses every ambiguous combination. The names are the
+    /// parser's, lower-case: compared as they are.
     static func applySemantics(_ head: inout HTTPRequestHead) -> HTTPParseError? {
         var contentLength: Int?
         var transferEncoding: String?
         var hosts = 0
         for h in head.headers {
-            if asciiCaseInsensitiveEquals(h.name, "content-length") {
+            if h.name == "content-length" {
                 guard contentLength == nil else { return .badRequest("duplicate Content-Length") }
                 guard !h.value.isEmpty, h.value.utf8.count <= 15, h.value.utf8.allSatisfy(isDigit), let v = Int(h.value) else {
                     return .badRequest("invalid Content-Length '\(h.value.prefix(32))'")
                 }
                 contentLength = v
-            } else if asciiCaseInsensitiveEquals(h.name, "transfer-encoding") {
+            } else if h.name == "transfer-encoding" {
                 guard transferEncoding == nil else { return .badRequest("more than one Transfer-Encoding header") }
                 transferEncoding = h.value
-            } else if asciiCaseInsensitiveEquals(h.name, "host") {
+            } else if h.name == "host" {
                 hosts += 1
-            } else if asciiCaseInsensitiveEquals(h.name, "connection") {
+            } else if h.name == "connection" {
                 for token in h.value.split(separator: ",") {
                     let t = token.trimmingSpaces
                     if asciiCaseInsensitiveEquals(t, "close") { head.keepAlive = false }
                     if asciiCaseInsensitiveEquals(t, "keep-alive"), head.versionMinor == 0 { head.keepAlive = true }
                 }
-            } else if asciiCaseInsensitiveEquals(h.name, "expect") {
+            } else if h.name == "expect" {
                 if asciiCaseInsensitiveEquals(h.value, "100-continue"), head.versionMinor == 1 { head.expectsContinue = true }
             }
         }
@@ -188,6 +201,28 @@ public enum HTTPHeadParser {
 
     @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 
+    /// The first control character in `b[start..<end]` a field value may not hold (all but HTAB, and
+    /// DEL). Words without a byte below 0x20 or equal to 0x7F are passed eight bytes at a time.
+    @inline(__always)
+    static func firstControl(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+        var k = start
+        if let base = b.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+            while k + 8 <= end {
+                let w = UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self)
+                let del = w ^ (ones &* 0x7F)
+                if (((w &- ones &* 0x20) & ~w) | ((del &- ones) & ~del)) & tops != 0 { break }  // look byte by byte
+                k += 8
+            }
+        }
+        while k < end {
+            let c = b[k]
+            if c < sp && c != htab || c == 127 { return k }
+            k += 1
+        }
+        return nil
+    }
+
     /// RFC 9110 tchar.
     @inline(__always) static func isTokenChar(_ c: UInt8) -> Bool {
         switch c {
@@ -199,15 +234,47 @@ public enum HTTPHeadParser {
 
     /// A header name, lower-cased as it is copied: names are case-insensitive ASCII tokens, and
     /// everything downstream (adapters, the store, outbound requests) wants them lower-case, which would
-    /// otherwise cost an allocation per name and request.
+    /// otherwise cost an allocation per name and request. A name of `knownNames` is that table's string:
+    /// a comparison instead of making (and validating) a new one, for the few names most requests carry.
     static func lowercasedToken(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
-        String(unsafeUninitializedCapacity: end - start) { out in
-            for k in 0..<(end - start) {
+        let length = end - start
+        if length < knownNames.count {
+            for name in knownNames[length] where equalsLowercased(b, start, name) { return name.text }
+        }
+        return String(unsafeUninitializedCapacity: length) { out in
+            for k in 0..<length {
                 let c = b[start + k]
                 out[k] = c >= 65 && c <= 90 ? c | 0x20 : c
             }
-            return end - start
+            return length
         }
+    }
+
+    struct KnownName {
+        let text: String
+        let bytes: [UInt8]
+    }
+
+    /// Header names webhook senders and the benchmarks send, by length.
+    static let knownNames: [[KnownName]] = {
+        let names = ["host", "content-type", "content-length", "user-agent", "accept", "accept-encoding", "connection",
+                     "transfer-encoding", "expect", "authorization", "date", "x-request-id", "x-forwarded-for",
+                     "x-real-ip", "x-webhook-signature", "x-signature", "x-api-key", "apikey", "webhook-id",
+                     "webhook-timestamp", "webhook-signature", "x-shopify-topic", "x-shopify-hmac-sha256",
+                     "x-shopify-shop-domain", "x-shopify-webhook-id", "x-shopify-api-version",
+                     "x-shopify-triggered-at", "x-shopify-event-id"]
+        var table = [[KnownName]](repeating: [], count: 32)
+        for name in names { table[name.utf8.count].append(KnownName(text: name, bytes: Array(name.utf8))) }
+        return table
+    }()
+
+    @inline(__always)
+    private static func equalsLowercased(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ name: KnownName) -> Bool {
+        for k in 0..<name.bytes.count {
+            let c = b[start + k]
+            if (c >= 65 && c <= 90 ? c | 0x20 : c) != name.bytes[k] { return false }
+        }
+        return true
     }
 
     @inline(__always) static func string(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {

@@ -94,6 +94,27 @@ struct HTTPHeadParserTests {
         #expect(status(text) == expected, "\(name)")
     }
 
+    /// Line ends and control characters are found a word at a time: each is seen wherever it falls
+    /// in a long value, and a tab (allowed) or a known name in any case changes nothing.
+    @Test func everyStopByteIsSeenAtEveryPosition() {
+        for at in 0..<24 {
+            func head(_ inserted: String, name: String = "X-Long") -> String {
+                var value = String(repeating: "v", count: 24)
+                value.insert(contentsOf: inserted, at: value.index(value.startIndex, offsetBy: at))
+                return "POST / HTTP/1.1\r\nHost: a\r\n\(name): \(value)\r\nContent-Length: 0\r\n\r\n"
+            }
+            #expect(status(head("\u{1}")) == 400, "control at \(at)")
+            #expect(status(head("\u{7F}")) == 400, "DEL at \(at)")
+            #expect(status(head("\n")) == 400, "bare LF at \(at)")
+            #expect(status(head("\r")) == 400, "bare CR at \(at)")
+            guard case .complete(let h, _) = parse(head("\t", name: "X-REQUEST-ID")) else {
+                Issue.record("a tab at \(at) is allowed"); continue
+            }
+            #expect(h.headers.map(\.name) == ["host", "x-request-id", "content-length"])
+            #expect(h.header("x-request-id")?.count == (at == 0 ? 24 : 25), "a leading tab is trimmed, an inner one kept")
+        }
+    }
+
     @Test func limits() {
         let longLine = "GET /" + String(repeating: "a", count: HTTPLimits.maxStartLine + 10) + " HTTP/1.1\r\nHost: a\r\n\r\n"
         #expect(status(longLine) == 414)
