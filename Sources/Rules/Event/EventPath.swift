@@ -91,8 +91,8 @@ extension Event {
 extension String {
     /// ASCII case-insensitive equality without allocating.
     public func caseInsensitiveEquals(_ other: String) -> Bool {
-        let a = utf8, b = other.utf8
-        guard a.count == b.count else { return false }
+        // No copies of the strings or their views on the way (each was a retain and a release).
+        guard utf8.count == other.utf8.count else { return false }
         if self == other { return true }  // header names arrive lower-cased: usually one memcmp
         // Names from configs keep their capitals ("X-Shopify-Topic"): compare bytes, not a generic zip.
         var x = self, y = other

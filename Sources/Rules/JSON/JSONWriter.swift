@@ -77,8 +77,7 @@ extension JSONValue {
     /// one go: byte by byte, this was most of encoding an event's headers for the store.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
-        var text = s
-        text.withUTF8 { utf8 in
+        s.withUTF8Bytes { utf8 in
             var runStart = 0
             for i in 0..<utf8.count {
                 let c = utf8[i]
