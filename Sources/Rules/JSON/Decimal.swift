@@ -94,15 +94,6 @@ struct DecimalScan {
     }
 }
 
-extension String {
-    /// Runs `body` on the UTF-8 bytes, in place when the string is contiguous (always, for native strings).
-    @inline(__always)
-    func withUTF8Bytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if let r = utf8.withContiguousStorageIfAvailable(body) { return r }
-        let copy = Array(utf8)
-        return copy.withUnsafeBufferPointer(body)
-    }
-}
 
 /// A number operand decoded at load time; its digits live in a pool owned by the match program,
 /// so the key itself is plain data and comparing against it retains nothing.
