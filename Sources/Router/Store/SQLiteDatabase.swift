@@ -101,24 +101,10 @@ final class SQLiteStatement {
         }
     }
 
-    /// Runs `body` with `v` bound to `i` in place (no copy: a hot insert binds several texts per row,
-    /// and each copy was an allocation). The binding points into memory that lives only as long as the
-    /// call, so `body` must `run()` the statement (which resets it and clears its bindings).
-    func withBound<R>(_ i: Int32, _ v: String, _ body: () throws(SQLiteError) -> R) throws(SQLiteError) -> R {
-        var s = v
-        let result = s.withUTF8 { utf8 in
-            Result { () throws(SQLiteError) -> R in
-                utf8.withMemoryRebound(to: CChar.self) { c in
-                    if let base = c.baseAddress {
-                        _ = hr_sqlite3_bind_text_static(stmt, i, base, Int32(c.count))
-                    } else {
-                        _ = hr_sqlite3_bind_text_transient(stmt, i, "", 0)  // not NULL: an empty string stays one
-                    }
-                }
-                return try body()
-            }
-        }
-        return try result.get()
+    /// Binds `count` bytes at `text` to `i` as text, without a copy (SQLITE_STATIC): the caller keeps
+    /// them unchanged until the statement is reset.
+    func bindStatic(_ i: Int32, _ text: UnsafeRawPointer, count: Int) {
+        _ = hr_sqlite3_bind_text_static(stmt, i, text.assumingMemoryBound(to: CChar.self), Int32(count))
     }
 
     func bind(_ i: Int32, _ v: String?) {
