@@ -94,7 +94,6 @@ struct DecimalScan {
     }
 }
 
-
 /// A number operand decoded at load time; its digits live in a pool owned by the match program,
 /// so the key itself is plain data and comparing against it retains nothing.
 struct DecimalKey: Sendable {
