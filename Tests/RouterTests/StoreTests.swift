@@ -8,7 +8,9 @@ import Glibc
 
 /// A fresh temporary directory per test.
 func temporaryDirectory() -> String {
-    var template = Array("/tmp/hookrouter-test-XXXXXX".utf8CString)
+    // Under $TMPDIR: scripts/test points it at a directory of the run's, removed when the run passes.
+    let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+    var template = Array("\(base)/hookrouter-test-XXXXXX".utf8CString)
     return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
 }
 
