@@ -44,6 +44,42 @@ struct PlanCountersTests {
         #expect(stats.events == ["fiscal": 18, "odoo": 3])
     }
 
+    /// Submitted at once, events share the writer's batches, where runs of one minute, source and plan
+    /// are added up before they are counted: runs broken by each of the three still count right.
+    @Test func runsOfEventsInOneBatchCountAsTheirRows() throws {
+        let dir = temporaryDirectory()
+        let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil))
+        let old = WallClock.now().milliseconds - 3_600_000
+        let done = BlockingQueue<StoreOutcome>()
+        for i in 0..<120 {
+            let minute = old + Int64(i / 10) * 60_000  // runs of ten per minute
+            let e = sampleEvent("r-\(i)", receivedAt: Timestamp(milliseconds: minute))
+                .with(source: (i / 4) % 3 == 0 ? "odoo" : nil, deliveries: (i / 6) % 4 == 0 ? [] : nil)
+            store.submit(e) { done.push($0) }
+        }
+        var answered = 0
+        while answered < 120, let some = done.popBatch(max: 120) { answered += some.count }
+        store.close()
+        let q = try StoreQueries(directory: dir, writable: false)
+        // Per minute, source and target, as the counters keep them.
+        func grouped(_ sql: String) throws -> [String: Int64] {
+            var out: [String: Int64] = [:]
+            let s = try q.db.prepare(sql)
+            while try s.step() { out[s.string(0)] = s.int64(1) }
+            return out
+        }
+        let counters = try grouped("SELECT minute || '/' || source || '/' || target, sum(n) FROM stat_plans GROUP BY 1")
+        let rows = try grouped("""
+            SELECT (e.received_ms / 60000) || '/' || e.source || '/', count(*) FROM events e GROUP BY 1
+            UNION ALL
+            SELECT (e.received_ms / 60000) || '/' || k.source || '/' || (j.value ->> 1), count(*)
+            FROM event_keys k JOIN json_each(k.planned) j JOIN events e ON e.seq = k.seq WHERE k.planned != '' GROUP BY 1
+            """)
+        #expect(answered == 120)
+        #expect(counters == rows)
+        #expect(counters.count > 30, "minutes × sources × targets: \(counters.count)")
+    }
+
     @Test func theMigrationCountsWhatAnOlderStoreHolds() throws {
         let dir = try StoreMigrationTests().fixtureStore("schema-v4.db")
         let store = try SQLiteEventStore(directory: dir, codec: StoreCodec(key: nil), dedupWindow: { 1000 * 86_400_000 })

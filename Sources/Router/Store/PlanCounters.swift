@@ -11,6 +11,9 @@ final class PlanCounters {
     }
 
     private var changes: [Key: Int] = [:]
+    /// A run of events with one minute, source and plan (most of a writer's batch), added up here and
+    /// counted once: two lookups of three-part keys per event were most of the writer's hashing.
+    private var run: (minute: Int64, source: String, plan: String, events: Int)?
     private let upsert: SQLiteStatement
     private let dropZero: SQLiteStatement
 
@@ -29,11 +32,33 @@ final class PlanCounters {
         for t in targets { changes[Key(minute: minute, source: source, target: t), default: 0] += sign }
     }
 
+    /// A new event received at `receivedMilliseconds` whose deliveries are `plan` (`event_keys.planned`).
+    func count(receivedMilliseconds: Int64, source: String, plan: String) {
+        let minute = receivedMilliseconds / 60_000
+        if run?.minute == minute, run?.source == source, run?.plan == plan {
+            run?.events += 1
+            return
+        }
+        endRun()
+        run = (minute, source, plan, 1)
+    }
+
+    private func endRun() {
+        guard let r = run else { return }
+        run = nil
+        changes[Key(minute: r.minute, source: r.source, target: ""), default: 0] += r.events
+        for t in StoreCodec.planTargets(r.plan) { changes[Key(minute: r.minute, source: r.source, target: t), default: 0] += r.events }
+    }
+
     /// Forgets the changes of a transaction that did not commit.
-    func discard() { changes.removeAll(keepingCapacity: true) }
+    func discard() {
+        run = nil
+        changes.removeAll(keepingCapacity: true)
+    }
 
     /// Writes the changes inside the caller's transaction (counters that reach zero go).
     func write() throws(SQLiteError) {
+        endRun()
         defer { changes.removeAll(keepingCapacity: true) }
         for (k, n) in changes where n != 0 {
             for s in [upsert, dropZero] {

@@ -188,7 +188,7 @@ final class StoreWriter: @unchecked Sendable {
                     try rows.insert(batchEvents[i].record, at: LogPosition(segment: logged.segment, offset: logged.offset + Int64(batchEvents[i].at)),
                                     length: batchEvents[i].length)
                     counters.count(receivedMilliseconds: batchEvents[i].record.receivedMilliseconds, source: batchEvents[i].record.source,
-                                   targets: batchEvents[i].event.deliveries.lazy.map(\.target))
+                                   plan: batchEvents[i].record.plan)
                 }
                 try rows.indexed(segment: logged.segment, events: batchEvents.count, through: log.end.offset)
             }
