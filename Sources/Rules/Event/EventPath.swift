@@ -95,9 +95,8 @@ extension String {
         guard utf8.count == other.utf8.count else { return false }
         if self == other { return true }  // header names arrive lower-cased: usually one memcmp
         // Names from configs keep their capitals ("X-Shopify-Topic"): compare bytes, not a generic zip.
-        var x = self, y = other
-        return x.withUTF8 { bx in
-            y.withUTF8 { by in
+        return withUTF8Bytes { bx in
+            other.withUTF8Bytes { by in
                 for k in 0..<bx.count where bx[k] != by[k] {
                     let lx = bx[k] >= 0x41 && bx[k] <= 0x5A ? bx[k] | 0x20 : bx[k]
                     let ly = by[k] >= 0x41 && by[k] <= 0x5A ? by[k] | 0x20 : by[k]

@@ -29,8 +29,9 @@ final class EventRows {
     func insert(_ r: LogRecord, at position: LogPosition, length: Int) throws(SQLiteError) {
         let needed = r.source.utf8.count + r.eventID.utf8.count + r.type.utf8.count + r.contentType.utf8.count + r.plan.utf8.count
         if needed > texts.count {
+            let size = max(needed, 2 * texts.count)
             texts.deallocate()
-            texts = UnsafeMutableRawBufferPointer.allocate(byteCount: max(needed, 2 * texts.count), alignment: 8)
+            texts = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
         }
         var used = 0
         func place(_ s: String) -> (UnsafeRawPointer, Int) {
