@@ -29,7 +29,17 @@ final class PGSession: PGQuerying {
 
     /// Runs `body` in one transaction, rolled back when it throws.
     func transaction<T>(_ body: () throws(PGError) -> T) throws(PGError) -> T {
-        try query("BEGIN")
+        try transaction(begin: "BEGIN", body)
+    }
+
+    /// Runs `body`'s reads on one snapshot of the database: under the default READ COMMITTED each
+    /// statement sees its own, so two counters a writer changes in one commit could be read across it.
+    func snapshot<T>(_ body: () throws(PGError) -> T) throws(PGError) -> T {
+        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    private func transaction<T>(begin: String, _ body: () throws(PGError) -> T) throws(PGError) -> T {
+        try query(begin)
         do {
             let value = try body()
             try query("COMMIT")

@@ -86,7 +86,13 @@ final class PGStoreQueries: DeliveryQueries {
 
     /// From the counters (`PGCounters`), summed over the routers that wrote them: a few thousand rows
     /// whatever the database holds. The window starts at the minute of `since` (the counters' grain).
+    /// Both tables are read on one snapshot: a commit that moved deliveries to `delivered` and counted
+    /// their attempts must not show one without the other.
     func stats(since: Int64) throws(PGError) -> StoreQueries.StatsCounts {
+        try session.snapshot { () throws(PGError) in try counts(since: since) }
+    }
+
+    private func counts(since: Int64) throws(PGError) -> StoreQueries.StatsCounts {
         var c = StoreQueries.StatsCounts()
         let minute = String(since / 60_000)
         for r in try session.query("""
