@@ -58,4 +58,47 @@ struct HTTP1RequestTests {
                                     prefix: HTTP1Request.prefix(method: "PUT", endpoint: endpoint, targetHeaders: []))
         }
     }
+
+    /// The engine writes raw-body requests straight from the stored event (`encodeRaw`); every other
+    /// caller builds an `OutboundRequest` and encodes it. Both must put the same bytes on the wire.
+    @Test func aRawBodyIsWrittenAsTheOutboundRequestWouldBe() throws {
+        let table = try compileTable("""
+            sources:
+              s: { adapter: none, path: /in/s }
+            targets:
+              bare: { url: "http://127.0.0.1:9/a" }
+              own: { url: "http://127.0.0.1:9/b?x=1", method: PUT, headers: { X-Custom: one, Content-Type: text/plain, Accept: nada, X-Two: dois } }
+              hmac: { url: "http://127.0.0.1:9/c", sign: { scheme: hmac-sha256, secret: target-secret } }
+              sw: { url: "http://127.0.0.1:9/d", headers: { User-Agent: custom/1 }, sign: { scheme: standard-webhooks, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" } }
+            routes:
+              - { name: raw, from: s, to: [bare, own, hmac, sw] }
+            """)
+        let route = try #require(table.routes.first)
+        let now = Timestamp(seconds: 1_795_000_100)
+        for contentType in ["application/json; charset=utf-8", ""] {
+            let stored = StoredEvent(source: "s", eventID: "b54557e4-ñ", type: "orders/paid", time: now, receivedAt: now, contentType: contentType,
+                                     headers: [HTTPField("x-a", "1")], attributes: JSONObject(), body: Array(#"{"a":"ção"}"#.utf8), deliveries: [])
+            for target in table.targets {
+                let endpoint = try #require(PlainEndpoint(url: target.url))
+                let prefix = HTTP1Request.prefix(method: target.method, endpoint: endpoint, targetHeaders: target.headers)
+                let part = try #require(HTTP1Request.TargetPart(target))
+                let direct = try HTTP1Request.encodeRaw(stored, target: target, part: part, deliveryId: 1_200_000, attempt: 3, now: now, prefix: prefix)
+                let built = try HTTP1Request.encode(OutboundRequest(event: stored.event(parsingData: false), route: route, target: target,
+                                                                    deliveryId: "1200000", attempt: 3, now: now), prefix: prefix)
+                #expect(String(decoding: direct, as: UTF8.self) == String(decoding: built, as: UTF8.self), "target \(target.name)")
+            }
+        }
+        // A provider's line break in the id is refused by both, naming the same header.
+        let bad = StoredEvent(source: "s", eventID: "a\r\nX-Evil: 1", type: "t", time: now, receivedAt: now, contentType: "",
+                              headers: [], attributes: JSONObject(), body: [], deliveries: [])
+        let target = table.targets[0]
+        let prefix = HTTP1Request.prefix(method: "POST", endpoint: try #require(PlainEndpoint(url: target.url)), targetHeaders: [])
+        let part = try #require(HTTP1Request.TargetPart(target))
+        #expect(throws: HTTP1Request.Unwritable.self) { try HTTP1Request.encodeRaw(bad, target: target, part: part, deliveryId: 1, attempt: 1, now: now, prefix: prefix) }
+        do {
+            _ = try HTTP1Request.encodeRaw(bad, target: target, part: part, deliveryId: 1, attempt: 1, now: now, prefix: prefix)
+        } catch {
+            #expect(error.description == "header 'X-Hookrouter-Event-Id' holds a line break; the request was not sent")
+        }
+    }
 }

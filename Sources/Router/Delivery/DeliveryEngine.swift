@@ -267,7 +267,7 @@ final class DeliveryEngine: @unchecked Sendable {
         var starting: [(delivery: QueuedDelivery, target: Target, lane: TargetLane)] = []
         for lane in lanes.values {
             while let head = lane.queue.first, head.dueMilliseconds <= now {
-                guard let t = table.targetIndex(named: lane.name) else {
+                guard let t = lane.targetIndex(in: table) else {
                     _ = lane.queue.pop()
                     orphan(head, why: "target '\(lane.name)' is no longer configured")
                     continue
@@ -318,20 +318,28 @@ final class DeliveryEngine: @unchecked Sendable {
         let attempt = d.attempts + 1
         let startedAt = WallClock.now()
         let route = table.routes[r]
-        let event = stored.event(parsingData: route.body.readsEvent)
-        let request = OutboundRequest(event: event, route: route, target: target,
-                                      deliveryId: String(d.id), attempt: attempt, now: startedAt)
+        func request() -> OutboundRequest {
+            OutboundRequest(event: stored.event(parsingData: route.body.readsEvent), route: route, target: target,
+                            deliveryId: String(d.id), attempt: attempt, now: startedAt)
+        }
         if let plainRoute = plainRoute(target, in: table) {
             let monotonic = MonotonicClock.milliseconds()
-            let tag = AttemptInFlight(delivery: d, attempt: attempt, startedAt: startedAt, startedMonotonic: monotonic)
+            let tag = AttemptInFlight(delivery: d, lane: lane, attempt: attempt, startedAt: startedAt, startedMonotonic: monotonic)
             do {
-                let bytes = try HTTP1Request.encode(request, prefix: plainRoute.prefix)
+                let bytes: [UInt8]
+                if case .raw = route.body, let part = plainRoute.targetPart {
+                    bytes = try HTTP1Request.encodeRaw(stored, target: target, part: part, deliveryId: d.id, attempt: attempt, now: startedAt,
+                                                       prefix: plainRoute.prefix)
+                } else {
+                    bytes = try HTTP1Request.encode(request(), prefix: plainRoute.prefix)
+                }
                 plain.send(bytes, to: plainRoute.endpoint, timeout: target.timeoutMilliseconds, tag: tag, now: monotonic)
             } catch {
                 completed(tag, result: .failed(error.description), response: [])
             }
             return true
         }
+        let request = request()
         guard let transfer = Transfer(request: request, delivery: d, attempt: attempt, timeoutMilliseconds: target.timeoutMilliseconds,
                                       now: startedAt, monotonic: MonotonicClock.milliseconds(), pool: handles,
                                       outbound: target.guarded ? table.settings.subscriptions.outbound : nil) else {
@@ -351,7 +359,8 @@ final class DeliveryEngine: @unchecked Sendable {
             plainRoutes = (table, table.targets.map { t in
                 guard plainAllowed, !t.guarded, t.stream == nil, let endpoint = PlainEndpoint(url: t.url) else { return nil }
                 return PlainRoute(endpoint: plain.endpointID(endpoint),
-                                  prefix: HTTP1Request.prefix(method: t.method, endpoint: endpoint, targetHeaders: t.headers))
+                                  prefix: HTTP1Request.prefix(method: t.method, endpoint: endpoint, targetHeaders: t.headers),
+                                  targetPart: HTTP1Request.TargetPart(t))
             })
         }
         return plainRoutes?.byTarget[target.index]
@@ -387,7 +396,8 @@ final class DeliveryEngine: @unchecked Sendable {
     }
 
     private func completed(_ t: Transfer, code: CURLcode) {
-        completed(AttemptInFlight(delivery: t.delivery, attempt: t.attempt, startedAt: t.startedAt, startedMonotonic: t.startedMonotonic),
+        completed(AttemptInFlight(delivery: t.delivery, lane: lane(t.delivery.target), attempt: t.attempt, startedAt: t.startedAt,
+                                  startedMonotonic: t.startedMonotonic),
                   result: t.result(code), response: t.response)
     }
 
@@ -396,7 +406,7 @@ final class DeliveryEngine: @unchecked Sendable {
         let d = t.delivery
         let now = WallClock.now()
         let duration = MonotonicClock.milliseconds() - t.startedMonotonic
-        let lane = self.lane(d.target)
+        let lane = t.lane
         lane.inFlight -= 1
         if result.succeeded {
             lane.breaker.recordSuccess()
@@ -408,7 +418,7 @@ final class DeliveryEngine: @unchecked Sendable {
             Log.emit(.warn, "target answered 429: its deliveries wait as it asked", d.logFields(["pause_ms": String(pause)]))
         }
         let table = config.table
-        let policy = table.targetIndex(named: d.target).map { table.targets[$0].retry } ?? .default
+        let policy = lane.targetIndex(in: table).map { table.targets[$0].retry } ?? .default
         let next = RetryDecision.next(after: result, attempt: d.attemptInBudget(t.attempt), policy: policy, now: now)
         var error: String?
         var statusCode: Int?
@@ -479,7 +489,7 @@ final class DeliveryEngine: @unchecked Sendable {
         let table = config.table
         for lane in lanes.values {
             guard let head = lane.queue.first else { continue }
-            guard let t = table.targetIndex(named: lane.name) else {
+            guard let t = lane.targetIndex(in: table) else {
                 until = min(until, head.dueMilliseconds)  // orphaned by a reload: dispatch settles it at once
                 continue
             }
@@ -500,6 +510,8 @@ private struct MultiWaker: @unchecked Sendable {
 /// An attempt in flight, through either client: what the engine needs back with its outcome.
 struct AttemptInFlight {
     let delivery: QueuedDelivery
+    /// The lane of the delivery's target, whose slot the attempt holds.
+    let lane: TargetLane
     let attempt: Int
     let startedAt: Timestamp
     let startedMonotonic: Int64

@@ -16,10 +16,21 @@ final class TargetLane {
     var throttledUntil: Int64 = 0
     private var tokens: Double = -1
     private var tokensUpdated: Int64 = 0
+    /// The lane's target in the table last asked about (by identity: a reload swaps the table), so the
+    /// engine finds it by index, not by hashing its name, for each delivery it starts and completes.
+    private var resolved: (table: RouteTable, index: Int?)?
 
     init(name: String, breaker: CircuitBreaker) {
         self.name = name
         self.breaker = breaker
+    }
+
+    /// The index of this lane's target in `table`, nil when the table has no target of its name.
+    func targetIndex(in table: RouteTable) -> Int? {
+        if let resolved, resolved.table === table { return resolved.index }
+        let index = table.targetIndex(named: name)
+        resolved = (table, index)
+        return index
     }
 
     /// Takes a token of `rate` if one is there; with no rate every request passes.

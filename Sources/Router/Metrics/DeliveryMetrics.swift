@@ -27,11 +27,13 @@ final class DeliveryMetrics: Sendable {
         let seconds = Double(milliseconds) / 1000
         let bucket = Self.bounds.firstIndex { seconds <= $0 } ?? Self.bounds.count
         let outcome = result.succeeded ? "delivered" : (final == .dead ? "dead" : "failed_will_retry")
-        counts.withLock { c in
-            c.targets[target, default: Target()].outcomes[outcome, default: 0] += 1
-            c.targets[target, default: Target()].latency[bucket] += 1
-            c.targets[target, default: Target()].latencySum += seconds
+        // One lookup of the target (each `c.targets[target]` hashes its name again).
+        func add(to t: inout Target) {
+            t.outcomes[outcome, default: 0] += 1
+            t.latency[bucket] += 1
+            t.latencySum += seconds
         }
+        counts.withLock { c in add(to: &c.targets[target, default: Target()]) }
     }
 
     func orphaned(target: String) {

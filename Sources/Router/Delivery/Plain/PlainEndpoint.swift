@@ -80,9 +80,11 @@ struct PlainEndpoint: Hashable {
     }
 }
 
-/// How the engine sends to one target through the plain client: the endpoint's id in the client and
-/// the bytes every request to it starts with (`HTTP1Request.prefix`).
+/// How the engine sends to one target through the plain client: the endpoint's id in the client, the
+/// bytes every request to it starts with (`HTTP1Request.prefix`), and what its raw-body requests add
+/// (nil when a header of the target cannot be written: the general path reports it).
 struct PlainRoute {
     let endpoint: Int
     let prefix: [UInt8]
+    let targetPart: HTTP1Request.TargetPart?
 }
