@@ -29,10 +29,11 @@ enum AdapterSupport {
     static func keptHeaders(_ request: InboundRequest, dropping credentials: [String]) -> [HTTPField] {
         var out: [HTTPField] = []
         out.reserveCapacity(request.headers.count)
-        for field in request.headers {
-            let name = field.name.asciiLowercased
+        // By index: iterating copied each field (two retains and releases) before it was looked at.
+        for i in request.headers.indices {
+            let name = request.headers[i].name.asciiLowercased
             if name == "authorization" || name == "cookie" || credentials.contains(name) { continue }
-            out.append(HTTPField(name, field.value))
+            out.append(HTTPField(name, request.headers[i].value))
         }
         return out
     }

@@ -65,8 +65,20 @@ struct HMACAdapter: WebhookAdapter {
     let algorithm: HashAlgorithm
     let typePaths: [FieldPath]
     let id: IDSource
-    var credentialHeaders: [String] { [header] }
+    /// Stored, not computed: every request reads it.
+    let credentialHeaders: [String]
     let credentialFields: [FieldPath] = []
+
+    init(secrets: [Secret], header: String, base64: Bool, prefix: String, algorithm: HashAlgorithm, typePaths: [FieldPath], id: IDSource) {
+        self.secrets = secrets
+        self.header = header
+        self.base64 = base64
+        self.prefix = prefix
+        self.algorithm = algorithm
+        self.typePaths = typePaths
+        self.id = id
+        credentialHeaders = [header]
+    }
 
     var bodyPaths: [FieldPath]? { typePaths + id.bodyPaths + AdapterSupport.paths("timestamp") }
 

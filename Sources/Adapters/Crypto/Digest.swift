@@ -116,6 +116,18 @@ private final class KeyedContexts: Sendable {
     private struct Key: Hashable {
         let algorithm: HashAlgorithm
         let key: [UInt8]
+
+        /// The key's bytes in one call: the synthesized hash fed the hasher a byte at a time.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(algorithm)
+            key.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
+    /// One key's idle contexts. A class, so taking and giving back mutate it in place: changing an
+    /// array inside the dictionary's value went through the dictionary's modify accessor each time.
+    private final class Slot: @unchecked Sendable {  // only touched under `idle`'s lock
+        var contexts: [Owned] = []
     }
 
     /// A context owned by whoever holds it: in the cache, or taken by one caller at a time.
@@ -124,7 +136,7 @@ private final class KeyedContexts: Sendable {
     }
 
     private struct Idle: ~Copyable {
-        var contexts: [Key: [Owned]] = [:]
+        var slots: [Key: Slot] = [:]
     }
 
     static let maxKeys = 64
@@ -134,7 +146,7 @@ private final class KeyedContexts: Sendable {
     /// A context keyed with `key`, ready for updates: an idle one re-armed, else a new one.
     func take(_ algorithm: HashAlgorithm, key: [UInt8]) -> OpaquePointer {
         let k = Key(algorithm: algorithm, key: key)
-        if let context = idle.withLock({ $0.contexts[k]?.popLast() })?.pointer {
+        if let context = idle.withLock({ $0.slots[k]?.contexts.popLast() })?.pointer {
             guard EVP_MAC_init(context, nil, 0, nil) == 1 else { CryptoError.unrecoverable("EVP_MAC_init") }
             return context
         }
@@ -151,8 +163,8 @@ private final class KeyedContexts: Sendable {
     /// Frees every idle context; those in use are kept or freed when given back, as usual.
     func removeAll() {
         let all = idle.withLock { idle in
-            defer { idle.contexts.removeAll() }
-            return idle.contexts.values.flatMap { $0 }
+            defer { idle.slots.removeAll() }
+            return idle.slots.values.flatMap(\.contexts)
         }
         for c in all { EVP_MAC_CTX_free(c.pointer) }
     }
@@ -161,9 +173,16 @@ private final class KeyedContexts: Sendable {
     func give(_ context: OpaquePointer, _ algorithm: HashAlgorithm, key: [UInt8]) {
         let k = Key(algorithm: algorithm, key: key)
         let kept = idle.withLock { idle -> Bool in
-            if idle.contexts[k] == nil, idle.contexts.count >= Self.maxKeys { return false }
-            guard idle.contexts[k, default: []].count < Self.perKey else { return false }
-            idle.contexts[k, default: []].append(Owned(pointer: context))
+            let slot: Slot
+            if let known = idle.slots[k] {
+                slot = known
+            } else {
+                guard idle.slots.count < Self.maxKeys else { return false }
+                slot = Slot()
+                idle.slots[k] = slot
+            }
+            guard slot.contexts.count < Self.perKey else { return false }
+            slot.contexts.append(Owned(pointer: context))
             return true
         }
         if !kept { EVP_MAC_CTX_free(context) }
