@@ -183,10 +183,12 @@ final class StoreWriter: @unchecked Sendable {
                 }
             }
             if let logged {
+                try rows.insert(count: batchEvents.count) { i in
+                    EventRows.Row(record: batchEvents[i].record, position: LogPosition(segment: logged.segment, offset: logged.offset + Int64(batchEvents[i].at)),
+                                  length: batchEvents[i].length)
+                }
                 // By index: a copy of a batch event would retain each of its record's fields.
                 for i in batchEvents.indices {
-                    try rows.insert(batchEvents[i].record, at: LogPosition(segment: logged.segment, offset: logged.offset + Int64(batchEvents[i].at)),
-                                    length: batchEvents[i].length)
                     counters.count(receivedMilliseconds: batchEvents[i].record.receivedMilliseconds, source: batchEvents[i].record.source,
                                    plan: batchEvents[i].record.plan)
                 }
