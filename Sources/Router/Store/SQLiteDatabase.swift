@@ -63,6 +63,29 @@ final class SQLiteDatabase {
         return s.int64(0)
     }
 
+    /// What `onCommit` was given, kept by the connection so it outlives the hook (`deinit` closes
+    /// the handle before its properties go).
+    private final class CommitHook {
+        let body: (Int) -> Bool
+        init(_ body: @escaping (Int) -> Bool) { self.body = body }
+    }
+    private var commitHook: CommitHook?
+
+    /// Runs `body` with the number of frames in the WAL after each commit of this connection, in place
+    /// of SQLite's automatic checkpoint (`sqlite3_wal_hook` replaces it); when `body` returns true the
+    /// connection checkpoints (PASSIVE) there and then, as the automatic one did.
+    func onCommit(_ body: @escaping (Int) -> Bool) {
+        let hook = CommitHook(body)
+        commitHook = hook
+        sqlite3_wal_hook(handle, { context, db, name, frames in
+            guard let context else { return SQLITE_OK }
+            if Unmanaged<CommitHook>.fromOpaque(context).takeUnretainedValue().body(Int(frames)) {
+                _ = sqlite3_wal_checkpoint(db, name)  // as SQLite's own hook: a failure leaves the WAL to the next one
+            }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(hook).toOpaque())
+    }
+
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     var changes: Int { Int(sqlite3_changes(handle)) }
 

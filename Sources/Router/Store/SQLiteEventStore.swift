@@ -24,12 +24,14 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
     static let fileName = "hookrouter.db"
     /// Jobs written per transaction at most; bounds one commit's latency.
     static let maxBatch = 512
-    /// WAL pages after which a commit checkpoints (why 256: see `open`).
+    /// WAL pages after which a commit checkpoints (why 256: see `open`); the writer's own commits
+    /// leave it to the `Checkpointer`.
     static let walCheckpointPages = 256
 
     let path: String
     private let queue = BlockingQueue<Job>()
     private var thread: OSThread?
+    private var checkpointer: Checkpointer?
 
     /// Opens (creating and migrating) `DIRECTORY/hookrouter.db` and the body log `DIRECTORY/bodies`,
     /// indexes what the log holds beyond the rows, and loads the dedup window's keys.
@@ -44,6 +46,10 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         try db.execute("PRAGMA synchronous = NORMAL")
         let log = try BodyLog(directory: directory + "/" + BodyLog.directoryName, segmentBytes: segmentBytes)
         let writer = try StoreWriter(db: db, log: log, codec: codec, dedupWindow: dedupWindow)
+        // After the writer's start-up (its recovery and migrations checkpoint inline, as before).
+        let checkpointer = try Checkpointer(path: path)
+        checkpointer.attach(to: db)
+        self.checkpointer = checkpointer
         let queue = self.queue
         thread = OSThread(name: "store-writer") {
             while let batch = queue.popBatch(max: Self.maxBatch) {
@@ -91,5 +97,7 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         queue.close()
         thread?.join()
         thread = nil
+        checkpointer?.close()
+        checkpointer = nil
     }
 }
