@@ -39,10 +39,40 @@ struct DedupIndexTests {
         for (f, seqs) in reference {
             var out: [Int64] = []
             g.candidates(f, into: &out)
-            #expect(Set(out) == seqs)
+            #expect(Set(out) == seqs && out.count == seqs.count)
         }
         let absent = g.remove(UInt64(99) << 40, seq: 1)
         #expect(!absent)
+    }
+
+    /// A full table is copied into one twice its size a few slots per insert; meanwhile every key is
+    /// found exactly once, in whichever table it is.
+    @Test func everyKeyIsFoundOnceWhileATableDoubles() {
+        var g = DedupIndex.Generation(startedAt: 0, capacity: 8)
+        var keys: [(UInt64, Int64)] = []
+        var rng = SystemRandomNumberGenerator()
+        var sawMigration = false
+        for seq in Int64(1)...20_000 {
+            let f = UInt64.random(in: 1...UInt64.max, using: &rng)
+            let before = g.slots
+            g.insert(f, seq: seq)
+            keys.append((f, seq))
+            if g.slots > before * 2 - 1, before > 1024 { sawMigration = true }  // old and new tables both held
+            if seq % 97 == 0 {
+                for (kf, ks) in keys.suffix(300) {
+                    var out: [Int64] = []
+                    g.candidates(kf, into: &out)
+                    #expect(out == [ks])
+                }
+            }
+        }
+        #expect(sawMigration)
+        #expect(g.count == keys.count)
+        for (f, seq) in keys {
+            var out: [Int64] = []
+            g.candidates(f, into: &out)
+            #expect(out == [seq])
+        }
     }
 
     @Test func aKeyLastsAtLeastTheWindowAndGoesWithinAQuarterMore() {

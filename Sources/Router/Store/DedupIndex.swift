@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The dedup window's (source, event id) keys as 64-bit fingerprints in memory, each with the seq of
 /// the event that holds it, so a new event is checked without touching a B-tree at a random place.
 ///
@@ -9,51 +13,53 @@
 /// whole once its newest key may be older than the window. A key is therefore recognised for at least
 /// the window and, under steady traffic, at most 1.25 windows; memory is bounded by the keys stored in
 /// 1.25 windows:
-/// ~16 bytes per key at a load of 0.5–0.75 (about 25 bytes per key, 250 MB for 10 million).
+/// ~16 bytes per key at a load of 0.5–0.75 (about 25 bytes per key, 250 MB for 10 million; while a
+/// generation doubles, its old table is held too, until the inserts have copied it over).
 /// Writer thread only.
 struct DedupIndex {
-    /// One generation: open addressing with linear probing; a zero fingerprint marks an empty slot.
-    struct Generation {
-        /// Keys stored from this time on (wall-clock milliseconds) up to the next generation's start.
-        let startedAt: Int64
-        private(set) var count = 0
-        private var fingerprints: [UInt64]
-        private var seqs: [Int64]
-        private var mask: Int
+    /// One open-addressing table with linear probing; a zero fingerprint marks an empty slot. Its memory
+    /// comes from `calloc`, which maps large tables lazily: a new table of hundreds of megabytes costs
+    /// no up-front zeroing, its pages are touched as keys land in them.
+    final class Table {
+        let size: Int
+        let mask: Int
+        let fingerprints: UnsafeMutablePointer<UInt64>
+        let seqs: UnsafeMutablePointer<Int64>
 
-        init(startedAt: Int64, capacity: Int = 1024) {
-            self.startedAt = startedAt
-            var size = 16
-            while size < capacity * 2 { size <<= 1 }
-            fingerprints = Array(repeating: 0, count: size)
-            seqs = Array(repeating: 0, count: size)
+        init(size: Int) {
+            self.size = size
             mask = size - 1
+            guard let f = calloc(size, MemoryLayout<UInt64>.stride), let s = calloc(size, MemoryLayout<Int64>.stride) else {
+                fatalError("out of memory for the dedup index (\(size) slots)")
+            }
+            fingerprints = f.bindMemory(to: UInt64.self, capacity: size)
+            seqs = s.bindMemory(to: Int64.self, capacity: size)
         }
 
-        var slots: Int { fingerprints.count }
+        deinit {
+            free(fingerprints)
+            free(seqs)
+        }
 
-        /// Every seq stored under `fingerprint`.
-        func candidates(_ fingerprint: UInt64, into out: inout [Int64]) {
+        /// Appends the seq of every key under `fingerprint` found at a slot `from` or later.
+        func candidates(_ fingerprint: UInt64, from: Int = 0, into out: inout [Int64]) {
             var i = Int(truncatingIfNeeded: fingerprint) & mask
             while fingerprints[i] != 0 {
-                if fingerprints[i] == fingerprint { out.append(seqs[i]) }
+                if fingerprints[i] == fingerprint, i >= from { out.append(seqs[i]) }
                 i = (i + 1) & mask
             }
         }
 
-        mutating func insert(_ fingerprint: UInt64, seq: Int64) {
-            if (count + 1) * 4 > slots * 3 { grow() }
+        func insert(_ fingerprint: UInt64, seq: Int64) {
             var i = Int(truncatingIfNeeded: fingerprint) & mask
             while fingerprints[i] != 0 { i = (i + 1) & mask }
             fingerprints[i] = fingerprint
             seqs[i] = seq
-            count += 1
         }
 
-        /// Takes one (fingerprint, seq) out (a batch that did not commit), closing the gap it leaves
-        /// by moving later keys of the probe run back (no tombstones).
-        @discardableResult
-        mutating func remove(_ fingerprint: UInt64, seq: Int64) -> Bool {
+        /// Takes one (fingerprint, seq) out, closing the gap it leaves by moving later keys of the probe
+        /// run back (no tombstones).
+        func remove(_ fingerprint: UInt64, seq: Int64) -> Bool {
             var i = Int(truncatingIfNeeded: fingerprint) & mask
             while fingerprints[i] != 0, !(fingerprints[i] == fingerprint && seqs[i] == seq) { i = (i + 1) & mask }
             guard fingerprints[i] != 0 else { return false }
@@ -73,17 +79,72 @@ struct DedupIndex {
             }
             fingerprints[hole] = 0
             seqs[hole] = 0
+            return true
+        }
+    }
+
+    /// One generation's keys. It grows by doubling, and incrementally: the full table stays as it is
+    /// (read-only) while each insert copies `migrationStep` of its slots into the new one, and lookups
+    /// read both. Rehashing millions of keys at once stopped the writer, and every answer with it, for
+    /// a few hundred milliseconds each time a big generation filled (seen as the p99 of a store of
+    /// 10 million events). Owned by the index: not copied.
+    struct Generation {
+        /// Keys stored from this time on (wall-clock milliseconds) up to the next generation's start.
+        let startedAt: Int64
+        private(set) var count = 0
+        private var table: Table
+        /// The table being copied into `table`, and how many of its slots are copied.
+        private var old: Table?
+        private var migrated = 0
+
+        static let migrationStep = 64
+
+        init(startedAt: Int64, capacity: Int = 1024) {
+            self.startedAt = startedAt
+            var size = 16
+            while size < capacity * 2 { size <<= 1 }
+            table = Table(size: size)
+        }
+
+        var slots: Int { table.size + (old?.size ?? 0) }
+
+        /// Every seq stored under `fingerprint`.
+        func candidates(_ fingerprint: UInt64, into out: inout [Int64]) {
+            table.candidates(fingerprint, into: &out)
+            // Slots before `migrated` are in `table` already.
+            old?.candidates(fingerprint, from: migrated, into: &out)
+        }
+
+        mutating func insert(_ fingerprint: UInt64, seq: Int64) {
+            if old != nil {
+                migrate(slots: Self.migrationStep)
+            } else if (count + 1) * 4 > table.size * 3 {
+                old = table
+                table = Table(size: table.size * 2)
+                migrated = 0
+                migrate(slots: Self.migrationStep)
+            }
+            table.insert(fingerprint, seq: seq)
+            count += 1
+        }
+
+        /// Takes one (fingerprint, seq) out (a batch that did not commit).
+        @discardableResult
+        mutating func remove(_ fingerprint: UInt64, seq: Int64) -> Bool {
+            if let old { migrate(slots: old.size) }  // rare: the whole table is then in one place
+            guard table.remove(fingerprint, seq: seq) else { return false }
             count -= 1
             return true
         }
 
-        private mutating func grow() {
-            let oldFingerprints = fingerprints, oldSeqs = seqs
-            fingerprints = Array(repeating: 0, count: oldFingerprints.count * 2)
-            seqs = Array(repeating: 0, count: oldFingerprints.count * 2)
-            mask = fingerprints.count - 1
-            count = 0
-            for (f, s) in zip(oldFingerprints, oldSeqs) where f != 0 { insert(f, seq: s) }
+        /// Copies the next `slots` slots of the old table; drops it once all are copied. The new table
+        /// is twice the size, so a migration ends long before it could fill.
+        private mutating func migrate(slots: Int) {
+            guard let old else { return }
+            let end = min(old.size, migrated + slots)
+            for i in migrated..<end where old.fingerprints[i] != 0 { table.insert(old.fingerprints[i], seq: old.seqs[i]) }
+            migrated = end
+            if migrated == old.size { self.old = nil }
         }
     }
 
