@@ -38,15 +38,16 @@ final class Checkpointer: @unchecked Sendable {
         let shared = self.shared
         thread = OSThread(name: "checkpointer") {
             let db = connection.db
-            var lastError: Int64 = .min
+            var lastError: Int64?
             while shared.requests.popBatch(max: .max) != nil {
                 var frames: Int32 = 0, done: Int32 = 0
                 let rc = sqlite3_wal_checkpoint_v2(db.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &done)
+                let now = MonotonicClock.milliseconds()
                 if rc == SQLITE_OK {
                     shared.copied.store(Int(done), ordering: .relaxed)
-                } else if rc & 0xff != SQLITE_BUSY, MonotonicClock.milliseconds() - lastError > 60_000 {
+                } else if rc & 0xff != SQLITE_BUSY, lastError.map({ now - $0 > 60_000 }) ?? true {
                     // Once a minute at most: the writer's inline checkpoint still bounds the WAL.
-                    lastError = MonotonicClock.milliseconds()
+                    lastError = now
                     Log.error("background WAL checkpoint failed; retrying at the next commits", ["error": db.error(rc).description])
                 }
             }
@@ -62,7 +63,9 @@ final class Checkpointer: @unchecked Sendable {
             if frames < last { shared.copied.store(0, ordering: .relaxed) }
             last = frames
             if frames >= Self.inlinePages { return true }
-            if frames - shared.copied.load(ordering: .relaxed) >= Self.pages { shared.requests.push(()) }
+            // More copied than there are frames: a checkpoint of the WAL before its restart reported late.
+            let copied = shared.copied.load(ordering: .relaxed)
+            if frames - (copied > frames ? 0 : copied) >= Self.pages { shared.requests.push(()) }
             return false
         }
     }
