@@ -8,9 +8,21 @@ final class Connection {
         /// Reading a chunked body.
         case chunkedBody(HTTPRequestHead, ChunkedDecoder)
         /// The request is with the handler; later pipelined requests wait in `input`.
-        case waiting(HTTPRequestHead)
+        case waiting(Awaited)
         /// Taken over by the application (WebSocket, event stream): bytes go to the session.
         case streaming(StreamSession, StreamChannel)
+    }
+
+    /// What answering a request needs of its head, kept while the handler has it (the whole head
+    /// held four reference-counted fields, retained and released with every copy).
+    struct Awaited {
+        let keepAlive: Bool
+        let headOnly: Bool
+
+        init(_ head: HTTPRequestHead) {
+            keepAlive = head.keepAlive
+            headOnly = head.method == "HEAD"
+        }
     }
 
     let fd: Int32

@@ -257,8 +257,8 @@ public final class HTTPServer: @unchecked Sendable {
         let letters = mailbox.drain()
         for adoption in mailbox.takeAdoptions() { adopt(adoption) }
         for letter in letters {
-            guard let c = connection(fd: letter.fd, generation: letter.generation), case .waiting(let head) = c.phase else { continue }
-            answer(c, head: head, letter.response)
+            guard let c = connection(fd: letter.fd, generation: letter.generation), case .waiting(let awaited) = c.phase else { continue }
+            answer(c, awaited, letter.response)
         }
     }
 
@@ -391,8 +391,9 @@ public final class HTTPServer: @unchecked Sendable {
         case .respond(var response):
             // The body was not read, so its end is unknown: close rather than guess.
             if head.framing != .none { response.close = true }
-            c.phase = .waiting(head)
-            answer(c, head: head, response)
+            let awaited = Connection.Awaited(head)
+            c.phase = .waiting(awaited)
+            answer(c, awaited, response)
             return .progressed
         case .readBody(let maxBody):
             c.phaseStarted = MonotonicClock.milliseconds()
@@ -422,10 +423,11 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func dispatch(_ c: Connection, head: HTTPRequestHead, body: [UInt8]) {
-        c.phase = .waiting(head)
+        let awaited = Connection.Awaited(head)
+        c.phase = .waiting(awaited)
         let request = HTTPRequest(head: head, body: body, remoteAddress: c.remoteAddress)
         if let response = handler.handle(request, responder: Responder(mailbox: mailbox, fd: c.fd, generation: c.generation)) {
-            answer(c, head: head, response)
+            answer(c, awaited, response)
         }
     }
 
@@ -446,10 +448,10 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     /// Writes the answer to the request the connection waits on; then the next pipelined request may start.
-    private func answer(_ c: Connection, head: HTTPRequestHead, _ response: HTTPResponse) {
+    private func answer(_ c: Connection, _ awaited: Connection.Awaited, _ response: HTTPResponse) {
         releaseBody(c)
-        let keepAlive = head.keepAlive && !response.close && !draining && !c.peerClosed
-        response.serialized(keepAlive: keepAlive, headOnly: head.method == "HEAD", into: &c.output)
+        let keepAlive = awaited.keepAlive && !response.close && !draining && !c.peerClosed
+        response.serialized(keepAlive: keepAlive, headOnly: awaited.headOnly, into: &c.output)
         c.phase = .head
         c.phaseStarted = MonotonicClock.milliseconds()
         if !keepAlive { c.closeAfterWrite = true }
