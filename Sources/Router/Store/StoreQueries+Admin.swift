@@ -162,8 +162,14 @@ extension StoreQueries {
     /// Events and planned deliveries come from the per-minute counters (`stat_plans`, schema 7), what
     /// became of deliveries from `delivery_rows` and the unsettled tail: the cost is the counters, the
     /// rows kept and the deliveries not settled yet, not the store. The window starts at the minute of
-    /// `since` (the counters' grain), at the first event received in it (seqs follow receipt).
+    /// `since` (the counters' grain), at the first event received in it (seqs follow receipt). Read on
+    /// one snapshot: statement by statement, a batch committed between two of them would be counted
+    /// by one and not the other (its attempts without the deliveries they settled).
     func stats(since unaligned: Int64) throws(SQLiteError) -> StatsCounts {
+        try snapshot { () throws(SQLiteError) in try statsNow(since: unaligned) }
+    }
+
+    private func statsNow(since unaligned: Int64) throws(SQLiteError) -> StatsCounts {
         var c = StatsCounts()
         let since = unaligned / 60_000 * 60_000
         let settled = try settled()

@@ -349,7 +349,7 @@ struct StoreQueries {
     }
 
     /// Reads in one deferred transaction: every statement of `body` sees the same commit (WAL).
-    private func snapshot<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+    func snapshot<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
         try db.execute("BEGIN")
         do {
             let value = try body()
