@@ -5,6 +5,10 @@ enum HTTP1Request {
     /// Why a request cannot be written as it is.
     struct Unwritable: Error, CustomStringConvertible {
         let description: String
+
+        static func lineBreak(in name: String) -> Unwritable {
+            Unwritable(description: "header '\(name.filter { $0 != "\r" && $0 != "\n" })' holds a line break; the request was not sent")
+        }
     }
 
     /// What every request to one target starts with, built once per target: the request line, then
@@ -29,13 +33,7 @@ enum HTTP1Request {
         out.append(contentsOf: prefix)
         // By index, and the texts read in place: a copy of each field was two retains and releases.
         for i in request.headers.indices {
-            // Event ids and types come from providers: a line break would start a header of their choosing.
-            guard append(request.headers[i].name, to: &out, refusing: 58), append(request.headers[i].value, to: &out, before: ": ") else {
-                let name = request.headers[i].name
-                throw Unwritable(description: "header '\(name.filter { $0 != "\r" && $0 != "\n" })' holds a line break; the request was not sent")
-            }
-            out.append(13)
-            out.append(10)
+            guard field(request.headers[i].name, request.headers[i].value, into: &out) else { throw .lineBreak(in: request.headers[i].name) }
         }
         out.append(13)
         out.append(10)
@@ -54,19 +52,14 @@ enum HTTP1Request {
         init?(_ target: Target) {
             var contentType: String?
             var out: [UInt8] = []
-            for field in target.headers where !OutboundRequest.reservedHeaders.contains(field.name.lowercased()) {
-                if field.name.caseInsensitiveEquals("content-type") {
-                    contentType = field.value
+            for f in target.headers where !OutboundRequest.reservedHeaders.contains(f.name.lowercased()) {
+                if f.name.caseInsensitiveEquals("content-type") {
+                    contentType = f.value
                 } else {
-                    guard HTTP1Request.append(field.name, to: &out, refusing: 58), HTTP1Request.append(field.value, to: &out, before: ": ") else { return nil }
-                    out.append(13)
-                    out.append(10)
+                    guard HTTP1Request.field(f.name, f.value, into: &out) else { return nil }
                 }
             }
-            if let contentType {
-                var probe: [UInt8] = []
-                guard HTTP1Request.append(contentType, to: &probe) else { return nil }
-            }
+            if let contentType, contentType.utf8.contains(where: { $0 == 13 || $0 == 10 }) { return nil }
             self.contentType = contentType
             self.headers = out
         }
@@ -84,9 +77,7 @@ enum HTTP1Request {
         out.append(contentsOf: prefix)
         func line(_ name: StaticString, _ value: String) throws(Unwritable) {
             out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            guard append(value, to: &out, before: ": ") else {
-                throw Unwritable(description: "header '\(name)' holds a line break; the request was not sent")
-            }
+            guard append(value, to: &out, before: ": ") else { throw .lineBreak(in: "\(name)") }
             out.append(13)
             out.append(10)
         }
@@ -98,18 +89,23 @@ enum HTTP1Request {
         try line("X-Hookrouter-Delivery-Id", id)
         try line("X-Hookrouter-Attempt", String(attempt))
         if let sign = target.sign {
-            for field in OutboundRequest.signatureHeaders(sign, body: body, deliveryId: id, now: now) {
-                guard append(field.name, to: &out, refusing: 58), append(field.value, to: &out, before: ": ") else {
-                    throw Unwritable(description: "header '\(field.name)' holds a line break; the request was not sent")
-                }
-                out.append(13)
-                out.append(10)
+            for f in OutboundRequest.signatureHeaders(sign, body: body, deliveryId: id, now: now) {
+                guard field(f.name, f.value, into: &out) else { throw .lineBreak(in: f.name) }
             }
         }
         out.append(13)
         out.append(10)
         out.append(contentsOf: body)
         return out
+    }
+
+    /// Appends the line `name: value` unless the name holds a colon or either a line break; false when
+    /// it does. Event ids and types come from providers: a line break would start a header of their choosing.
+    private static func field(_ name: String, _ value: String, into out: inout [UInt8]) -> Bool {
+        guard append(name, to: &out, refusing: 58), append(value, to: &out, before: ": ") else { return false }
+        out.append(13)
+        out.append(10)
+        return true
     }
 
     /// Appends `text` (after `before`) unless it holds a CR, an LF or `refusing`; false when it does
