@@ -12,7 +12,10 @@ import Synchronization
 /// A PASSIVE checkpoint never waits for the writer, so with commits landing all the time the WAL is
 /// rarely caught up at the moment a write could restart it; past `inlinePages` frames the writer
 /// checkpoints inline as before (a short one: the frames the last background pass left), which
-/// restarts the WAL and bounds it at about `inlinePages` pages.
+/// restarts the WAL and bounds it at about `inlinePages` pages. The two never run at once: a
+/// checkpoint finding another one running gives up (SQLITE_BUSY), and the writer losing that race
+/// commit after commit on a slow disk let the WAL grow past its bound, so the writer waits for the
+/// background pass in progress instead.
 final class Checkpointer: @unchecked Sendable {
     /// Frames not yet copied that start a background checkpoint (the old `wal_autocheckpoint`).
     static let pages = SQLiteEventStore.walCheckpointPages
@@ -24,6 +27,8 @@ final class Checkpointer: @unchecked Sendable {
         let requests = BlockingQueue<Void>()
         /// The WAL frame the last background checkpoint copied up to (0 after a restart of the WAL).
         let copied = Atomic<Int>(0)
+        /// Held by whichever of the thread and the writer is checkpointing.
+        let checkpointing = Mutex<Void>(())
     }
     private let shared = Shared()
     private var thread: OSThread?
@@ -40,11 +45,10 @@ final class Checkpointer: @unchecked Sendable {
             let db = connection.db
             var lastError: Int64?
             while shared.requests.popBatch(max: .max) != nil {
-                var frames: Int32 = 0, done: Int32 = 0
-                let rc = sqlite3_wal_checkpoint_v2(db.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &done)
+                let (rc, done) = shared.checkpointing.withLock { _ in db.checkpointPassive() }
                 let now = MonotonicClock.milliseconds()
                 if rc == SQLITE_OK {
-                    shared.copied.store(Int(done), ordering: .relaxed)
+                    shared.copied.store(done, ordering: .relaxed)
                 } else if rc & 0xff != SQLITE_BUSY, lastError.map({ now - $0 > 60_000 }) ?? true {
                     // Once a minute at most: the writer's inline checkpoint still bounds the WAL.
                     lastError = now
@@ -58,15 +62,18 @@ final class Checkpointer: @unchecked Sendable {
     func attach(to writer: SQLiteDatabase) {
         let shared = self.shared
         var last = 0  // the WAL's frames at the previous commit (the hook runs on the writer's thread only)
-        writer.onCommit { frames in
+        writer.onCommit { [unowned writer] frames in
             // Fewer frames than last time: the WAL restarted, and nothing of it is copied yet.
             if frames < last { shared.copied.store(0, ordering: .relaxed) }
             last = frames
-            if frames >= Self.inlinePages { return true }
+            if frames >= Self.inlinePages {
+                // A failure leaves the WAL to the next commit's, as SQLite's own automatic checkpoint.
+                _ = shared.checkpointing.withLock { _ in writer.checkpointPassive() }
+                return
+            }
             // More copied than there are frames: a checkpoint of the WAL before its restart reported late.
             let copied = shared.copied.load(ordering: .relaxed)
             if frames - (copied > frames ? 0 : copied) >= Self.pages { shared.requests.push(()) }
-            return false
         }
     }
 

@@ -66,24 +66,30 @@ final class SQLiteDatabase {
     /// What `onCommit` was given, kept by the connection so it outlives the hook (`deinit` closes
     /// the handle before its properties go).
     private final class CommitHook {
-        let body: (Int) -> Bool
-        init(_ body: @escaping (Int) -> Bool) { self.body = body }
+        let body: (Int) -> Void
+        init(_ body: @escaping (Int) -> Void) { self.body = body }
     }
     private var commitHook: CommitHook?
 
     /// Runs `body` with the number of frames in the WAL after each commit of this connection, in place
-    /// of SQLite's automatic checkpoint (`sqlite3_wal_hook` replaces it); when `body` returns true the
-    /// connection checkpoints (PASSIVE) there and then, as the automatic one did.
-    func onCommit(_ body: @escaping (Int) -> Bool) {
+    /// of SQLite's automatic checkpoint (`sqlite3_wal_hook` replaces it); `body` may call
+    /// `checkpointPassive()` there and then, as the automatic one did.
+    func onCommit(_ body: @escaping (Int) -> Void) {
         let hook = CommitHook(body)
         commitHook = hook
-        sqlite3_wal_hook(handle, { context, db, name, frames in
+        sqlite3_wal_hook(handle, { context, _, _, frames in
             guard let context else { return SQLITE_OK }
-            if Unmanaged<CommitHook>.fromOpaque(context).takeUnretainedValue().body(Int(frames)) {
-                _ = sqlite3_wal_checkpoint(db, name)  // as SQLite's own hook: a failure leaves the WAL to the next one
-            }
+            Unmanaged<CommitHook>.fromOpaque(context).takeUnretainedValue().body(Int(frames))
             return SQLITE_OK
         }, Unmanaged.passUnretained(hook).toOpaque())
+    }
+
+    /// Copies what it can of the WAL into the database without waiting for readers or writers
+    /// (SQLITE_BUSY while another connection checkpoints). `done` is the WAL frame copied up to.
+    func checkpointPassive() -> (rc: Int32, done: Int) {
+        var frames: Int32 = 0, done: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &done)
+        return (rc, Int(done))
     }
 
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
