@@ -5,7 +5,7 @@
 # a week of them, delivered). nginx `return 200` on the same core is the reference, in the same round.
 # hookrouter on core 0; wrk, and the nginx that the deliveries go to, on core 1. Three alternating rounds.
 # Each round reports req/s, p50/p99, non-2xx, the deliveries still pending when wrk stopped and how long
-# they took to drain, start-up time and peak RSS.
+# they took to drain, start-up time and peak RSS; the last line, the medians over the rounds.
 # Usage: bench/workload/run.sh [SECONDS] [CONNECTIONS] [PRELOAD]     (needs: wrk nginx-light sqlite3)
 #        HOOKROUTER_BIN=path  times another build (an older commit's, for a before/after)
 set -euo pipefail
@@ -53,6 +53,7 @@ for round in 1 2 3; do
   rss=$(awk '/VmHWM/{printf "%.0f MiB", $2/1024}' /proc/$hr/status)
   kill $hr; wait $hr 2>/dev/null || true
   python3 bench/workload/report.py "$work/nginx.out" "$work/hr.out" "$before" "$(query 'SELECT coalesce(max(seq), 0) FROM events')" \
-    "$(cat "$work/drain")" "$startup" "$rss"
+    "$(cat "$work/drain")" "$startup" "$rss" "$work/rounds"
 done
+python3 bench/workload/report.py --medians "$work/rounds"
 kill $target 2>/dev/null || true
