@@ -15,6 +15,7 @@ work=${BENCH_WORK:-$(mktemp -d)}; mkdir -p "$work"
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${BENCH_WORK:-}" ] || rm -rf "$work"' EXIT
 source bench/ingest/fixture.bash
 workload_setup "$work"
+: > "$work/rounds"  # this run's rounds only (BENCH_WORK keeps the directory between runs)
 
 nginx_conf "$work/ref.conf" 18081
 nginx_conf "$work/target.conf" 18099
