@@ -194,8 +194,9 @@ final class RouterRuntime {
     /// router is a new holder; its predecessor's leases expire).
     static func owner() -> String {
         var name = [CChar](repeating: 0, count: 256)
-        gethostname(&name, name.count)
-        return String(cString: name) + ":" + String(getpid()) + ":" + Hex.encode(SecureRandom.bytes(3))
+        gethostname(&name, name.count - 1)  // the last byte stays NUL even if the name is cut
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return host + ":" + String(getpid()) + ":" + Hex.encode(SecureRandom.bytes(3))
     }
 
     static func limits(_ settings: Settings) -> HTTPServerLimits {

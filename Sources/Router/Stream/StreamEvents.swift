@@ -1,7 +1,9 @@
 import Rules
 
 /// The store reads a stream replay makes, in seq order: the replay reader's thread owns one.
-protocol StreamEvents {
+/// `SendableMetatype`: the replay thread is started with a value of the conforming type and calls its
+/// static reader through it.
+protocol StreamEvents: SendableMetatype {
     associatedtype Failure: Error
     /// The newest seq stored (0 for none).
     func lastSeq() throws(Failure) -> Int64
