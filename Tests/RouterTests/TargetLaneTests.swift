@@ -63,4 +63,30 @@ import Testing
         #expect(l.wakeAt(concurrency: 8, rate: rate, now: 1_000) == 2_000)
         #expect(l.wakeAt(concurrency: 8, rate: rate, now: 1_400) == 2_000)
     }
+
+    /// The lane caches its target's index per table; a reload's new table is asked again, and the old
+    /// one is not kept alive by an idle lane (it held a strong reference to it before).
+    @Test func theCachedIndexFollowsReloadsAndKeepsNoTableAlive() throws {
+        func table(_ targets: String) throws -> RouteTable {
+            try compileTable("""
+                sources:
+                  s: { adapter: none, path: /in/s }
+                targets:
+                \(targets)
+                routes:
+                  - { name: r, from: s, to: [t] }
+                """)
+        }
+        let lane = TargetLane(name: "t", breaker: CircuitBreaker())
+        weak var old: RouteTable?
+        try {
+            let first = try table("  t: { url: \"http://127.0.0.1:9/a\" }")
+            old = first
+            #expect(lane.targetIndex(in: first) == 0)
+        }()
+        #expect(old == nil, "the lane keeps no reference to a table it resolved in")
+        let second = try table("  a: { url: \"http://127.0.0.1:9/a\" }\n  t: { url: \"http://127.0.0.1:9/b\" }")
+        #expect(lane.targetIndex(in: second) == 1)
+        #expect(second.targets[1].name == "t")
+    }
 }

@@ -16,9 +16,10 @@ final class TargetLane {
     var throttledUntil: Int64 = 0
     private var tokens: Double = -1
     private var tokensUpdated: Int64 = 0
-    /// The lane's target in the table last asked about (by identity: a reload swaps the table), so the
-    /// engine finds it by index, not by hashing its name, for each delivery it starts and completes.
-    private var resolved: (table: RouteTable, index: Int?)?
+    /// The lane's target in the table last asked about (by generation: a reload swaps the table), so the
+    /// engine finds it by index, not by hashing its name, for each delivery it starts and completes. Not
+    /// a reference to the table: an idle lane would keep a reloaded-away table alive.
+    private var resolved: (generation: UInt64, index: Int?)?
 
     init(name: String, breaker: CircuitBreaker) {
         self.name = name
@@ -27,9 +28,9 @@ final class TargetLane {
 
     /// The index of this lane's target in `table`, nil when the table has no target of its name.
     func targetIndex(in table: RouteTable) -> Int? {
-        if let resolved, resolved.table === table { return resolved.index }
+        if let resolved, resolved.generation == table.generation { return resolved.index }
         let index = table.targetIndex(named: name)
-        resolved = (table, index)
+        resolved = (table.generation, index)
         return index
     }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The compiled, immutable configuration: what the server serves from until the next reload.
 ///
 /// Everything that can be decided at load time is: names resolved to indices, patterns split into
@@ -9,6 +11,10 @@ public final class RouteTable: Sendable {
     public let routes: [Route]
     public let tests: [TestCase]
     public let subscriptions: [Subscription]
+    /// This table's number, unique in the process and growing: a cache of something resolved in a
+    /// table keeps this instead of a reference, which would keep a reloaded-away table alive.
+    public let generation: UInt64
+    private static let generations = Atomic<UInt64>(0)
 
     private let sourceIndexByName: [String: Int]
     private let targetIndexByName: [String: Int]
@@ -36,6 +42,7 @@ public final class RouteTable: Sendable {
     init(settings: Settings, sources: [Source], targets: [Target], routes: [Route], tests: [TestCase], subscriptions: [Subscription] = []) {
         self.settings = settings
         self.subscriptions = subscriptions
+        generation = Self.generations.add(1, ordering: .relaxed).newValue
         self.sources = sources
         self.targets = targets
         self.routes = routes
