@@ -62,3 +62,14 @@ workload_setup() {
   ingest_fixture "$1"
   workload_routes "$1/routes.d/bench.yaml"
 }
+
+# `workload_serve DIR`: the workload's delivery target (nginx `return 200` on 18099, core 1) and the
+# router ($bin, core 0, listening on 18082, admin on 18083) on DIR's routes and an empty store in DIR;
+# returns once the router answers, its pid in $hr.
+workload_serve() {
+  nginx_conf "$1/target.conf" 18099
+  taskset -c 1 nginx -c "$1/target.conf" -g "daemon off;" &
+  taskset -c 0 "$bin" serve --config "$1/routes.d" --data "$1/data" --listen 127.0.0.1:18082 --admin 127.0.0.1:18083 \
+    --log-level warn 2>>"$1/hr.log" & hr=$!
+  until curl -s -o /dev/null http://127.0.0.1:18083/healthz; do sleep 0.02; done
+}

@@ -15,11 +15,7 @@ bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
 source bench/ingest/fixture.bash
 ingest_fixture "$work" 2>/dev/null
 workload_routes "$work/routes.d/bench.yaml"
-nginx_conf "$work/target.conf" 18099
-taskset -c 1 nginx -c "$work/target.conf" -g "daemon off;" &
-taskset -c 0 $bin serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:18082 --admin 127.0.0.1:18083 --log-level warn 2>"$work/hr.log" &
-hr=$!
-until curl -s -o /dev/null http://127.0.0.1:18083/healthz; do sleep 0.05; done
+workload_serve "$work"
 io() { awk -v k="$1" '$1 == k":" {print $2}' /proc/$hr/io; }
 w0=$(io wchar); d0=$(io write_bytes)
 taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" -s bench/ingest/post.lua http://127.0.0.1:18082/in/fiscal > "$work/wrk.out"

@@ -10,11 +10,7 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 source bench/ingest/fixture.bash
 workload_setup "$work"
-nginx_conf "$work/target.conf" 18099
-taskset -c 1 nginx -c "$work/target.conf" -g "daemon off;" &
-taskset -c 0 "$bin" serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:18082 --admin 127.0.0.1:18083 \
-  --log-level warn 2>>"$work/hr.log" & hr=$!
-until curl -s -o /dev/null http://127.0.0.1:18083/healthz; do sleep 0.02; done
+workload_serve "$work"
 taskset -c 1 wrk -t1 -c64 -d10s -s bench/ingest/post.lua http://127.0.0.1:18082/in/fiscal > "$work/wrk.out" & w=$!
 sleep 2
 stored() { curl -s http://127.0.0.1:18083/metrics | awk '/^hookrouter_requests_total.*"202"/{s += $2} END{print s + 0}'; }

@@ -15,11 +15,7 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 source bench/ingest/fixture.bash
 workload_setup "$work"
-nginx_conf "$work/target.conf" 18099
-taskset -c 1 nginx -c "$work/target.conf" -g "daemon off;" &
-taskset -c 0 "$bin" serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:18082 --admin 127.0.0.1:18083 \
-  --log-level warn 2>>"$work/hr.log" & hr=$!
-until curl -s -o /dev/null http://127.0.0.1:18083/healthz; do sleep 0.02; done
+workload_serve "$work"
 taskset -c 1 wrk -t1 -c64 -d"$((secs + 6))s" --latency -s bench/ingest/post.lua http://127.0.0.1:18082/in/fiscal > "$work/wrk.out" & w=$!
 sleep 3
 perf record -e cpu-clock -F ${FREQ:-2000} ${CALLGRAPH:--g} -p "$hr" -o "$out/perf.data" -- sleep "$secs" >/dev/null 2>&1
