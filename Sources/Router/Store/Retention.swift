@@ -164,7 +164,10 @@ final class Retention: Sendable {
     /// A batch holds the writer (ingest waits behind it): 500 events took the purge's p99 to ~13–15 ms
     /// against ~3 ms without it; 100 with 10 ms pauses, 5–7 ms at about the same purge rate (BENCHMARKS.md).
     static let batch = 100
-    static let pauseMilliseconds: Int64 = 10
+    /// Between the batches of a pass that finds more to purge: short, so the purge outruns any ingest
+    /// rate the router sustains (a batch still waits for the writer's turn). 10 ms capped it at ~8,600
+    /// events/s, and the store of a router taking 21,000 events/s grew without bound whatever the retention.
+    static let pauseMilliseconds: Int64 = 1
 
     private let store: any Purging
     private let config: LiveConfig
