@@ -37,6 +37,10 @@ struct PlanCountersTests {
         #expect(purged?.events == 20)
         store.close()
         let q = try StoreQueries(directory: dir, writable: false)
+        // The window (cut-off 0 here) keeps the purged events' keys, without their plans.
+        #expect(try q.db.scalar("SELECT count(*) FROM event_keys WHERE seq NOT IN (SELECT seq FROM events)") == 20)
+        #expect(try q.db.scalar("SELECT count(*) FROM event_keys WHERE planned != '' AND seq NOT IN (SELECT seq FROM events)") == 0)
+        #expect(try q.db.scalar("SELECT count(*) FROM event_keys WHERE planned != ''") > 0, "the kept events' plans stay")
         let (counters, rows) = try counted(q.db)
         #expect(counters == rows)
         #expect(counters["fiscal/"] == 18 && counters["odoo/"] == 3, "\(counters)")

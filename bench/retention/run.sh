@@ -36,16 +36,7 @@ fill() {  # a fresh store with $old finished events two days old
   # the server creates the schema; its listen ports are not used
   $bin serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:0 --admin 127.0.0.1:0 2>"$work/fill.log" & local pid=$!
   sleep 1; kill $pid || cat "$work/fill.log" >&2; wait $pid 2>/dev/null || true
-  python3 - "$work/data/hookrouter.db" "$old" <<'PY'
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1]); n = int(sys.argv[2]); t = int(time.time() * 1000) - 2 * 86_400_000
-body = b"z" * 1500
-with db:
-    for i in range(n):
-        seq = db.execute("INSERT INTO events (source, event_id, type, time_ms, received_ms, content_type, headers, attributes, body) VALUES ('fiscal', ?, 'nfe_importada', ?, ?, 'application/json', '[]', '{}', ?)", ("old-%d" % i, t, t, body)).lastrowid
-        did = db.execute("INSERT INTO delivery_rows (event_seq, route, target, status, attempts, next_attempt_ms, created_ms, updated_ms, last_status) VALUES (?, 'none', 'sink', 'delivered', 1, ?, ?, ?, 200)", (seq, t, t, t)).lastrowid
-        db.execute("INSERT INTO attempts (delivery_id, attempt, started_ms, duration_ms, status, response) VALUES (?, 1, ?, 3, 200, x'7b7d')", (did, t))
-PY
+  python3 bench/retention/fill.py "$work/data/hookrouter.db" "$old"
 }
 round() {  # retention
   fill; write_config "$1"

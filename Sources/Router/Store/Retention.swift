@@ -28,11 +28,11 @@ final class Purger {
     private let oldEvents: SQLiteStatement
     private let deleteEventAttempts: SQLiteStatement
     private let deleteDeliveries: SQLiteStatement
-    private let deleteEvent: SQLiteStatement
+    private let deleteEvents: SQLiteStatement
     private let deleteOldAttempts: SQLiteStatement
     private let deleteOldKeys: SQLiteStatement
-    private let deleteEventKey: SQLiteStatement
-    private let dropPlan: SQLiteStatement
+    private let deleteEventKeys: SQLiteStatement
+    private let dropPlans: SQLiteStatement
     private let counters: PlanCounters
     private let shrinkSegment: SQLiteStatement
     private let emptySegments: SQLiteStatement
@@ -53,11 +53,14 @@ final class Purger {
               AND NOT EXISTS (SELECT 1 FROM delivery_rows d WHERE d.event_seq = e.seq AND (d.status = 'pending' OR d.updated_ms >= ?1))
             ORDER BY received_ms LIMIT ?2
             """)
-        deleteEventAttempts = try db.prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM delivery_rows WHERE event_seq = ?1)")
-        deleteDeliveries = try db.prepare("DELETE FROM delivery_rows WHERE event_seq = ?1")
-        deleteEvent = try db.prepare("DELETE FROM events WHERE seq = ?1")
-        deleteEventKey = try db.prepare("DELETE FROM event_keys WHERE seq = ?1 AND stored_ms < ?2")
-        dropPlan = try db.prepare("UPDATE event_keys SET planned = '' WHERE seq = ?1")
+        // A batch's events go in one statement per table, their seqs bound as one JSON array: a statement
+        // per event and table cost more than the deletes themselves.
+        let batch = "SELECT value FROM json_each(?1)"
+        deleteEventAttempts = try db.prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM delivery_rows WHERE event_seq IN (\(batch)))")
+        deleteDeliveries = try db.prepare("DELETE FROM delivery_rows WHERE event_seq IN (\(batch))")
+        deleteEvents = try db.prepare("DELETE FROM events WHERE seq IN (\(batch))")
+        deleteEventKeys = try db.prepare("DELETE FROM event_keys WHERE seq IN (\(batch)) AND stored_ms < ?2")
+        dropPlans = try db.prepare("UPDATE event_keys SET planned = '' WHERE seq IN (\(batch)) AND planned != ''")
         shrinkSegment = try db.prepare("UPDATE log_segments SET events = events - ?2 WHERE segment = ?1")
         emptySegments = try db.prepare("SELECT segment FROM log_segments WHERE events <= 0 AND segment < ?1")
         dropEmptySegments = try db.prepare("DELETE FROM log_segments WHERE events <= 0 AND segment < ?1")
@@ -94,26 +97,23 @@ final class Purger {
                                targets: StoreCodec.planTargets(oldEvents.string(3)), sign: -1)
             }
             oldEvents.reset()
-            for seq in seqs {
-                deleteEventAttempts.bind(1, seq)
+            if !seqs.isEmpty {
+                let list = StoreCodec.jsonArray(seqs)
+                deleteEventAttempts.bind(1, list)
                 try deleteEventAttempts.run()
                 result.attempts += db.changes
-                deleteDeliveries.bind(1, seq)
+                deleteDeliveries.bind(1, list)
                 try deleteDeliveries.run()
-                deleteEvent.bind(1, seq)
-                try deleteEvent.run()
-                // Its key and plan go with it, unless the dedup window still wants the key.
-                deleteEventKey.bind(1, seq)
-                deleteEventKey.bind(2, cutoffs.keys)
-                try deleteEventKey.run()
-                if db.changes == 1 {
-                    result.keys += 1
-                } else {
-                    // The key stays for the window; its plan goes, so no count or listing sees the
-                    // deliveries of a purged event.
-                    dropPlan.bind(1, seq)
-                    try dropPlan.run()
-                }
+                deleteEvents.bind(1, list)
+                try deleteEvents.run()
+                // Their keys and plans go with them, unless the dedup window still wants a key: then
+                // its plan goes, so no count or listing sees the deliveries of a purged event.
+                deleteEventKeys.bind(1, list)
+                deleteEventKeys.bind(2, cutoffs.keys)
+                try deleteEventKeys.run()
+                result.keys += db.changes
+                dropPlans.bind(1, list)
+                try dropPlans.run()
             }
             result.events = seqs.count
             for (segment, n) in perSegment {
