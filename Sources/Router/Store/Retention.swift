@@ -165,8 +165,8 @@ final class Retention: Sendable {
     /// against ~3 ms without it; 100 with 10 ms pauses, 5–7 ms at about the same purge rate (BENCHMARKS.md).
     static let batch = 100
     /// Between the batches of a pass that finds more to purge: short, so the purge outruns any ingest
-    /// rate the router sustains (a batch still waits for the writer's turn). 10 ms capped it at ~8,600
-    /// events/s, and the store of a router taking 21,000 events/s grew without bound whatever the retention.
+    /// rate the router sustains (a batch still waits for the writer's turn). 10 ms capped it at ~8,500
+    /// events/s, and the store of a router taking 18–22 k events/s grew without bound whatever the retention.
     static let pauseMilliseconds: Int64 = 1
 
     private let store: any Purging
