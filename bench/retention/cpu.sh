@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What a purged event costs: a store of OLD_EVENTS finished events two days old (bench/retention/fill.py;
 # rows only, as the body log leaves them), then the router started with `retention: 1d` and nothing else
-# to do, pinned to core 0, until the store is empty. Prints the time that took and the router's CPU time per purged event (start-up included).
+# to do, pinned to core 0, until the store is empty. Prints the time that took and the router's CPU time
+# per purged event (start-up included).
 # At steady state a router purges as many events as it takes in, so this is part of an event's cost.
 # Usage: bench/retention/cpu.sh [OLD_EVENTS]        HOOKROUTER_BIN=path for another build   (needs: sqlite3)
 set -euo pipefail
@@ -10,23 +11,9 @@ old=${1:-200000}
 bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-mkdir -p "$work/routes.d"
-write_config() {
-  cat > "$work/routes.d/bench.yaml" <<YAML
-settings: { retention: $1 }
-sources:
-  fiscal: { adapter: hmac, path: /in/fiscal, secret: bench-secret, type: evento, id: { header: X-Request-Id } }
-targets:
-  sink: { url: "http://127.0.0.1:18099/sink" }
-routes:
-  - { name: none, from: fiscal, events: [never_sent], to: [sink] }
-YAML
-}
-write_config 3650d
-$bin serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:0 --admin 127.0.0.1:0 2>"$work/fill.log" & pid=$!
-sleep 1; kill $pid; wait $pid 2>/dev/null || true
-python3 bench/retention/fill.py "$work/data/hookrouter.db" "$old" 0  # rows as now written: the body is in the log
-write_config 1d
+source bench/retention/fixture.bash
+retention_fill "$old" 0  # rows as now written: the body is in the log
+retention_config 1d
 t0=$(date +%s.%N)
 taskset -c 0 $bin serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:0 --admin 127.0.0.1:0 2>>"$work/hr.log" & pid=$!
 until [ "$(sqlite3 "$work/data/hookrouter.db" 'SELECT count(*) FROM events' 2>/dev/null || echo busy)" = 0 ]; do sleep 0.2; done

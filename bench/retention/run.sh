@@ -18,28 +18,9 @@ open(work + "/body.json", "wb").write(body)
 open(work + "/sig", "w").write(hmac.new(b"bench-secret", body, hashlib.sha256).hexdigest())
 PY
 export BENCH_BODY=$work/body.json BENCH_SIG=$work/sig
-mkdir -p "$work/routes.d"
-write_config() {
-cat > "$work/routes.d/bench.yaml" <<YAML
-settings: { retention: $1 }
-sources:
-  fiscal: { adapter: hmac, path: /in/fiscal, secret: bench-secret, type: evento, id: { header: X-Request-Id }, max_body: 64KiB }
-targets:
-  sink: { url: "http://127.0.0.1:18099/sink" }
-routes:
-  - { name: none, from: fiscal, events: [never_sent], to: [sink] }
-YAML
-}
-fill() {  # a fresh store with $old finished events two days old
-  rm -rf "$work/data"; mkdir -p "$work/data"
-  write_config 3650d
-  # the server creates the schema; its listen ports are not used
-  $bin serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:0 --admin 127.0.0.1:0 2>"$work/fill.log" & local pid=$!
-  sleep 1; kill $pid || cat "$work/fill.log" >&2; wait $pid 2>/dev/null || true
-  python3 bench/retention/fill.py "$work/data/hookrouter.db" "$old"
-}
+source bench/retention/fixture.bash
 round() {  # retention
-  fill; write_config "$1"
+  retention_fill "$old"; retention_config "$1"
   $bin serve --config "$work/routes.d" --data "$work/data" --listen 127.0.0.1:18082 --admin 127.0.0.1:18083 2>"$work/hr.log" & local pid=$!
   sleep 0.5
   wrk -t1 -c"$conns" -d"${secs}s" --latency -s bench/ingest/post.lua http://127.0.0.1:18082/in/fiscal > "$work/wrk.out" 2>&1
