@@ -16,7 +16,14 @@ print("body: %d bytes" % len(body), file=sys.stderr)
 PY
   export BENCH_BODY=$work/body.json BENCH_SIG=$work/sig
   mkdir -p "$work/routes.d"
-  cat > "$work/routes.d/bench.yaml" <<YAML
+  stored_only_routes "$work/routes.d/bench.yaml"
+}
+
+# `stored_only_routes FILE [SETTINGS]`: the signed fiscal source whose only route never matches (events
+# stored, none delivered), after SETTINGS (a `settings:` line, or nothing).
+stored_only_routes() {
+  cat > "$1" <<YAML
+${2:-}
 sources:
   fiscal: { adapter: hmac, path: /in/fiscal, secret: bench-secret, type: evento, id: { header: X-Request-Id }, max_body: 64KiB }
 targets:

@@ -11,6 +11,7 @@ old=${1:-200000}
 bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+source bench/ingest/fixture.bash
 source bench/retention/fixture.bash
 retention_fill "$old" 0  # rows as now written: the body is in the log
 retention_config 1d

@@ -1,15 +1,7 @@
-# Sourced by the retention benches (run.sh, cpu.sh); they set $work and $bin.
+# Sourced by the retention benches (run.sh, cpu.sh) after bench/ingest/fixture.bash; they set $work and $bin.
 # `retention_config RETENTION`: one hmac source whose only route never matches, and that retention.
 retention_config() {
-  cat > "$work/routes.d/bench.yaml" <<YAML
-settings: { retention: $1 }
-sources:
-  fiscal: { adapter: hmac, path: /in/fiscal, secret: bench-secret, type: evento, id: { header: X-Request-Id }, max_body: 64KiB }
-targets:
-  sink: { url: "http://127.0.0.1:18099/sink" }
-routes:
-  - { name: none, from: fiscal, events: [never_sent], to: [sink] }
-YAML
+  stored_only_routes "$work/routes.d/bench.yaml" "settings: { retention: $1 }"
 }
 
 # `retention_fill N [BODY]`: a fresh store in $work/data with N finished events two days old (fill.py),

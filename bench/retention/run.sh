@@ -18,6 +18,7 @@ open(work + "/body.json", "wb").write(body)
 open(work + "/sig", "w").write(hmac.new(b"bench-secret", body, hashlib.sha256).hexdigest())
 PY
 export BENCH_BODY=$work/body.json BENCH_SIG=$work/sig
+source bench/ingest/fixture.bash
 source bench/retention/fixture.bash
 round() {  # retention
   retention_fill "$old"; retention_config "$1"
