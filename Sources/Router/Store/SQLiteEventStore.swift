@@ -85,8 +85,8 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         queue.push(.attempts(attempts, settled: settled))
     }
 
-    /// Runs one purge batch on the writer thread and waits for it; nil when the store is closing or the
-    /// purge failed (logged).
+    /// Runs one purge batch on the writer thread and waits for it; nil when the store is closing. A
+    /// batch that failed (logged) purged nothing.
     func purge(_ cutoffs: PurgeCutoffs, limit: Int) -> PurgeResult? {
         let reply = BlockingQueue<PurgeResult?>()
         guard queue.push(.purge(cutoffs, limit: limit, { reply.push($0) })) else { return nil }

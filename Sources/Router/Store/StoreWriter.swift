@@ -144,8 +144,9 @@ final class StoreWriter: @unchecked Sendable {
                 do {
                     done(try purge(cutoffs, limit: limit))
                 } catch {
+                    // Nothing purged: the pass ends, and the next one tries again.
                     Log.error("retention purge failed; retrying at the next pass", ["error": error.description])
-                    done(nil)
+                    done(PurgeResult())
                 }
             }
         }
