@@ -11,8 +11,9 @@ final class PlanCounters {
     }
 
     private var changes: [Key: Int] = [:]
-    /// A run of events with one minute, source and plan (most of a writer's batch), added up here and
-    /// counted once: two lookups of three-part keys per event were most of the writer's hashing.
+    /// A run of events with one minute, source and plan (most of a writer's or a purge's batch), added up
+    /// here and counted once: parsing the plan and two lookups of three-part keys per event were most of
+    /// the writer's hashing.
     private var run: (minute: Int64, source: String, plan: String, events: Int)?
     private let upsert: SQLiteStatement
     private let dropZero: SQLiteStatement
@@ -25,22 +26,16 @@ final class PlanCounters {
         dropZero = try db.prepare("DELETE FROM stat_plans WHERE minute = ?1 AND source = ?2 AND target = ?3 AND n = 0")
     }
 
-    /// An event received at `receivedMilliseconds` with a delivery to each of `targets`; `sign` -1 when it goes.
-    func count(receivedMilliseconds: Int64, source: String, targets: some Sequence<String>, sign: Int = 1) {
-        let minute = receivedMilliseconds / 60_000
-        changes[Key(minute: minute, source: source, target: ""), default: 0] += sign
-        for t in targets { changes[Key(minute: minute, source: source, target: t), default: 0] += sign }
-    }
-
-    /// A new event received at `receivedMilliseconds` whose deliveries are `plan` (`event_keys.planned`).
-    func count(receivedMilliseconds: Int64, source: String, plan: String) {
+    /// An event received at `receivedMilliseconds` whose deliveries are `plan` (`event_keys.planned`):
+    /// a new one, or with `sign` -1 one that goes.
+    func count(receivedMilliseconds: Int64, source: String, plan: String, sign: Int = 1) {
         let minute = receivedMilliseconds / 60_000
         if run?.minute == minute, run?.source == source, run?.plan == plan {
-            run?.events += 1
+            run?.events += sign
             return
         }
         endRun()
-        run = (minute, source, plan, 1)
+        run = (minute, source, plan, sign)
     }
 
     private func endRun() {

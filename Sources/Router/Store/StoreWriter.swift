@@ -249,11 +249,9 @@ final class StoreWriter: @unchecked Sendable {
         return (fresh, settled)
     }
 
-    /// One purge batch; its commit is made durable before the segments it emptied are removed (the
-    /// writer's own commits are not: a power cut must not bring back rows whose records are gone).
+    /// One purge batch; the segments it emptied are removed once that is durable (a power cut must not
+    /// bring back rows whose records are gone).
     private func purge(_ cutoffs: PurgeCutoffs, limit: Int) throws(SQLiteError) -> PurgeResult {
-        try db.execute("PRAGMA synchronous = FULL")
-        defer { try? db.execute("PRAGMA synchronous = NORMAL") }
         let result = try purger.purge(cutoffs, limit: limit, openSegment: log.end.segment)
         log.remove(segments: purger.emptied)
         return result

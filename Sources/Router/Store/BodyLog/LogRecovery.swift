@@ -21,7 +21,7 @@ enum LogRecovery {
                 // Seqs only grow along the log; a smaller one is a leftover past the real end.
                 guard record.seq > lastSeq else { return false }
                 try rows.insert(record, at: position, length: length)
-                counters.count(receivedMilliseconds: record.receivedMilliseconds, source: record.source, targets: StoreCodec.planTargets(record.plan))
+                counters.count(receivedMilliseconds: record.receivedMilliseconds, source: record.source, plan: record.plan)
                 lastSeq = record.seq
                 perSegment[position.segment, default: (0, 0)].events += 1
                 perSegment[position.segment]!.end = position.offset + Int64(length)
