@@ -11,7 +11,13 @@ writes are dropped.
 A control run proves the suite can fail: the same log cut short before the last 10 syncs of the body log
 (a power cut a few batches earlier, every file as it stood then) must lose acknowledged events. (An
 earlier control dropped only the last syncs of the log and the WAL; a checkpoint flushing the db file
-in those last milliseconds made it lose nothing, and the run fail, now and then.) Short form: ~1,500 acknowledged, 2 cuts; long form (--long): ~10,000, 5 cuts."""
+in those last milliseconds made it lose nothing, and the run fail, now and then.) Short form: ~1,500 acknowledged, 2 cuts; long form (--long): ~10,000, 5 cuts.
+
+Retention removes body log segments once their events are purged; a row must never outlive its record.
+A run with `retention: 1s` and 256 KiB segments (HOOKROUTER_SEGMENT_BYTES) rebuilds the store as a power
+cut right after each segment's removal would leave it: no event row may point into a missing segment.
+Its control drops, at each of those points, the last database flush before the removal (as a router
+that removed files without making the purge durable first): that must leave such rows for some."""
 import os
 import shutil
 import sqlite3
@@ -151,6 +157,85 @@ def one_cut(shim, target_acked, sink, work):
     return acked, ok, ids, from_log, control_ids, syncs, len(records)
 
 
+SEGMENT_BYTES = 256 << 10
+
+
+def is_db(name):
+    return os.path.basename(name).startswith("hookrouter.db")
+
+
+def removals(records):
+    """Indexes of the records that removed a body log segment."""
+    return [n for n, (kind, name, _, _) in enumerate(records) if kind == "U" and "/bodies/" in name]
+
+
+def without_last_db_flush(records):
+    """The records with the last database flush among them taken out (what it covered stays unflushed)."""
+    last = max((n for n, (kind, name, _, _) in enumerate(records) if kind == "S" and is_db(name)), default=None)
+    return records if last is None else records[:last] + records[last + 1:]
+
+
+def orphaned_rows(directory):
+    """Event rows whose record is not in the body log (its segment missing or shorter than the record)."""
+    db = sqlite3.connect(os.path.join(directory, "hookrouter.db"))
+    try:
+        ends = db.execute("SELECT log_segment, count(*), max(log_offset + log_length) FROM events "
+                          "WHERE log_segment IS NOT NULL GROUP BY 1").fetchall()
+    finally:
+        db.close()
+    orphans = 0
+    for segment, rows, end in ends:
+        path = os.path.join(directory, "bodies", "%08d.log" % segment)
+        if not os.path.exists(path) or os.path.getsize(path) < end:
+            orphans += rows
+    return orphans
+
+
+def retention_cut(shim, sink, work):
+    """Under load with `retention: 1s`, the store as a power cut right after each of the first segment
+    removals would leave it, then as the final SIGKILL left it (opened by the router). Returns the
+    removals checked, the rows orphaned at them (must be 0), those the control orphans (must be > 0),
+    and the final store's integrity and orphans."""
+    data = os.path.join(work, "data")
+    log = os.path.join(work, "io.log")
+    cfg = config({"ledger": '{ url: "%s" }' % sink.url("/ledger")}, "  - { name: all, from: fiscal, to: [ledger] }",
+                 settings="  retention: 1s\n  dedup_window: 1s")
+    os.environ.update(POWERLOSS_DIR=data, POWERLOSS_LOG=log, LD_PRELOAD=shim, HOOKROUTER_SEGMENT_BYTES=str(SEGMENT_BYTES))
+    try:
+        router = Router(config=cfg, data=data).start()
+    finally:
+        for k in ("POWERLOSS_DIR", "POWERLOSS_LOG", "LD_PRELOAD", "HOOKROUTER_SEGMENT_BYTES"):
+            os.environ.pop(k)
+    wanted = 6 if LONG else 3
+    load = Load(lambda: router.port, "purge-%d" % int(time.time() * 1000), threads=6, body_pad=1024).start()
+    wait_until(lambda: len(removals(read_log(log))) >= wanted, timeout=300, step=0.5)
+    kill9(router)
+    load.stop()
+    router.stop()
+    records = read_log(log)
+    points = removals(records)[:wanted]
+    orphans, control_orphans = 0, 0
+    for n, i in enumerate(points):
+        at = os.path.join(work, "at-%d" % n)
+        control = os.path.join(work, "control-%d" % n)
+        os.mkdir(at)
+        os.mkdir(control)
+        rebuild(records[:i + 1], at)
+        orphans += orphaned_rows(at)
+        rebuild(without_last_db_flush(records[:i + 1]), control)
+        control_orphans += orphaned_rows(control)
+    final = os.path.join(work, "final")
+    os.mkdir(final)
+    rebuild(records, final)
+    Router(config=cfg, data=final).start().stop()
+    db = sqlite3.connect(os.path.join(final, "hookrouter.db"))
+    try:
+        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        db.close()
+    return len(points), orphans, control_orphans, integrity, orphaned_rows(final), len(load.acked)
+
+
 def main():
     cuts = 5 if LONG else 2
     target = 5000 if LONG else 750
@@ -170,6 +255,14 @@ def main():
             lines.append("cut %d: %d acknowledged, %d in the store as flushed (%d lost; %d indexed from the body log), integrity %s; "
                          "control cut 10 log syncs earlier loses %d acknowledged (must be > 0); %d syncs, %d I/O records"
                          % (n + 1, len(acked), len(acked & ids), len(lost), from_log, integrity, len(control_lost), syncs, records))
+        d = os.path.join(work, "retention")
+        os.mkdir(d)
+        points, orphans, control_orphans, integrity, final_orphans, acked = retention_cut(shim, sink, d)
+        ok = points > 0 and orphans == 0 and control_orphans > 0 and integrity == "ok" and final_orphans == 0
+        all_ok = all_ok and ok
+        lines.append("retention: %d acknowledged; at each of %d segment removals, %d rows without their record (must be 0); "
+                     "control without the last database flush before each: %d (must be > 0); final store integrity %s, %d such rows"
+                     % (acked, points, orphans, control_orphans, integrity, final_orphans))
     finally:
         sink.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -84,7 +84,8 @@ final class RouterRuntime {
         } else {
             let sqlite: SQLiteEventStore
             do {
-                sqlite = try SQLiteEventStore(directory: data.path, codec: codec, dedupWindow: { config.table.settings.dedupWindowMilliseconds }) { fresh, settled in
+                sqlite = try SQLiteEventStore(directory: data.path, codec: codec, dedupWindow: { config.table.settings.dedupWindowMilliseconds },
+                                              segmentBytes: BodyLog.segmentBytes(FileSystem.environment())) { fresh, settled in
                     inbox.post(new: fresh.map { QueuedDelivery(new: $0) }, settled: settled)
                 }
                 store = sqlite

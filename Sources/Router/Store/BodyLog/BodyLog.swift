@@ -32,6 +32,13 @@ final class BodyLog {
     /// A segment is closed once a batch would take it past this; retention removes whole segments.
     static let defaultSegmentBytes: Int64 = 64 << 20
 
+    /// The segment size `serve` uses: `HOOKROUTER_SEGMENT_BYTES` when it holds a size of at least 64 KiB
+    /// (the power-loss suite's way to make retention empty segments in seconds), else the default.
+    static func segmentBytes(_ environment: [String: String]) -> Int64 {
+        guard let text = environment["HOOKROUTER_SEGMENT_BYTES"], let n = Int64(text), n >= 64 << 10 else { return defaultSegmentBytes }
+        return n
+    }
+
     let directory: String
     let segmentBytes: Int64
     private var fd: Int32 = -1
