@@ -1,3 +1,5 @@
+import HTTPServer
+
 /// What one purge batch removed; `more` says another batch would find work now.
 struct PurgeResult: Sendable, Equatable {
     var events = 0
@@ -71,7 +73,20 @@ final class Retention: Sendable {
                          ["events": String(total.events), "attempts": String(total.attempts), "dedup_keys": String(total.keys),
                                                                       "retention_ms": String(config.table.settings.retentionMilliseconds)])
             }
-        } while thread.sleep(Self.interval(config.table.settings.retentionMilliseconds))
+        } while waitForNextPass()
+    }
+
+    /// Sleeps until the next pass is due, the interval recomputed from the live retention every second:
+    /// a reload that shortens the retention (an operator freeing a full disk) is purged within a second,
+    /// not after the old interval (up to a minute). False once the thread is asked to stop.
+    private func waitForNextPass() -> Bool {
+        let started = MonotonicClock.milliseconds()
+        while true {
+            let due = started + Self.interval(config.table.settings.retentionMilliseconds)
+            let now = MonotonicClock.milliseconds()
+            if now >= due { return !thread.stopping }
+            guard thread.sleep(min(due - now, 1000)) else { return false }
+        }
     }
 
 }
