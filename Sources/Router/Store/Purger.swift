@@ -150,7 +150,7 @@ final class Purger {
         defer { oldEvents.reset() }
         oldEvents.bind(1, cutoffs.events)
         while batch.seqs.count < limit, try oldEvents.step() {
-            if oldEvents.isNull(6) == false, oldEvents.int64(6) == 1 { continue }
+            if !oldEvents.isNull(6), oldEvents.int64(6) == 1 { continue }  // a delivery still pending or changed since the cutoff
             let seq = oldEvents.int64(0)
             batch.seqs.append(seq)
             if !oldEvents.isNull(6) { batch.withRows.append(seq) }
