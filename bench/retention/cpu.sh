@@ -11,15 +11,15 @@
 #        HOOKROUTER_BIN=path for another build   (needs: sqlite3, wrk and nginx-light for the default shape)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 source bench/ingest/fixture.bash
 source bench/retention/fixture.bash
 if [ "${SHAPE:-log}" = rows ]; then
+  bin=${HOOKROUTER_BIN:-.build/release/hookrouter}
   retention_fill "${1:-200000}" 0
 else
-  HOOKROUTER_BIN=$bin workload_setup "$work"
+  workload_setup "$work"  # builds the release binary unless HOOKROUTER_BIN names one; sets $bin
   retention_fill_workload "${1:-10}"
 fi
 old=$(sqlite3 "$work/data/hookrouter.db" 'SELECT count(*) FROM events')
