@@ -237,6 +237,27 @@ class Admin(unittest.TestCase):
         self.assertEqual(len(self.sink.received("/acc")), before + 1, "refused test sends send nothing")
 
 
+class AdminTokenRotation(unittest.TestCase):
+    """`settings.admin.token` is the running config's: a reload rotates it (a leaked token stops working)."""
+
+    def test_a_reload_rotates_the_token(self):
+        sink = Sink().start()
+        router = Router(config=config(sink)).start()
+        try:
+            path = os.path.join(router.config_dir, "e2e.yaml")
+            with open(path) as f:
+                text = f.read()
+            with open(path, "w") as f:
+                f.write(text.replace("token: %s" % TOKEN, "token: rotated-e2e-token"))
+            status, _, body = router.admin("POST", "/api/reload", token=TOKEN)
+            self.assertEqual((status, json.loads(body)), (200, {"reloaded": True}))
+            self.assertEqual(router.admin("GET", "/api/sources", token=TOKEN)[0], 401, "the old token no longer opens the API")
+            self.assertEqual(router.admin("GET", "/api/sources", token="rotated-e2e-token")[0], 200)
+        finally:
+            router.stop()
+            sink.stop()
+
+
 class AdminStats(unittest.TestCase):
     """Exact numbers: a router of its own, targets that answer at once and never retry within the test."""
 

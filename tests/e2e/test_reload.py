@@ -86,6 +86,18 @@ class Reload(unittest.TestCase):
         time.sleep(0.8)
         self.assertEqual(self.reloads(), before + 1)
 
+    def test_a_setting_applied_only_at_start_is_taken_with_a_warning(self):
+        path = os.path.join(self.router.config_dir, "e2e.yaml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("header_timeout: 1s", "header_timeout: 7s"))
+        done = self.reload_cli()
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("settings.http changed; it takes effect when the router restarts", done.stderr)
+        self.assertIn("reloaded", done.stdout)
+        self.assertEqual(self.status("/in/fiscal"), 202)
+
     def test_reload_without_a_server_says_so(self):
         r = subprocess.run([BINARY, "reload", "--data", os.path.join(self.router.dir, "nowhere")], capture_output=True, text=True, timeout=10)
         self.assertEqual(r.returncode, 1)

@@ -11,7 +11,6 @@ final class AdminHandler: HTTPHandler {
         let store: EventStore
         let ingestMetrics: IngestMetrics
         let deliveryMetrics: DeliveryMetrics
-        let token: Secret?
         /// The admin thread's own store connections (reads, replays).
         let queries: AdminStore
         /// Where a replay nudges the delivery engine to rescan the store now.
@@ -34,7 +33,8 @@ final class AdminHandler: HTTPHandler {
 
     func decide(_ head: HTTPRequestHead, remoteAddress: String) -> HeadDecision {
         if head.method == "GET" || head.method == "HEAD", let asset = Self.consoleAsset(head.path) { return .respond(asset) }
-        if let token = context.token, head.path != "/healthz" {
+        // The running config's token: a reload rotates it (`ReloadVetting` keeps an off-loopback one from going).
+        if let token = ReloadVetting.adminToken(context.config.table.settings), head.path != "/healthz" {
             let given = head.header("authorization").flatMap { $0.hasPrefix("Bearer ") ? Array($0.utf8.dropFirst(7)) : nil } ?? []
             guard ConstantTime.equals(given, token.bytes) else {
                 return .respond(AdminAnswer.error(401, "unauthorized", "send Authorization: Bearer <settings.admin.token>",

@@ -62,8 +62,7 @@ enum ServeCommand: Command {
             Output.stderr("hookrouter serve: --admin must be HOST:PORT like 127.0.0.1:9090, not '\(adminText)'.\n")
             return ExitCode.usage
         }
-        let adminToken = table.settings.adminToken.flatMap { $0.isEmpty ? nil : $0 }
-        guard admin.isLoopback || adminToken != nil else {
+        guard admin.isLoopback || ReloadVetting.adminToken(table.settings) != nil else {
             Output.stderr("hookrouter serve: the admin listener \(admin) is not on loopback and has no token; set settings.admin.token (e.g. ${HOOKROUTER_ADMIN_TOKEN}) or listen on 127.0.0.1.\n")
             return ExitCode.failure
         }
@@ -79,8 +78,10 @@ enum ServeCommand: Command {
 
         let runtime: RouterRuntime
         do {
+            let vetting = ReloadVetting(adminOffLoopback: !admin.isLoopback, listenFlag: parsed.value("--listen") != nil,
+                                        adminFlag: parsed.value("--admin") != nil)
             runtime = try RouterRuntime(table: table, configDirectory: directory, data: data, listen: listen, admin: admin,
-                                        adminToken: adminToken, signalFD: signalFD)
+                                        vetting: vetting, signalFD: signalFD)
         } catch {
             Output.stderr("hookrouter serve: \(error)\n")
             return ExitCode.failure

@@ -10,6 +10,8 @@ final class Reloader: Sendable {
     let directory: String
     let config: LiveConfig
     let statusFile: String?
+    /// What the new settings may not do against the running ones (nil: anything goes).
+    let vetting: ReloadVetting?
     private let state = Mutex((busy: false, again: false, count: 0, taken: 0, rejected: 0))
     /// Compile-and-swap runs one at a time, whoever asked (signal, inotify, admin API).
     private let serial = Mutex(())
@@ -18,10 +20,11 @@ final class Reloader: Sendable {
 
     var lastOutcome: JSONValue? { last.withLock { $0 } }
 
-    init(directory: String, config: LiveConfig, statusFile: String? = nil) {
+    init(directory: String, config: LiveConfig, statusFile: String? = nil, vetting: ReloadVetting? = nil) {
         self.directory = directory
         self.config = config
         self.statusFile = statusFile
+        self.vetting = vetting
     }
 
     /// Reloads on its own thread. Triggers that arrive meanwhile make one more reload afterwards, so
@@ -74,26 +77,29 @@ final class Reloader: Sendable {
     var counts: (taken: Int, rejected: Int) { state.withLock { ($0.taken, $0.rejected) } }
 
     private func compileAndSwap(reason: String) -> (taken: Bool, diagnostics: [Diagnostic]) {
-        let table: RouteTable?
+        let compiled: RouteTable?
         let diagnostics: Diagnostics
         do {
-            (table, diagnostics) = try ConfigLoading.compile(directory: directory)
+            (compiled, diagnostics) = try ConfigLoading.compile(directory: directory)
         } catch {
             Log.error("reload failed; keeping the running routes", ["reason": reason, "error": error.message])
             return (false, [Diagnostic(.error, "config-directory", error.message, at: nil)])
         }
-        for d in diagnostics.sorted {
+        var all = diagnostics.sorted
+        if let compiled, let vetting { all += vetting.diagnostics(running: config.table.settings, new: compiled.settings) }
+        for d in all {
             Log.emit(d.severity == .error ? .error : .warn, "config: " + DiagnosticRenderer.text([d]).trimmingNewline, ["reason": reason])
         }
-        guard let table else {
-            Log.error("reload rejected; keeping the running routes", ["reason": reason, "errors": String(diagnostics.errors.count)])
-            return (false, diagnostics.sorted)
+        let errors = all.filter { $0.severity == .error }.count
+        guard let table = compiled, errors == 0 else {
+            Log.error("reload rejected; keeping the running routes", ["reason": reason, "errors": String(errors)])
+            return (false, all)
         }
         let generation = config.swap(table)
         Digest.forgetKeys()  // a secret the reload removed must not stay keyed in memory
         Log.info("routes reloaded", ["reason": reason, "generation": String(generation), "sources": String(table.sources.count),
                                      "routes": String(table.routes.count), "targets": String(table.targets.count)])
-        return (true, diagnostics.sorted)
+        return (true, all)
     }
 
     /// `{"reloads":N,"taken":bool,"generation":G,"at":"…","diagnostics":[…]}`

@@ -42,7 +42,7 @@ final class RouterRuntime {
     private let data: DataDirectory
 
     init(table: RouteTable, configDirectory: String, data: DataDirectory, listen: ListenAddress, admin: ListenAddress,
-         adminToken: Secret?, signalFD: Int32) throws(StartError) {
+         vetting: ReloadVetting, signalFD: Int32) throws(StartError) {
         self.data = data
         self.signalFD = signalFD
         codec = StoreCodec(key: table.settings.storeKey.flatMap { AESGCMKey($0.bytes) })
@@ -125,9 +125,9 @@ final class RouterRuntime {
             Log.error("cannot accept connections, pausing accepts and retrying every 250 ms; " + fix,
                       ["error": String(cString: strerror(error)), "limit": String(descriptors)])
         }
-        reloader = Reloader(directory: configDirectory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName)
+        reloader = Reloader(directory: configDirectory, config: config, statusFile: data.path + "/" + ReloadCommand.statusFileName, vetting: vetting)
         adminServer = HTTPServer(handler: AdminHandler(AdminHandler.Context(
-            config: config, reloader: reloader, store: store, ingestMetrics: ingestMetrics, deliveryMetrics: deliveryMetrics, token: adminToken,
+            config: config, reloader: reloader, store: store, ingestMetrics: ingestMetrics, deliveryMetrics: deliveryMetrics,
             queries: adminStore, inbox: inbox, streams: streams, streamMetrics: streamMetrics,
             subscriptions: SubscriptionService(configDirectory: configDirectory, reloader: reloader, config: config,
                                                dataDirectory: FileSystem.absolute(data.path)), feed: feed)))
