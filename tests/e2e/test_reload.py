@@ -1,6 +1,7 @@
 """End-to-end reload: saving a file in the config directory, `hookrouter reload` (SIGHUP through the
 pid file), broken files that must leave the running table alone, editor-style saves and deletions."""
 import os
+import shutil
 import subprocess
 import time
 import unittest
@@ -97,6 +98,31 @@ class Reload(unittest.TestCase):
         self.assertIn("settings.http changed; it takes effect when the router restarts", done.stderr)
         self.assertIn("reloaded", done.stdout)
         self.assertEqual(self.status("/in/fiscal"), 202)
+
+    def test_a_replaced_config_directory_is_watched_again(self):
+        # A deploy that swaps the directory: the old one moved away, a new one in its place.
+        config_dir = self.router.config_dir
+        os.rename(config_dir, config_dir + ".old")
+        shutil.copytree(config_dir + ".old", config_dir)
+        self.write("extra.yaml", EXTRA)
+        self.assertIsNotNone(self.wait_until(lambda: self.status("/in/extra") == 202), self.router.logs())
+        with open(os.path.join(config_dir + ".old", "zz.yaml"), "w") as f:
+            f.write(BROKEN)  # the old directory is no longer watched: nothing happens
+        os.remove(os.path.join(config_dir, "extra.yaml"))
+        self.assertIsNotNone(self.wait_until(lambda: self.status("/in/extra") == 404), "the new directory is the one watched")
+        # A symlink re-pointed from one release to the next (ln -sfn).
+        releases = os.path.join(self.router.dir, "releases")
+        shutil.copytree(config_dir, os.path.join(releases, "1"))
+        shutil.copytree(config_dir, os.path.join(releases, "2"))
+        with open(os.path.join(releases, "2", "extra.yaml"), "w") as f:
+            f.write(EXTRA)
+        shutil.rmtree(config_dir)
+        os.symlink(os.path.join(releases, "1"), config_dir)
+        self.assertIsNotNone(self.wait_until(lambda: self.reloads() >= 3 and self.status("/in/fiscal") == 202))
+        self.assertEqual(self.status("/in/extra"), 404)
+        os.symlink(os.path.join(releases, "2"), config_dir + ".new")
+        os.rename(config_dir + ".new", config_dir)
+        self.assertIsNotNone(self.wait_until(lambda: self.status("/in/extra") == 202), self.router.logs())
 
     def test_reload_without_a_server_says_so(self):
         r = subprocess.run([BINARY, "reload", "--data", os.path.join(self.router.dir, "nowhere")], capture_output=True, text=True, timeout=10)
