@@ -95,7 +95,10 @@ class Reload(unittest.TestCase):
             f.write(text.replace("header_timeout: 1s", "header_timeout: 7s"))
         done = self.reload_cli()
         self.assertEqual(done.returncode, 0, done.stderr)
-        self.assertIn("settings.http changed; it takes effect when the router restarts", done.stderr)
+        self.assertIn("settings.http differs from what the router started with; it takes effect when the router restarts", done.stderr)
+        # Until the restart, every reload says so again.
+        again = self.reload_cli()
+        self.assertIn("settings.http differs", again.stderr)
         self.assertIn("reloaded", done.stdout)
         self.assertEqual(self.status("/in/fiscal"), 202)
 

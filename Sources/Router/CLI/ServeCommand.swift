@@ -78,7 +78,7 @@ enum ServeCommand: Command {
 
         let runtime: RouterRuntime
         do {
-            let vetting = ReloadVetting(adminOffLoopback: !admin.isLoopback, listenFlag: parsed.value("--listen") != nil,
+            let vetting = ReloadVetting(applied: table.settings, adminOffLoopback: !admin.isLoopback, listenFlag: parsed.value("--listen") != nil,
                                         adminFlag: parsed.value("--admin") != nil)
             runtime = try RouterRuntime(table: table, configDirectory: directory, data: data, listen: listen, admin: admin,
                                         vetting: vetting, signalFD: signalFD)

@@ -1,9 +1,11 @@
 import Rules
 
-/// What a reload's new settings may not do, or do only at the next start, judged against the running
-/// ones before the table is swapped: without it a changed listen address or store was taken in
-/// silence and never applied.
+/// What a reload's new settings may not do, or do only at the next start, judged before the table is
+/// swapped: without it a changed listen address or store was taken in silence and never applied.
 struct ReloadVetting: Sendable {
+    /// The settings the router started with: the ones its listeners, store and limits still use, however
+    /// many reloads later (each reload says again what differs).
+    let applied: Settings
     /// The admin listener is reachable from other hosts: a reload may change its token, not remove it.
     let adminOffLoopback: Bool
     /// `--listen` / `--admin` were given: the files' addresses do not apply, now or after a restart.
@@ -12,7 +14,7 @@ struct ReloadVetting: Sendable {
 
     /// Errors (the reload is refused) and warnings (taken; the setting waits for a restart). Never a
     /// value: some of these settings are secrets or hold credentials.
-    func diagnostics(running: Settings, new: Settings) -> [Diagnostic] {
+    func diagnostics(new: Settings) -> [Diagnostic] {
         var out: [Diagnostic] = []
         if adminOffLoopback, Self.adminToken(new) == nil {
             out.append(Diagnostic(.error, "admin-token-required",
@@ -21,16 +23,16 @@ struct ReloadVetting: Sendable {
         }
         func restart(_ setting: String, _ changed: Bool) {
             guard changed else { return }
-            out.append(Diagnostic(.warning, "needs-restart", "\(setting) changed; it takes effect when the router restarts (until then the running value stays)", at: nil))
+            out.append(Diagnostic(.warning, "needs-restart", "\(setting) differs from what the router started with; it takes effect when the router restarts (until then the running value stays)", at: nil))
         }
-        if !listenFlag { restart("settings.listen", running.listen != new.listen) }
-        if !adminFlag { restart("settings.admin.listen", running.adminListen != new.adminListen) }
-        restart("settings.store", running.store != new.store)
-        restart("settings.store_key", running.storeKey != new.storeKey)
-        restart("settings.http", running.headerTimeoutMilliseconds != new.headerTimeoutMilliseconds
-            || running.bodyTimeoutMilliseconds != new.bodyTimeoutMilliseconds
-            || running.keepAliveTimeoutMilliseconds != new.keepAliveTimeoutMilliseconds
-            || running.maxConnections != new.maxConnections || running.maxBufferedBodyBytes != new.maxBufferedBodyBytes)
+        if !listenFlag { restart("settings.listen", applied.listen != new.listen) }
+        if !adminFlag { restart("settings.admin.listen", applied.adminListen != new.adminListen) }
+        restart("settings.store", applied.store != new.store)
+        restart("settings.store_key", applied.storeKey != new.storeKey)
+        restart("settings.http", applied.headerTimeoutMilliseconds != new.headerTimeoutMilliseconds
+            || applied.bodyTimeoutMilliseconds != new.bodyTimeoutMilliseconds
+            || applied.keepAliveTimeoutMilliseconds != new.keepAliveTimeoutMilliseconds
+            || applied.maxConnections != new.maxConnections || applied.maxBufferedBodyBytes != new.maxBufferedBodyBytes)
         return out
     }
 

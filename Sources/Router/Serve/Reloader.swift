@@ -10,7 +10,7 @@ final class Reloader: Sendable {
     let directory: String
     let config: LiveConfig
     let statusFile: String?
-    /// What the new settings may not do against the running ones (nil: anything goes).
+    /// What the new settings may not do, or do only at a restart (nil: anything goes).
     let vetting: ReloadVetting?
     private let state = Mutex((busy: false, again: false, count: 0, taken: 0, rejected: 0))
     /// Compile-and-swap runs one at a time, whoever asked (signal, inotify, admin API).
@@ -86,7 +86,7 @@ final class Reloader: Sendable {
             return (false, [Diagnostic(.error, "config-directory", error.message, at: nil)])
         }
         var all = diagnostics.sorted
-        if let compiled, let vetting { all += vetting.diagnostics(running: config.table.settings, new: compiled.settings) }
+        if let compiled, let vetting { all += vetting.diagnostics(new: compiled.settings) }
         for d in all {
             Log.emit(d.severity == .error ? .error : .warn, "config: " + DiagnosticRenderer.text([d]).trimmingNewline, ["reason": reason])
         }
