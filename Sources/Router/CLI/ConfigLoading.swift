@@ -19,7 +19,14 @@ enum ConfigLoading {
         var files: [ConfigFile] = []
         for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where ConfigFile.isRouteFile(name) {
             let path = prefix + name
-            guard FileSystem.isRegularFile(path) else { continue }
+            guard FileSystem.isRegularFile(path) else {
+                // A route file linked to something not there (a mount not up yet, a file a deploy left
+                // out) fails like an unreadable one: skipped, its routes would vanish in silence.
+                if FileSystem.isDanglingLink(path) {
+                    throw Failure(message: "cannot read route file '\(path)': it is a symbolic link to a file that does not exist; fix or remove the link")
+                }
+                continue
+            }
             guard let bytes = FileSystem.read(path) else {
                 throw Failure(message: "cannot read route file '\(path)'; check its permissions")
             }

@@ -126,6 +126,12 @@ enum FileSystem {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// A symbolic link that leads nowhere: its target is missing, or the links loop.
+    static func isDanglingLink(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK && stat(path, &st) != 0
+    }
+
     /// The process environment as a dictionary.
     static func environment() -> [String: String] {
         var out: [String: String] = [:]

@@ -1,0 +1,27 @@
+import Testing
+@testable import Router
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reading a config directory from disk.
+struct ConfigLoadingTests {
+    /// A route file linked to a file that is not there fails the load, as an unreadable one does:
+    /// skipped, its routes would be gone without a word (a mount not up yet at boot).
+    @Test func aRouteFileLinkedToNothingFailsTheLoad() throws {
+        let dir = temporaryDirectory()
+        #expect(FileSystem.write(dir + "/a.yaml", Array("sources:\n  in: { adapter: none, path: /in }\n".utf8)))
+        #expect(try ConfigLoading.files(in: dir).count == 1)
+        #expect(symlink(dir + "/mnt/orders.yaml", dir + "/orders.yaml") == 0)
+        #expect(throws: ConfigLoading.Failure.self) { try ConfigLoading.files(in: dir) }
+        do {
+            _ = try ConfigLoading.files(in: dir)
+        } catch {
+            #expect(error.message.contains("orders.yaml") && error.message.contains("does not exist"), "\(error.message)")
+        }
+        // A directory with a route file's name is not a file at all: still passed over.
+        unlink(dir + "/orders.yaml")
+        #expect(mkdir(dir + "/old.yaml", 0o700) == 0)
+        #expect(try ConfigLoading.files(in: dir).count == 1)
+    }
+}
