@@ -46,8 +46,8 @@ struct RetentionTests {
     }
 
     /// A reload that shortens the retention is purged within a second or two, not after the interval
-    /// the old retention set (a quarter of it, up to a minute): lowering it is how an operator frees a
-    /// disk the store filled.
+    /// the old retention set (a quarter of it, up to a minute): lowering it is how an operator makes room
+    /// on a disk the store is filling.
     @Test func aShorterRetentionTakesEffectWithoutWaitingForTheOldInterval() throws {
         let (store, db) = try storeWithOldEvents()
         let config = LiveConfig(try table(retention: "2h"))
