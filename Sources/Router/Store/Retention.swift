@@ -77,8 +77,8 @@ final class Retention: Sendable {
     }
 
     /// Sleeps until the next pass is due, the interval recomputed from the live retention every second:
-    /// a reload that shortens the retention (an operator making room on a filling disk) is purged within a second,
-    /// not after the old interval (up to a minute). False once the thread is asked to stop.
+    /// a reload that shortens the retention (an operator making room on a filling disk) is purged within
+    /// a second, not after the old interval (up to a minute). False once the thread is asked to stop.
     private func waitForNextPass() -> Bool {
         let started = MonotonicClock.milliseconds()
         while true {
