@@ -125,19 +125,25 @@ def stored_ids(directory, sink):
     return ok, ids, len(ids - rows_only)
 
 
-def CONFIG(sink):
-    return config({"ledger": '{ url: "%s" }' % sink.url("/ledger")}, "  - { name: all, from: fiscal, to: [ledger] }")
+def CONFIG(sink, settings=""):
+    return config({"ledger": '{ url: "%s" }' % sink.url("/ledger")}, "  - { name: all, from: fiscal, to: [ledger] }", settings=settings)
+
+
+def start_logged(cfg, data, log, shim, **env):
+    """A router on `data` whose I/O the shim logs to `log`; `env` adds variables for it alone."""
+    env.update(POWERLOSS_DIR=data, POWERLOSS_LOG=log, LD_PRELOAD=shim)
+    os.environ.update(env)
+    try:
+        return Router(config=cfg, data=data).start()
+    finally:
+        for k in env:
+            os.environ.pop(k)
 
 
 def one_cut(shim, target_acked, sink, work):
     data = os.path.join(work, "data")
     log = os.path.join(work, "io.log")
-    os.environ.update(POWERLOSS_DIR=data, POWERLOSS_LOG=log, LD_PRELOAD=shim)
-    try:
-        router = Router(config=CONFIG(sink), data=data).start()
-    finally:
-        for k in ("POWERLOSS_DIR", "POWERLOSS_LOG", "LD_PRELOAD"):
-            os.environ.pop(k)
+    router = start_logged(CONFIG(sink), data, log, shim)
     load = Load(lambda: router.port, "power-%d" % int(time.time() * 1000), threads=6).start()
     wait_until(lambda: load.acked_count() >= target_acked, timeout=300, step=0.01)
     kill9(router)  # mid-load: the last batch may be written and not yet flushed
@@ -198,14 +204,8 @@ def retention_cut(shim, sink, work):
     and the final store's integrity and orphans."""
     data = os.path.join(work, "data")
     log = os.path.join(work, "io.log")
-    cfg = config({"ledger": '{ url: "%s" }' % sink.url("/ledger")}, "  - { name: all, from: fiscal, to: [ledger] }",
-                 settings="  retention: 1s\n  dedup_window: 1s")
-    os.environ.update(POWERLOSS_DIR=data, POWERLOSS_LOG=log, LD_PRELOAD=shim, HOOKROUTER_SEGMENT_BYTES=str(SEGMENT_BYTES))
-    try:
-        router = Router(config=cfg, data=data).start()
-    finally:
-        for k in ("POWERLOSS_DIR", "POWERLOSS_LOG", "LD_PRELOAD", "HOOKROUTER_SEGMENT_BYTES"):
-            os.environ.pop(k)
+    cfg = CONFIG(sink, settings="  retention: 1s\n  dedup_window: 1s")
+    router = start_logged(cfg, data, log, shim, HOOKROUTER_SEGMENT_BYTES=str(SEGMENT_BYTES))
     wanted = 6 if LONG else 3
     load = Load(lambda: router.port, "purge-%d" % int(time.time() * 1000), threads=6, body_pad=1024).start()
     wait_until(lambda: len(removals(read_log(log))) >= wanted, timeout=300, step=0.5)

@@ -22,8 +22,8 @@ enum ConfigLoading {
             guard FileSystem.isRegularFile(path) else {
                 // A route file linked to something not there (a mount not up yet, a file a deploy left
                 // out) fails like an unreadable one: skipped, its routes would vanish in silence.
-                if FileSystem.isDanglingLink(path) {
-                    throw Failure(message: "cannot read route file '\(path)': it is a symbolic link to a file that does not exist; fix or remove the link")
+                if let target = FileSystem.danglingLinkTarget(path) {
+                    throw Failure(message: "cannot read route file '\(path)': it is a symbolic link to '\(target)', which does not exist; mount or create it, or remove the link")
                 }
                 continue
             }

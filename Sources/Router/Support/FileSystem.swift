@@ -126,10 +126,14 @@ enum FileSystem {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
-    /// A symbolic link that leads nowhere: its target is missing, or the links loop.
-    static func isDanglingLink(_ path: String) -> Bool {
+    /// Where a symbolic link that leads nowhere points (its target is missing, or the links loop);
+    /// nil for anything else.
+    static func danglingLinkTarget(_ path: String) -> String? {
         var st = stat()
-        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK && stat(path, &st) != 0
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK, stat(path, &st) != 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        return n < 0 ? "?" : String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The process environment as a dictionary.
