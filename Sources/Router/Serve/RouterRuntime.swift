@@ -83,9 +83,10 @@ final class RouterRuntime {
             Log.info("using the PostgreSQL store", ["store": PGConnection.redacted(url), "router": owner])
         } else {
             let sqlite: SQLiteEventStore
+            let environment = FileSystem.environment()
             do {
                 sqlite = try SQLiteEventStore(directory: data.path, codec: codec, dedupWindow: { config.table.settings.dedupWindowMilliseconds },
-                                              segmentBytes: BodyLog.segmentBytes(FileSystem.environment())) { fresh, settled in
+                                              segmentBytes: BodyLog.segmentBytes(environment), reserveBytes: DiskReserve.bytes(environment)) { fresh, settled in
                     inbox.post(new: fresh.map { QueuedDelivery(new: $0) }, settled: settled)
                 }
                 store = sqlite

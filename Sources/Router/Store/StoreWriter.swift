@@ -45,11 +45,14 @@ final class StoreWriter: @unchecked Sendable {
     private let commit: SQLiteStatement
     private let purger: Purger
     private let counters: PlanCounters
+    /// Room kept for the purge on a disk the store's own events fill.
+    private let reserve: DiskReserve
 
     /// Opens the writer on `db` and the body log `log`, indexing what the log holds beyond the rows.
-    init(db: SQLiteDatabase, log: BodyLog, codec: StoreCodec, dedupWindow: @escaping @Sendable () -> Int64) throws {
+    init(db: SQLiteDatabase, log: BodyLog, codec: StoreCodec, reserve: DiskReserve, dedupWindow: @escaping @Sendable () -> Int64) throws {
         self.db = db
         self.log = log
+        self.reserve = reserve
         self.codec = codec
         self.dedupWindow = dedupWindow
         rows = try EventRows(db: db)
@@ -150,6 +153,7 @@ final class StoreWriter: @unchecked Sendable {
                 }
             }
         }
+        refuseEventsWhileReserveReleased(&jobs)
         guard !jobs.isEmpty else { return ([], []) }
         var settled: [Int64] = []
         for job in jobs {
@@ -250,11 +254,36 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     /// One purge batch; the segments it emptied are removed once that is durable (a power cut must not
-    /// bring back rows whose records are gone).
+    /// bring back rows whose records are gone). On a full disk the reserve is released and the batch
+    /// tried again: a purge must write (the WAL) to free anything.
     private func purge(_ cutoffs: PurgeCutoffs, limit: Int) throws(SQLiteError) -> PurgeResult {
-        let result = try purger.purge(cutoffs, limit: limit, openSegment: log.end.segment)
+        let result: PurgeResult
+        do {
+            result = try purger.purge(cutoffs, limit: limit, openSegment: log.end.segment)
+        } catch where error.code & 0xff == SQLITE_FULL && reserve.release() {
+            Log.warn("the disk is full: the disk reserve is released for the retention purge; new events are answered 503 until the disk has room for the reserve twice over",
+                     ["path": reserve.path, "bytes": String(reserve.bytes)])
+            result = try purger.purge(cutoffs, limit: limit, openSegment: log.end.segment)
+        }
         log.remove(segments: purger.emptied)
+        reserve.remakeIfRoom()
         return result
+    }
+
+    /// While the reserve is released (a purge met a full disk), new events are answered 503 without a
+    /// write: the room it gave is the purge's. Attempts are still written (they are few and small).
+    private func refuseEventsWhileReserveReleased(_ jobs: inout [SQLiteEventStore.Job]) {
+        guard reserve.state == .released, !reserve.remakeIfRoom() else { return }
+        var refused: [@Sendable (StoreOutcome) -> Void] = []
+        jobs.removeAll { job in
+            guard case .ingest(_, let done) = job else { return false }
+            refused.append(done)
+            return true
+        }
+        guard !refused.isEmpty else { return }
+        AnswerBatch.run {
+            for done in refused { done(.unavailable("the disk is full; the store is purging to make room")) }
+        }
     }
 
     /// Checks an event against the window and, when new, gives it a seq and its record in the batch's

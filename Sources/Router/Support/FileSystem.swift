@@ -126,6 +126,13 @@ enum FileSystem {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// Bytes an unprivileged writer can still use on the file system holding `path` (nil if unknown).
+    static func availableBytes(_ path: String) -> Int64? {
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return nil }
+        return Int64(fs.f_bavail) * Int64(fs.f_frsize)
+    }
+
     /// Where a symbolic link that leads nowhere points (its target is missing, or the links loop);
     /// nil for anything else.
     static func danglingLinkTarget(_ path: String) -> String? {
