@@ -226,6 +226,12 @@ def main():
         acked = set(one.acked) | set(two.acked) | set(after1) | set(after2) | set(probes1) | set(probes2)
         delivered_all = wait_until(lambda: acked <= {event_id(r) for r in sink.received("/ledger")}, timeout=60, step=0.5)
         undelivered = acked - {event_id(r) for r in sink.received("/ledger")}
+        # Thousands of failed batches, but a line at first and one per 10 s, and one once writes succeed again.
+        log_lines = [l for l in router.logs().splitlines() if '"msg":"store write' in l]
+        recoveries = sum('store writes succeed again' in l for l in log_lines)
+        if len(log_lines) > 20 or recoveries < 1:
+            errors.append("%d log lines about failed store writes for %d answers of 503 (%d recovery lines; at least one expected)"
+                          % (len(log_lines), one.statuses.get(503, 0) + two.statuses.get(503, 0), recoveries))
         pid = router.proc.pid
         kill9(router)
         db = router.db()
@@ -247,11 +253,12 @@ def main():
         ok = report("diskfull", not errors,
                     "tmpfs %s; round 1 (filler deleted): %d x 202 then %d x 503, accepting again after %ss; "
                     "round 2 (remount 16m): %d x 202 then %d x 503, accepting again after %ss; "
-                    "%d acknowledged in all, %d missing from the db, %d undelivered, integrity %s, max answer while full %.2fs; pid %d; %s"
+                    "%d acknowledged in all, %d missing from the db, %d undelivered, integrity %s, max answer while full %.2fs; "
+                    "%d log lines about failed writes; pid %d; %s"
                     % (MOUNT_SIZE, one.statuses.get(202, 0), one.statuses.get(503, 0), rec1 and "%.2f" % rec1,
                        two.statuses.get(202, 0), two.statuses.get(503, 0), rec2 and "%.2f" % rec2,
                        len(acked), len(missing), len(undelivered), integrity,
-                       max(one.latencies + two.latencies or [0]), pid, third))
+                       max(one.latencies + two.latencies or [0]), len(log_lines), pid, third))
         for e in errors:
             print("  " + e)
         return 0 if ok else 1

@@ -47,6 +47,9 @@ final class StoreWriter: @unchecked Sendable {
     private let counters: PlanCounters
     /// Room kept for the purge on a disk the store's own events fill.
     private let reserve: DiskReserve
+    /// A full or failing disk fails every batch and every purge pass: a line at first, then one per 10 s.
+    private var writeFailures = RepeatedFailureLog(intervalMilliseconds: 10_000)
+    private var purgeFailures = RepeatedFailureLog(intervalMilliseconds: 10_000)
 
     /// Opens the writer on `db` and the body log `log`, indexing what the log holds beyond the rows.
     init(db: SQLiteDatabase, log: BodyLog, codec: StoreCodec, reserve: DiskReserve, dedupWindow: @escaping @Sendable () -> Int64) throws {
@@ -146,9 +149,15 @@ final class StoreWriter: @unchecked Sendable {
             for (cutoffs, limit, done) in purges {
                 do {
                     done(try purge(cutoffs, limit: limit))
+                    if let all = purgeFailures.succeeded() {
+                        Log.info("retention purge succeeds again", ["failed_batches": String(all.failures)])
+                    }
                 } catch {
                     // Nothing purged: the pass ends, and the next one tries again.
-                    Log.error("retention purge failed; retrying at the next pass", ["error": error.description])
+                    if let line = purgeFailures.failed() {
+                        Log.error(line.first ? "retention purge failed; retrying at the next pass (repeats are summed up every 10 s)"
+                                             : "retention purge still failing", ["error": error.description, "failed_batches": String(line.failures)])
+                    }
                     done(PurgeResult())
                 }
             }
@@ -205,6 +214,9 @@ final class StoreWriter: @unchecked Sendable {
             try commit.run()
             batchKeys.removeAll(keepingCapacity: true)
             tailLost = false
+            if let all = writeFailures.succeeded() {
+                Log.info("store writes succeed again", ["failed_batches": String(all.failures), "requests_answered_503": String(all.weight)])
+            }
         } catch {
             try? db.execute("ROLLBACK")
             counters.discard()
@@ -223,7 +235,11 @@ final class StoreWriter: @unchecked Sendable {
             if cut { nextSeq = firstSeq }
             batchKeys.removeAll(keepingCapacity: true)
             let ingests = jobs.reduce(0) { if case .ingest = $1 { return $0 + 1 } else { return $0 } }
-            Log.error("store write failed; answering 503 to the requests of this batch", ["error": String(describing: error), "requests": String(ingests)])
+            if let line = writeFailures.failed(weight: ingests) {
+                Log.error(line.first ? "store write failed; answering 503 to the requests of this batch (repeats are summed up every 10 s)"
+                                     : "store writes still failing; answering 503",
+                          ["error": String(describing: error), "failed_batches": String(line.failures), "requests": String(line.weight)])
+            }
             let storageFault = (error as? SQLiteError)?.isStorageFault ?? (error is BodyLogError)
             let why = storageFault ? "the event store is unavailable" : "the event store failed"
             AnswerBatch.run {
