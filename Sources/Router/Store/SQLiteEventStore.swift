@@ -27,6 +27,10 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
     /// WAL pages after which a commit checkpoints (why 256: see `open`); the writer's own commits
     /// leave it to the `Checkpointer`.
     static let walCheckpointPages = 256
+    /// The WAL's file is cut back to this once it restarts. It never nears it in normal running (the
+    /// writer checkpoints itself at 16 MiB); a reader's snapshot held through a burst (a long admin
+    /// query) can grow it without bound, and without a limit that space stayed taken until a restart.
+    static let walSizeLimit = 64 << 20
 
     let path: String
     private let queue = BlockingQueue<Job>()
@@ -71,6 +75,7 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         // delay that batch's answers. At SQLite's default of 1,000 pages that made ingest's p99 (17–21 ms
         // on the bench host); at 256 it is 7–9 ms, for the same throughput (BENCHMARKS.md).
         try db.execute("PRAGMA wal_autocheckpoint = \(walCheckpointPages)")
+        try db.execute("PRAGMA journal_size_limit = \(walSizeLimit)")
         try Schema.migrate(db)
         return db
     }
