@@ -47,6 +47,21 @@ struct DiskReserveTests {
         #expect(file(off.path) == nil)
     }
 
+    @Test func aReserveReleasedAtStartIsNotMadeAgainRightAway() {
+        let dir = temporaryDirectory()
+        _ = DiskReserve(directory: dir, bytes: 1 << 20)
+        #expect(DiskReserve.releaseAtStart(directory: dir))
+        #expect(!DiskReserve.releaseAtStart(directory: dir), "there is nothing left to give")
+        let free = FreeSpace()
+        free.bytes = (2 << 20) - 1
+        let reserve = DiskReserve(directory: dir, bytes: 1 << 20, released: true) { _ in free.bytes }
+        #expect(reserve.state == .released, "new events must wait, not take the room the start was given")
+        #expect(file(reserve.path) == nil)
+        free.bytes = 2 << 20
+        #expect(reserve.remakeIfRoom())
+        #expect(file(reserve.path)?.size == 1 << 20)
+    }
+
     @Test func theSizeComesFromTheEnvironment() {
         #expect(DiskReserve.bytes([:]) == DiskReserve.defaultBytes)
         #expect(DiskReserve.bytes(["HOOKROUTER_RESERVE_BYTES": "0"]) == 0)

@@ -7,6 +7,9 @@ import Glibc
 struct DataDirectory {
     let path: String
     var pidFile: String { path + "/hookrouter.pid" }
+    /// The disk was full at start: the disk reserve was deleted to write the pid file (the store keeps
+    /// new events out until it is made again, see `DiskReserve`).
+    var reserveReleased = false
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -20,13 +23,23 @@ struct DataDirectory {
                 throw Failure(description: "cannot create data directory '\(path)': \(String(cString: strerror(errno))); create its parent or pass another --data")
             }
         }
-        let dir = DataDirectory(path: path)
+        var dir = DataDirectory(path: path)
         if let text = FileSystem.read(dir.pidFile).map({ String(decoding: $0, as: UTF8.self) }),
            let pid = Int32(text.filter { !$0.isWhitespace }), pid != getpid(), kill(pid, 0) == 0 {
             throw Failure(description: "another hookrouter (pid \(pid)) is running with data directory '\(path)'; stop it or pass another --data")
         }
-        guard FileSystem.write(dir.pidFile, Array("\(getpid())\n".utf8)) else {
-            throw Failure(description: "cannot write '\(dir.pidFile)': \(String(cString: strerror(errno))); check the directory's permissions")
+        let pid = Array("\(getpid())\n".utf8)
+        var written = FileSystem.write(dir.pidFile, pid)
+        var why = errno
+        // A router that crashed on a full disk must still come back: the reserve is ours to give.
+        if !written, why == ENOSPC, DiskReserve.releaseAtStart(directory: path) {
+            dir.reserveReleased = true
+            written = FileSystem.write(dir.pidFile, pid)
+            why = errno
+        }
+        guard written else {
+            let fix = why == ENOSPC ? "the disk is full: free space on it" : "check the directory's permissions"
+            throw Failure(description: "cannot write '\(dir.pidFile)': \(String(cString: strerror(why))); \(fix)")
         }
         return dir
     }

@@ -86,7 +86,8 @@ final class RouterRuntime {
             let environment = FileSystem.environment()
             do {
                 sqlite = try SQLiteEventStore(directory: data.path, codec: codec, dedupWindow: { config.table.settings.dedupWindowMilliseconds },
-                                              segmentBytes: BodyLog.segmentBytes(environment), reserveBytes: DiskReserve.bytes(environment)) { fresh, settled in
+                                              segmentBytes: BodyLog.segmentBytes(environment), reserveBytes: DiskReserve.bytes(environment),
+                                              reserveReleased: data.reserveReleased) { fresh, settled in
                     inbox.post(new: fresh.map { QueuedDelivery(new: $0) }, settled: settled)
                 }
                 store = sqlite

@@ -37,7 +37,8 @@ final class DiskReserve {
     private let available: (String) -> Int64?
 
     /// Makes (or resizes) `DIRECTORY/disk-reserve`; with `bytes` 0, removes one left by an earlier run.
-    init(directory: String, bytes: Int64, available: @escaping (String) -> Int64? = FileSystem.availableBytes) {
+    /// `released`: it was deleted at start on a full disk (`releaseAtStart`), and new events wait.
+    init(directory: String, bytes: Int64, released: Bool = false, available: @escaping (String) -> Int64? = FileSystem.availableBytes) {
         self.directory = directory
         self.path = directory + "/" + Self.fileName
         self.bytes = bytes
@@ -46,10 +47,24 @@ final class DiskReserve {
             unlink(path)
             return
         }
+        if released {
+            state = .released
+            return
+        }
         if let failure = make() {
             Log.warn("no disk reserve: a disk the store's own events fill may need room made by hand before a shorter retention can purge",
                      ["path": path, "bytes": String(bytes), "error": failure])
         }
+    }
+
+    /// Deletes a reserve before the store is open, when the disk is too full to start (a router that
+    /// crashed on a full disk could not write its pid file); false when there was none.
+    static func releaseAtStart(directory: String) -> Bool {
+        let path = directory + "/" + fileName
+        guard unlink(path) == 0 else { return false }
+        Log.warn("the disk is full: the disk reserve is released so the router can start; new events are answered 503 until the disk has room for the reserve twice over",
+                 ["path": path])
+        return true
     }
 
     /// Deletes the file so a purge can write; false when there was none to give.

@@ -40,18 +40,27 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
     /// Opens (creating and migrating) `DIRECTORY/hookrouter.db` and the body log `DIRECTORY/bodies`,
     /// indexes what the log holds beyond the rows, and loads the dedup window's keys.
     /// `dedupWindow` is read once per batch (a reload changes it). `reserveBytes` of the disk are kept
-    /// in `DIRECTORY/disk-reserve` for the purge of a full disk (0: none; see `DiskReserve`). `onCommit` gets each batch's new
+    /// in `DIRECTORY/disk-reserve` for the purge of a full disk (0: none; see `DiskReserve`);
+    /// `reserveReleased`: it was deleted at start to write the pid file. `onCommit` gets each batch's new
     /// deliveries and settled attempts after their commit (the delivery engine's wake-up).
     init(directory: String, codec: StoreCodec, dedupWindow: @escaping @Sendable () -> Int64 = { Settings().dedupWindowMilliseconds },
-         segmentBytes: Int64 = BodyLog.defaultSegmentBytes, reserveBytes: Int64 = 0,
+         segmentBytes: Int64 = BodyLog.defaultSegmentBytes, reserveBytes: Int64 = 0, reserveReleased: Bool = false,
          onCommit: (@Sendable (_ fresh: [NewDelivery], _ settled: [Int64]) -> Void)? = nil) throws {
         path = directory + "/" + Self.fileName
         let db = try Self.open(path: path)
         // This connection's commits are not flushed: what a power cut takes, the log gives back.
         try db.execute("PRAGMA synchronous = NORMAL")
         let log = try BodyLog(directory: directory + "/" + BodyLog.directoryName, segmentBytes: segmentBytes)
-        let reserve = DiskReserve(directory: directory, bytes: reserveBytes)
-        let writer = try StoreWriter(db: db, log: log, codec: codec, reserve: reserve, dedupWindow: dedupWindow)
+        let reserve = DiskReserve(directory: directory, bytes: reserveBytes, released: reserveReleased)
+        let writer: StoreWriter
+        do {
+            writer = try StoreWriter(db: db, log: log, codec: codec, reserve: reserve, dedupWindow: dedupWindow)
+        } catch let error as SQLiteError where error.code & 0xff == SQLITE_FULL && reserve.release() {
+            // Start-up writes (recovery, the tail's rows); on a full disk they get the reserve's room.
+            Log.warn("the disk is full: the disk reserve is released so the store can open; new events are answered 503 until the disk has room for the reserve twice over",
+                     ["path": reserve.path])
+            writer = try StoreWriter(db: db, log: log, codec: codec, reserve: reserve, dedupWindow: dedupWindow)
+        }
         // After the writer's start-up (its recovery and migrations checkpoint inline, as before).
         let checkpointer = try Checkpointer(path: path)
         checkpointer.attach(to: db)

@@ -298,7 +298,7 @@ final class StoreWriter: @unchecked Sendable {
         }
         guard !refused.isEmpty else { return }
         AnswerBatch.run {
-            for done in refused { done(.unavailable("the disk is full; the store is purging to make room")) }
+            for done in refused { done(.unavailable("the disk is full; new events wait until the store has room again")) }
         }
     }
 

@@ -33,8 +33,10 @@ enum FileSystem {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
+                let failure = errno  // the caller's message says why (a full disk, most often)
                 close(fd)
                 unlink(temp)
+                errno = failure
                 return false
             }
             offset += n
