@@ -26,6 +26,7 @@ targets:
   signed-hmac: { url: "%(hmac)s", sign: { scheme: hmac-sha256, secret: %(hs)s }, headers: { X-Static: yes } }
   signed-sw: { url: "%(sw)s", sign: { scheme: standard-webhooks, secret: %(sws)s } }
   flaky: { url: "%(flaky)s", retry: { schedule: [500ms, 1s] } }
+  halfway: { url: "%(half)s", retry: { schedule: [50ms, 50ms, 50ms, 50ms, 50ms] } }
   gone: { url: "%(gone)s", retry: { schedule: [100ms, 100ms] } }
   throttled: { url: "%(throttled)s", retry: { schedule: [100ms, 100ms] } }
   paced: { url: "%(paced)s", retry: { schedule: [100ms, 100ms] }, circuit: { failures: 1, open_for: 30s } }
@@ -42,6 +43,7 @@ routes:
   - { name: r-hmac, from: fiscal, events: [to_hmac], to: [signed-hmac] }
   - { name: r-sw, from: fiscal, events: [to_sw], to: [signed-sw] }
   - { name: r-flaky, from: fiscal, events: [to_flaky], to: [flaky] }
+  - { name: r-half, from: fiscal, events: [to_half], to: [halfway] }
   - { name: r-gone, from: fiscal, events: [to_gone], to: [gone] }
   - { name: r-throttled, from: fiscal, events: [to_throttled], to: [throttled] }
   - { name: r-paced, from: fiscal, events: [to_paced], to: [paced] }
@@ -52,7 +54,7 @@ routes:
   - { name: r-crash, from: fiscal, events: [to_crash], to: [crashy] }
   - { name: r-both, from: fiscal, events: [to_both], to: [put-target, post-target] }
   - { name: r-clients, from: fiscal, events: [to_clients], to: [via-plain, via-curl] }
-""" % {"put": u("/put"), "post": u("/post"),"hmac": u("/hmac"), "hs": HMAC_SECRET, "sw": u("/sw"), "sws": SW_SECRET, "flaky": u("/flaky"), "gone": u("/gone"),
+""" % {"put": u("/put"), "post": u("/post"),"hmac": u("/hmac"), "hs": HMAC_SECRET, "sw": u("/sw"), "sws": SW_SECRET, "flaky": u("/flaky"), "half": u("/half"), "gone": u("/gone"),
        "throttled": u("/throttled"), "paced": u("/paced"), "hang": u("/hang"), "prompt": u("/prompt"), "slow": u("/slow"),
        "breaker": u("/breaker"), "crash": u("/crash"),
        # A host name goes through libcurl (it resolves names off the delivery thread); an IP through ours.
@@ -72,6 +74,8 @@ class Delivery(unittest.TestCase):
         cls.sink = Sink().start()
         cls.sink.answer_in_turn("/flaky", [(500, {}), (502, {}), (200, {})])
         cls.sink.answer("/gone", 410)
+        # Every other request fails: never 3 in a row, so the circuit stays closed.
+        cls.sink.answer_in_turn("/half", [(500, {}), (200, {})] * 1000)
         cls.sink.answer_in_turn("/throttled", [(503, {"Retry-After": "2"}), (200, {})])
         cls.sink.answer_in_turn("/paced", [(429, {"Retry-After": "2"}), (200, {})])
         cls.sink.answer_in_turn("/breaker", [(500, {})] * 5 + [(200, {})])
@@ -125,6 +129,19 @@ class Delivery(unittest.TestCase):
         self.assertEqual(payload["dados"]["chave"], "sig-sw-1")
         with self.assertRaises(Exception):
             Webhook(SW_SECRET).verify(got + b" ", {k: headers[k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")})
+
+    def test_a_target_failing_half_its_requests_gets_ten_log_lines_not_one_per_failure(self):
+        for i in range(40):
+            send(self.router, "half-%d" % i, "to_half")
+        # Answers alternate, retries too: 40 successes take 79 requests (20 + 10 + 5 + 3 + 1 failures).
+        deadline = time.time() + 15
+        while time.time() < deadline and len(self.sink.received("/half")) < 79:
+            time.sleep(0.05)
+        failures = len(self.sink.received("/half")) - 40
+        self.assertGreaterEqual(failures, 39)
+        lines = [l for l in self.router.logs().splitlines() if '"delivery attempt failed"' in l and '"target":"halfway"' in l]
+        self.assertGreater(len(lines), 0, "failures are still logged")
+        self.assertLessEqual(len(lines), 10, "%d lines for %d failed attempts within 10 s" % (len(lines), failures))
 
     def test_retries_follow_the_schedule(self):
         send(self.router, "flaky-1", "to_flaky")

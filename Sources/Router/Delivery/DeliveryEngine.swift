@@ -427,9 +427,19 @@ final class DeliveryEngine: @unchecked Sendable {
         case .failed(let e): error = e
         }
         metrics.finished(target: d.target, result: result, milliseconds: duration, final: next.status)
-        // The fields are built only for a line that is written: "delivered" is debug, off by default.
+        // The fields are built only for a line that is written: "delivered" is debug, off by default;
+        // failures are limited per target (the attempts are in the store and the metrics all the same).
         let level: Log.Level = result.succeeded ? .debug : .warn
-        if level >= Log.minimum {
+        var write = level >= Log.minimum
+        if write, !result.succeeded {
+            let budget = lane.failureLines.take(now: MonotonicClock.milliseconds())
+            if budget.heldBefore > 0 {
+                Log.warn("delivery attempts failed without a line each (a target gets 10 lines in 10 s)",
+                         ["target": d.target, "held_back": String(budget.heldBefore)])
+            }
+            write = budget.write
+        }
+        if write {
             Log.emit(level, result.succeeded ? "delivered" : (next.status == .dead ? "delivery dead" : "delivery attempt failed"),
                      d.logFields(["attempt": String(t.attempt), "status": statusCode.map(String.init) ?? "-",
                                   "error": error ?? "", "outcome": next.status.rawValue]))

@@ -14,6 +14,8 @@ final class TargetLane {
     var breaker: CircuitBreaker
     /// A 429 asked for nothing before this (wall-clock milliseconds): no delivery of the lane starts.
     var throttledUntil: Int64 = 0
+    /// Lines for this target's failed attempts: 10 in 10 s, the rest counted.
+    var failureLines = LogBudget(lines: 10, windowMilliseconds: 10_000)
     private var tokens: Double = -1
     private var tokensUpdated: Int64 = 0
     /// The lane's target in the table last asked about (by generation: a reload swaps the table), so the

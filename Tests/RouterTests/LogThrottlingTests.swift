@@ -27,3 +27,17 @@ struct RepeatedFailureLogTests {
         #expect(log.succeeded(now: 15_000) == .init(failures: 1, weight: 5, first: false))
     }
 }
+
+/// A budget of lines per window: the first `lines` written, the rest counted and told with the first
+/// line of a later window.
+struct LogBudgetTests {
+    @Test func tenLinesAWindowThenTheCountOfTheRestWithTheNextLine() {
+        var budget = LogBudget(lines: 10, windowMilliseconds: 10_000)
+        for t in 0..<10 { #expect(budget.take(now: Int64(t)) == (true, 0)) }
+        for t in 10..<50 { #expect(budget.take(now: Int64(t)).write == false) }
+        #expect(budget.take(now: 9_999).write == false)
+        // A new window: written, with the 41 held back before it said once.
+        #expect(budget.take(now: 10_000) == (true, 41))
+        #expect(budget.take(now: 10_001) == (true, 0))
+    }
+}
