@@ -129,6 +129,23 @@ class IngestAnswers(unittest.TestCase):
         self.assertTrue(out.endswith("\n202"), out)
 
 
+class RefusalLogging(unittest.TestCase):
+    def test_a_flood_of_bad_signatures_is_counted_in_full_but_logged_ten_times(self):
+        router = Router().start()
+        try:
+            body = fiscal_body("forged-flood")
+            statuses = [post(router.port, "/in/fiscal", body, {"Content-Type": "application/json",
+                                                               "X-Webhook-Signature": sign(body, "rotated-secret")})[0] for _ in range(30)]
+            metrics = router.admin("GET", "/metrics")[2].decode()
+        finally:
+            router.stop()
+        self.assertEqual(statuses, [401] * 30)
+        self.assertIn('hookrouter_requests_total{source="fiscal",status="401"} 30', metrics)
+        lines = [l for l in router.logs().splitlines() if '"webhook refused"' in l]
+        self.assertGreater(len(lines), 0)
+        self.assertLessEqual(len(lines), 10, "a line per refused request: %d" % len(lines))
+
+
 class Connections(unittest.TestCase):
     """Keep-alive, pipelining, chunked bodies and the smuggling shapes."""
 

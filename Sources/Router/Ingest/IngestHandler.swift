@@ -10,6 +10,7 @@ final class IngestHandler: HTTPHandler {
     let config: LiveConfig
     let store: EventStore
     let limiter = RateLimiter()
+    let refusals = RefusalLog()
     let metrics: IngestMetrics
     let streams: StreamEndpoint
     /// The admin listener's live feed (the console's tail).
@@ -38,7 +39,7 @@ final class IngestHandler: HTTPHandler {
             return .respond(reject(source, 405, "method_not_allowed", "webhooks are received with POST", headers: [HTTPHeader("Allow", "POST")]))
         }
         if !source.allows(address: remoteAddress) {
-            Log.warn("request from an address outside allow_ips", ["source": source.name, "remote": remoteAddress])
+            refusals.emit(.warn, "request from an address outside allow_ips", source: source.name, ["source": source.name, "remote": remoteAddress])
             metrics.count(source: source.name, status: 403)
             return .respond(IngestAnswer.rejection(.forbiddenAddress(remoteAddress)))
         }
@@ -68,7 +69,7 @@ final class IngestHandler: HTTPHandler {
             accepted = a
         case .failure(let rejection):
             let fields: KeyValuePairs<String, String> = ["source": source.name, "remote": request.remoteAddress, "status": String(rejection.status), "detail": rejection.description]
-            if rejection.status == 401 { Log.warn("webhook refused", fields) } else { Log.info("webhook refused", fields) }
+            refusals.emit(rejection.status == 401 ? .warn : .info, "webhook refused", source: source.name, fields)
             metrics.count(source: source.name, status: rejection.status)
             return IngestAnswer.rejection(rejection)
         }
