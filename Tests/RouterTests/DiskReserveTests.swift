@@ -24,8 +24,10 @@ struct DiskReserveTests {
         #expect(made?.size == 1 << 20)
         #expect((made?.allocated ?? 0) >= 1 << 20, "a sparse file would give the purge no room")
 
+        #expect(!reserve.isReleased)
         #expect(reserve.release())
         #expect(reserve.state == .released)
+        #expect(reserve.isReleased)
         #expect(file(reserve.path) == nil)
         #expect(!reserve.release(), "there is nothing left to give")
 
@@ -56,9 +58,11 @@ struct DiskReserveTests {
         free.bytes = (2 << 20) - 1
         let reserve = DiskReserve(directory: dir, bytes: 1 << 20, released: true) { _ in free.bytes }
         #expect(reserve.state == .released, "new events must wait, not take the room the start was given")
+        #expect(reserve.isReleased, "/metrics says so")
         #expect(file(reserve.path) == nil)
         free.bytes = 2 << 20
         #expect(reserve.remakeIfRoom())
+        #expect(!reserve.isReleased)
         #expect(file(reserve.path)?.size == 1 << 20)
     }
 

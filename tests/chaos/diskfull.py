@@ -132,6 +132,15 @@ def take_the_rest(path):
             pass
 
 
+def reserve_gauge(router):
+    """hookrouter_disk_reserve_released from /metrics (None when absent)."""
+    from prometheus_client.parser import text_string_to_metric_families
+    for family in text_string_to_metric_families(router.admin("GET", "/metrics")[2].decode()):
+        if family.name == "hookrouter_disk_reserve_released":
+            return family.samples[0].value
+    return None
+
+
 def start_with_knobs(router):
     """Starts ROUTER with round 3's store knobs: 256 KiB body log segments, a 1 MiB disk reserve."""
     knobs = {"HOOKROUTER_SEGMENT_BYTES": str(256 << 10), "HOOKROUTER_RESERVE_BYTES": str(1 << 20)}
@@ -217,6 +226,8 @@ def own_events(base, sink, errors):
         status, _, answer = probe(router, "%044d" % 4)
         if status != 503:
             errors.append("own4: a new event on the full disk after the restart got %s, not 503 (%s)" % (status, answer))
+        if reserve_gauge(router) != 1:
+            errors.append("own4: /metrics does not say the disk reserve is released (%s)" % reserve_gauge(router))
         t0 = time.time()
         retention("1s")
         # Where the room goes on so small a disk varies (the WAL keeps the size round 3 gave it): the
@@ -225,6 +236,8 @@ def own_events(base, sink, errors):
             errors.append("own4: the disk reserve was not made anew 15s after the retention was shortened (%d bytes free)" % free_bytes(data))
             return third + "; round 4: not freed"
         freed4 = time.time() - t0
+        if reserve_gauge(router) != 0:
+            errors.append("own4: /metrics still says the disk reserve is released once it is made again")
         answers = [probe(router, "%044d" % (400 + i))[0] for i in range(20)]
         if answers != [202] * 20:
             errors.append("own4: after the purge made room, 20 new events got %s" % answers)

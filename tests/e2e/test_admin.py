@@ -109,6 +109,10 @@ class Admin(unittest.TestCase):
         self.assertEqual(families["hookrouter_circuit_open"].type, "gauge")
         self.assertIn("hookrouter_config_generation", families)
         self.assertIn("hookrouter_delivery_oldest_due_seconds", families)
+        if not self.router.store:  # SQLite's disk reserve; PostgreSQL's disk is the database's
+            self.assertEqual(families["hookrouter_disk_reserve_released"].samples[0].value, 0)
+        else:
+            self.assertNotIn("hookrouter_disk_reserve_released", families)
 
     def deliveries_of(self, event_id):
         status, page = self.get("/api/deliveries?event=%s&limit=10" % event_id)

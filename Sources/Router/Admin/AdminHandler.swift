@@ -55,7 +55,7 @@ final class AdminHandler: HTTPHandler {
             return .json(200, #"{"status":"ready","generation":\#(context.config.generation)}"#)
         case ("GET", "/metrics"):
             let text = MetricsExposition(ingest: context.ingestMetrics, delivery: context.deliveryMetrics, streams: context.streamMetrics, reloader: context.reloader,
-                                         config: context.config).render()
+                                         config: context.config, store: context.store).render()
             return HTTPResponse(status: 200, headers: [HTTPHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(text.utf8))
         case ("GET", "/api/sources"):
             return AdminAnswer.json(AdminViews.sources(table))

@@ -5,6 +5,7 @@ struct MetricsExposition {
     let streams: StreamMetrics
     let reloader: Reloader
     let config: LiveConfig
+    let store: EventStore
 
     func render() -> String {
         var p = PrometheusText()
@@ -67,6 +68,11 @@ struct MetricsExposition {
         p.sample("hookrouter_reloads_total", [("result", "failed")], r.rejected)
         p.family("hookrouter_config_generation", "gauge", "Generation of the running route table (1 at start, +1 per reload taken).")
         p.sample("hookrouter_config_generation", [], config.generation)
+        if let released = store.diskReserveReleased {
+            p.family("hookrouter_disk_reserve_released", "gauge",
+                     "1 while the disk reserve is released: the disk filled, and new events are refused until it has room again.")
+            p.sample("hookrouter_disk_reserve_released", [], released ? 1 : 0)
+        }
         return p.text
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,7 +33,12 @@ final class DiskReserve {
     let path: String
     let directory: String
     let bytes: Int64
-    private(set) var state: State = .absent
+    private(set) var state: State = .absent {
+        didSet { releasedFlag.store(state == .released, ordering: .relaxed) }
+    }
+    private let releasedFlag = Atomic<Bool>(false)
+    /// `state == .released`, readable from any thread (`/metrics`).
+    var isReleased: Bool { releasedFlag.load(ordering: .relaxed) }
     /// Free bytes on the directory's file system (a parameter so a test can say the disk is full).
     private let available: (String) -> Int64?
 
@@ -49,6 +55,7 @@ final class DiskReserve {
         }
         if released {
             state = .released
+            releasedFlag.store(true, ordering: .relaxed)  // an initializer's assignment runs no didSet
             return
         }
         if let failure = make() {

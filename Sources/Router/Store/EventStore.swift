@@ -66,6 +66,13 @@ protocol EventStore: AnyObject, Sendable {
     func record(_ attempts: [AttemptRecord], settled: SettledState?)
     /// Writes what is queued, then stops. Submissions after this are answered `.unavailable`.
     func close()
+    /// Whether the disk reserve is out (a full disk: new events are refused until it is made again);
+    /// nil for a store without one.
+    var diskReserveReleased: Bool? { get }
+}
+
+extension EventStore {
+    var diskReserveReleased: Bool? { nil }
 }
 
 /// The state a delivery can be in.

@@ -36,6 +36,7 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
     private let queue = BlockingQueue<Job>()
     private var thread: OSThread?
     private var checkpointer: Checkpointer?
+    private let reserve: DiskReserve
 
     /// Opens (creating and migrating) `DIRECTORY/hookrouter.db` and the body log `DIRECTORY/bodies`,
     /// indexes what the log holds beyond the rows, and loads the dedup window's keys.
@@ -52,6 +53,7 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         try db.execute("PRAGMA synchronous = NORMAL")
         let log = try BodyLog(directory: directory + "/" + BodyLog.directoryName, segmentBytes: segmentBytes)
         let reserve = DiskReserve(directory: directory, bytes: reserveBytes, released: reserveReleased)
+        self.reserve = reserve
         let writer: StoreWriter
         do {
             writer = try StoreWriter(db: db, log: log, codec: codec, reserve: reserve, dedupWindow: dedupWindow)
@@ -108,6 +110,9 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         guard queue.push(.purge(cutoffs, limit: limit, { reply.push($0) })) else { return nil }
         return reply.popBatch(max: 1)?.first ?? nil
     }
+
+    /// Nil when there is none (`reserveBytes` 0).
+    var diskReserveReleased: Bool? { reserve.bytes > 0 ? reserve.isReleased : nil }
 
     func close() {
         queue.close()
