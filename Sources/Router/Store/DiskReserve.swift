@@ -69,9 +69,14 @@ final class DiskReserve {
     static func releaseAtStart(directory: String) -> Bool {
         let path = directory + "/" + fileName
         guard unlink(path) == 0 else { return false }
-        Log.warn("the disk is full: the disk reserve is released so the router can start; new events are answered 503 until the disk has room for the reserve twice over",
-                 ["path": path])
+        logReleased("so the router can start", path: path)
         return true
+    }
+
+    /// The line an operator greps for, whatever the reserve was released for.
+    static func logReleased(_ purpose: String, path: String) {
+        Log.warn("the disk is full: the disk reserve is released \(purpose); new events are answered 503 until the disk has room for the reserve twice over",
+                 ["path": path])
     }
 
     /// Deletes the file so a purge can write; false when there was none to give.

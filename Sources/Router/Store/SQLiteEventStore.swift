@@ -59,8 +59,7 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
             writer = try StoreWriter(db: db, log: log, codec: codec, reserve: reserve, dedupWindow: dedupWindow)
         } catch let error as SQLiteError where error.code & 0xff == SQLITE_FULL && reserve.release() {
             // Start-up writes (recovery, the tail's rows); on a full disk they get the reserve's room.
-            Log.warn("the disk is full: the disk reserve is released so the store can open; new events are answered 503 until the disk has room for the reserve twice over",
-                     ["path": reserve.path])
+            DiskReserve.logReleased("so the store can open", path: reserve.path)
             writer = try StoreWriter(db: db, log: log, codec: codec, reserve: reserve, dedupWindow: dedupWindow)
         }
         // After the writer's start-up (its recovery and migrations checkpoint inline, as before).

@@ -277,8 +277,7 @@ final class StoreWriter: @unchecked Sendable {
         do {
             result = try purger.purge(cutoffs, limit: limit, openSegment: log.end.segment)
         } catch where error.code & 0xff == SQLITE_FULL && reserve.release() {
-            Log.warn("the disk is full: the disk reserve is released for the retention purge; new events are answered 503 until the disk has room for the reserve twice over",
-                     ["path": reserve.path, "bytes": String(reserve.bytes)])
+            DiskReserve.logReleased("for the retention purge", path: reserve.path)
             result = try purger.purge(cutoffs, limit: limit, openSegment: log.end.segment)
         }
         log.remove(segments: purger.emptied)
