@@ -6,8 +6,9 @@ import Glibc
 #endif
 
 /// The disk reserve on a real file system: its blocks are allocated, not a hole; it is released
-/// once and made again; 0 turns it off. What needs a small file system (no room to make it at start,
-/// no room to make it again, the purge of a full disk) is `tests/chaos/diskfull.py`'s, on a tmpfs.
+/// once and made again only with room for it twice over (the free space told by the test); 0 turns
+/// it off. What needs a small file system (no room to make it at start, the purge of a full disk, a
+/// restart on one) is `tests/chaos/diskfull.py`'s, on a tmpfs.
 struct DiskReserveTests {
     /// (size, allocated bytes) of the file, nil when it is missing.
     func file(_ path: String) -> (size: Int64, allocated: Int64)? {
