@@ -34,7 +34,7 @@ final class AdminHandler: HTTPHandler {
     func decide(_ head: HTTPRequestHead, remoteAddress: String) -> HeadDecision {
         if head.method == "GET" || head.method == "HEAD", let asset = Self.consoleAsset(head.path) { return .respond(asset) }
         // The running config's token: a reload rotates it (`ReloadVetting` keeps an off-loopback one from going).
-        if let token = ReloadVetting.adminToken(context.config.table.settings), head.path != "/healthz" {
+        if let token = context.config.table.settings.adminAPIToken, head.path != "/healthz" {
             let given = head.header("authorization").flatMap { $0.hasPrefix("Bearer ") ? Array($0.utf8.dropFirst(7)) : nil } ?? []
             guard ConstantTime.equals(given, token.bytes) else {
                 return .respond(AdminAnswer.error(401, "unauthorized", "send Authorization: Bearer <settings.admin.token>",

@@ -62,7 +62,7 @@ enum ServeCommand: Command {
             Output.stderr("hookrouter serve: --admin must be HOST:PORT like 127.0.0.1:9090, not '\(adminText)'.\n")
             return ExitCode.usage
         }
-        guard admin.isLoopback || ReloadVetting.adminToken(table.settings) != nil else {
+        guard admin.isLoopback || table.settings.adminAPIToken != nil else {
             Output.stderr("hookrouter serve: the admin listener \(admin) is not on loopback and has no token; set settings.admin.token (e.g. ${HOOKROUTER_ADMIN_TOKEN}) or listen on 127.0.0.1.\n")
             return ExitCode.failure
         }

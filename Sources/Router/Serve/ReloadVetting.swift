@@ -16,7 +16,7 @@ struct ReloadVetting: Sendable {
     /// value: some of these settings are secrets or hold credentials.
     func diagnostics(new: Settings) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        if adminOffLoopback, Self.adminToken(new) == nil {
+        if adminOffLoopback, new.adminAPIToken == nil {
             out.append(Diagnostic(.error, "admin-token-required",
                                   "settings.admin.token: the admin listener is not on loopback, so a reload cannot remove its token; the running config stays",
                                   at: nil))
@@ -34,10 +34,5 @@ struct ReloadVetting: Sendable {
             || applied.keepAliveTimeoutMilliseconds != new.keepAliveTimeoutMilliseconds
             || applied.maxConnections != new.maxConnections || applied.maxBufferedBodyBytes != new.maxBufferedBodyBytes)
         return out
-    }
-
-    /// The admin API's token in these settings; an empty one is none.
-    static func adminToken(_ settings: Settings) -> Secret? {
-        settings.adminToken.flatMap { $0.isEmpty ? nil : $0 }
     }
 }

@@ -59,7 +59,7 @@ final class DiskReserve {
             return
         }
         if let failure = make() {
-            Log.warn("no disk reserve: a disk the store's own events fill may need room made by hand before a shorter retention can purge",
+            Log.warn("no disk reserve: there was no room for it; free that much space (or lower HOOKROUTER_RESERVE_BYTES) and restart, or a disk the store's own events fill may need room made by hand before a shorter retention can purge",
                      ["path": path, "bytes": String(bytes), "error": failure])
         }
     }

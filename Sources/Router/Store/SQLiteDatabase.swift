@@ -12,6 +12,9 @@ struct SQLiteError: Error, CustomStringConvertible {
             || primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_CORRUPT
     }
 
+    /// No room left on the disk (the disk reserve's cue, `DiskReserve`).
+    var isDiskFull: Bool { code & 0xff == SQLITE_FULL }
+
     var description: String { "SQLite error \(code): \(message)" }
 }
 

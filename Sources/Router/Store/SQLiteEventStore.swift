@@ -57,7 +57,7 @@ final class SQLiteEventStore: EventStore, @unchecked Sendable {
         let writer: StoreWriter
         do {
             writer = try StoreWriter(db: db, log: log, codec: codec, reserve: reserve, dedupWindow: dedupWindow)
-        } catch let error as SQLiteError where error.code & 0xff == SQLITE_FULL && reserve.release() {
+        } catch let error as SQLiteError where error.isDiskFull && reserve.release() {
             // Start-up writes (recovery, the tail's rows); on a full disk they get the reserve's room.
             DiskReserve.logReleased("so the store can open", path: reserve.path)
             writer = try StoreWriter(db: db, log: log, codec: codec, reserve: reserve, dedupWindow: dedupWindow)

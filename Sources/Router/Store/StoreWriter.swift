@@ -276,7 +276,7 @@ final class StoreWriter: @unchecked Sendable {
         let result: PurgeResult
         do {
             result = try purger.purge(cutoffs, limit: limit, openSegment: log.end.segment)
-        } catch where error.code & 0xff == SQLITE_FULL && reserve.release() {
+        } catch where error.isDiskFull && reserve.release() {
             DiskReserve.logReleased("for the retention purge", path: reserve.path)
             result = try purger.purge(cutoffs, limit: limit, openSegment: log.end.segment)
         }
