@@ -19,7 +19,7 @@ final class Connection {
         let keepAlive: Bool
         let headOnly: Bool
 
-        init(_ head: HTTPRequestHead) {
+        init(_ head: borrowing HTTPRequestHead) {
             keepAlive = head.keepAlive
             headOnly = head.method == "HEAD"
         }

@@ -31,21 +31,22 @@ public struct HTTPResponse: Sendable {
     /// (with the length the body would have).
     func serialized(keepAlive: Bool, headOnly: Bool = false, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + 128 + body.count)
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        out.append(literal: "HTTP/1.1 ")
         Self.appendDecimal(status, to: &out)
         out.append(0x20)
-        out.append(contentsOf: Self.reason(status).utf8)
-        out.append(contentsOf: "\r\n".utf8)
-        for h in headers {
-            out.append(contentsOf: h.name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: h.value.utf8)
-            out.append(contentsOf: "\r\n".utf8)
+        out.append(literal: Self.reason(status))
+        out.append(literal: "\r\n")
+        // By index: iterating copied each header (two retains and releases) for every answer.
+        for i in headers.indices {
+            out.append(utf8: headers[i].name)
+            out.append(literal: ": ")
+            out.append(utf8: headers[i].value)
+            out.append(literal: "\r\n")
         }
-        out.append(contentsOf: "Content-Length: ".utf8)
+        out.append(literal: "Content-Length: ")
         Self.appendDecimal(body.count, to: &out)
-        out.append(contentsOf: "\r\n".utf8)
-        out.append(contentsOf: keepAlive ? "\r\n".utf8 : "Connection: close\r\n\r\n".utf8)
+        out.append(literal: "\r\n")
+        out.append(literal: keepAlive ? "\r\n" : "Connection: close\r\n\r\n")
         if !headOnly { out.append(contentsOf: body) }
     }
 
@@ -62,7 +63,7 @@ public struct HTTPResponse: Sendable {
         }
     }
 
-    static func reason(_ status: Int) -> String {
+    static func reason(_ status: Int) -> StaticString {
         switch status {
         case 100: return "Continue"
         case 200: return "OK"

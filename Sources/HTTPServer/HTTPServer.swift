@@ -334,9 +334,7 @@ public final class HTTPServer: @unchecked Sendable {
             }
         case .fixedBody(let head, let length):
             guard c.unconsumed >= length else { return .needBytes }
-            let body = Array(c.input[c.inputStart..<(c.inputStart + length)])
-            c.consume(length)
-            dispatch(c, head: head, body: body)
+            dispatchBuffered(c, head: head, length: length)
             return .progressed
         case .chunkedBody(let head, var decoder):
             guard c.unconsumed > 0 else { return .needBytes }
@@ -371,7 +369,7 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     /// A head is in: ask the handler, then read the body or answer at once.
-    private func begin(_ c: Connection, _ head: HTTPRequestHead) -> StepResult {
+    private func begin(_ c: Connection, _ head: consuming HTTPRequestHead) -> StepResult {
         switch handler.decide(head, remoteAddress: c.remoteAddress) {
         case .stream(let bytes, let open):
             guard head.framing == .none else {
@@ -410,6 +408,12 @@ public final class HTTPServer: @unchecked Sendable {
                     reject(c, .overloaded)
                     return .stop
                 }
+                // Most clients send the head and a small body together: dispatched at once, the head
+                // is not stored in the phase and copied out again (a retain and release per field).
+                if c.unconsumed >= n, !head.expectsContinue {
+                    dispatchBuffered(c, head: head, length: n)
+                    return .progressed
+                }
                 c.phase = .fixedBody(head, length: n)
             case .chunked:
                 c.phase = .chunkedBody(head, ChunkedDecoder(maxBody: maxBody))
@@ -422,7 +426,15 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    private func dispatch(_ c: Connection, head: HTTPRequestHead, body: [UInt8]) {
+    /// Dispatches the request whose `length` body bytes are the connection's next input.
+    private func dispatchBuffered(_ c: Connection, head: consuming HTTPRequestHead, length: Int) {
+        let body = Array(c.input[c.inputStart..<(c.inputStart + length)])
+        c.consume(length)
+        dispatch(c, head: head, body: body)
+    }
+
+    /// `consuming`: the head and body move into the request instead of being copied (a retain per field).
+    private func dispatch(_ c: Connection, head: consuming HTTPRequestHead, body: consuming [UInt8]) {
         let awaited = Connection.Awaited(head)
         c.phase = .waiting(awaited)
         let request = HTTPRequest(head: head, body: body, remoteAddress: c.remoteAddress)

@@ -7,9 +7,9 @@ enum IngestAnswer {
     static func accepted(eventID: String, deliveries: Int) -> HTTPResponse {
         var body: [UInt8] = []
         body.reserveCapacity(64 + eventID.utf8.count)
-        body.append(contentsOf: #"{"status":"accepted","event_id":"#.utf8)  // writeString adds the quotes
+        body.append(literal: #"{"status":"accepted","event_id":"#)  // writeString adds the quotes
         JSONValue.writeString(eventID, into: &body)
-        body.append(contentsOf: #","deliveries":"#.utf8)
+        body.append(literal: #","deliveries":"#)
         HTTPResponse.appendDecimal(deliveries, to: &body)
         body.append(UInt8(ascii: "}"))
         return .json(202, bytes: body)

@@ -42,14 +42,14 @@ enum Reception {
 
     /// The event's `data` holds only what the source's adapter, `require` and routes read
     /// (`RouteTable.bodyDemand`), unless `wholeBody` (`explain` shows all of it).
-    static func receive(_ request: InboundRequest, at source: Source, in table: RouteTable, now: Timestamp, wholeBody: Bool = false) -> Result<Accepted, Rejection> {
+    /// `consuming`: the demand is set on the caller's request, not on a copy (a retain per field).
+    static func receive(_ request: consuming InboundRequest, at source: Source, in table: RouteTable, now: Timestamp, wholeBody: Bool = false) -> Result<Accepted, Rejection> {
         if !source.allows(address: request.remoteAddress) {
             return .failure(.forbiddenAddress(request.remoteAddress))
         }
         if request.body.count > source.maxBody {
             return .failure(.tooLarge(size: request.body.count, limit: source.maxBody))
         }
-        var request = request
         if !wholeBody { request.bodyDemand = table.bodyDemand(for: source.index) }
         let event: Event
         do {

@@ -65,10 +65,14 @@ struct StoreCodec: Sendable {
     }
 
     static func encodeAttributes(_ attributes: JSONObject) -> [UInt8] {
+        // Most adapters derive none: one shared `{}` rather than an array per event.
+        if attributes.isEmpty { return emptyObject }
         var out: [UInt8] = []
         JSONValue.object(attributes).write(into: &out)
         return out
     }
+
+    private static let emptyObject: [UInt8] = Array("{}".utf8)
 
     static func decodeAttributes(_ bytes: [UInt8]) -> JSONObject {
         (try? JSONValue.parse(bytes))?.objectValue ?? JSONObject()

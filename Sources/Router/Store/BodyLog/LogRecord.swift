@@ -1,4 +1,5 @@
 import CLinux
+import Rules
 
 /// One event in the body log: everything its SQLite rows say (so a lost commit can be rebuilt from
 /// the log) and its headers, attributes and body, sealed when a store key is set.
@@ -145,8 +146,10 @@ final class LogRecord: Equatable {
     }
 
     private static func put(_ s: String, _ out: inout [UInt8]) {
-        put(UInt32(s.utf8.count), &out)
-        out.append(contentsOf: s.utf8)
+        s.withUTF8Bytes { bytes in
+            put(UInt32(bytes.count), &out)
+            out.append(contentsOf: bytes)
+        }
     }
 
     private static func put(_ b: [UInt8], _ out: inout [UInt8]) {
