@@ -54,6 +54,29 @@ struct JSONDemandTests {
         #expect(Self.outcome(distinct, nil) == "ok")
     }
 
+    /// Keys are equal as Strings are (canonical equivalence), and below the scan limit only at the same
+    /// UTF-8 length (`DuplicateKeys`): a skipped object's keys compare the same way, however written.
+    @Test func canonicallyEquivalentKeysAreDuplicatesAsAFullParseSays() {
+        let fillers = (0..<16).map { "\"f\($0)\":0" }.joined(separator: ",")
+        let cases: [(String, Bool)] = [
+            ("\"a\u{301}\u{316}\":1,\"a\u{316}\u{301}\":2", true),    // raw, same length, marks reordered
+            ("\"\\u00e9\":1,\"e\\u0301\":2", false),                  // escaped, 2 and 3 bytes: not below the limit
+            ("\"\u{e9}\":1,\"e\u{301}\":2", false),                      // raw, 2 and 3 bytes
+            ("\(fillers),\"\u{e9}\":1,\"e\u{301}\":2", true),           // past the limit: a set, canonical
+            ("\(fillers),\"\\u00e9\":1,\"e\\u0301\":2", true),
+            ("\(fillers),\"K\":1,\"\u{212A}\":2", true),                  // KELVIN SIGN is K
+            ("\"K\":1,\"\\u212A\":2", false),
+            ("\"ab\u{e9}\":1,\"a\\u0062\u{e9}\":2", true),
+        ]
+        for (members, duplicate) in cases {
+            for text in ["{\(members)}", "{\"z\":{\(members)}}", "[{\"z\":[{\(members)}]}]"] {
+                let full = Self.outcome(text, nil)
+                #expect(full.contains("duplicate key") == duplicate, "\(text): \(full)")
+                for demand in Self.demands { #expect(Self.outcome(text, demand) == full, "\(text)") }
+            }
+        }
+    }
+
     /// A quote, escape, control byte, non-ASCII character or invalid byte at each offset of a long string
     /// gives the same result built or skipped, and the error names that byte (a guard for scanning
     /// strings a machine word at a time, tried once and worth trying again).

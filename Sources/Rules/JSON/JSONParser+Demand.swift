@@ -23,12 +23,15 @@ extension JSONValue {
     }
 }
 
-/// A key of a skipped object, by position: compared as bytes, decoded only when escapes are involved.
+/// A key of a skipped object, by position: compared as bytes, decoded only when escapes or non-ASCII
+/// text are involved.
 struct RawKey {
     /// The opening quote's offset; the text runs from `start + 1` to `end`.
     let start: Int
     let end: Int
-    let escaped: Bool
+    /// With escapes or non-ASCII bytes: its text is not its bytes, or String equality (canonical
+    /// equivalence, "e\u0301" == "\u00e9") is not byte equality.
+    let irregular: Bool
 }
 
 extension JSONParser {
@@ -120,17 +123,19 @@ extension JSONParser {
         return .array(items)
     }
 
-    /// The text of a key among `skippedKeys[base...]` equal to `key`, if any.
+    /// The text of a key among `skippedKeys[base...]` equal to `key`, if any: equal as `DuplicateKeys`
+    /// finds keys equal below its scan limit, of the same UTF-8 length and `==`.
     mutating func skippedDuplicate(of key: RawKey, from base: Int) throws(JSONParseError) -> String? {
         for i in base..<skippedKeys.count {
             let other = skippedKeys[i]
-            if !key.escaped, !other.escaped {
+            if !key.irregular, !other.irregular {
                 guard other.end - other.start == key.end - key.start else { continue }
                 if memcmp(bytes.baseAddress! + other.start + 1, bytes.baseAddress! + key.start + 1, key.end - key.start - 1) == 0 {
                     return try text(of: key)
                 }
-            } else if try text(of: other) == text(of: key) {
-                return try text(of: key)
+            } else {
+                let a = try text(of: other), b = try text(of: key)
+                if a.utf8.count == b.utf8.count, a == b { return b }
             }
         }
         return nil

@@ -8,12 +8,13 @@ extension JSONParser {
     /// An open container of `skipValue`: an object's keys start at `keys` in `skippedKeys` (and, past
     /// `DuplicateKeys.scanLimit` of them, its key set is `skippedKeySets[set]`); an array has `keys` -1.
     /// `seen` has a bit per (length, first byte, last byte) of the object's plain keys: most keys differ
-    /// in those, and a key whose bit is clear needs no comparison. A key with escapes compares always.
+    /// in those, and a key whose bit is clear needs no comparison. A key with escapes or non-ASCII text
+    /// (`irregular`) compares always, and so does every later key of its object.
     struct SkipFrame {
         let keys: Int
         var set = -1
         var seen: UInt64 = 0
-        var escaped = false
+        var irregular = false
 
         init(keys: Int) {
             self.keys = keys
@@ -108,9 +109,9 @@ extension JSONParser {
         var i = Self.afterWhitespace(b, from, n)
         guard i < n, b[i] == 0x22 else { throw fail("expected a string key", at: i) }
         let start = i
-        let escaped: Bool
-        (i, escaped) = try skipStringAt(b, i, n)
-        let key = RawKey(start: start, end: i - 1, escaped: escaped)
+        let plain: Bool
+        (i, plain) = try skipStringAt(b, i, n)
+        let key = RawKey(start: start, end: i - 1, irregular: !plain)
         let base = frame.keys
         if frame.set < 0, skippedKeys.count - base >= DuplicateKeys.scanLimit {
             // Past a few keys, a set of their text (as a built object has): a scan would be quadratic.
@@ -125,8 +126,8 @@ extension JSONParser {
         } else {
             let length = key.end - key.start - 1
             let bit: UInt64 = length == 0 ? 1 : 1 &<< ((UInt64(length) &* 7 &+ UInt64(b[key.start + 1]) &* 3 &+ UInt64(b[key.end - 1])) & 63)
-            frame.escaped = frame.escaped || escaped
-            if frame.escaped || frame.seen & bit != 0, let duplicate = try skippedDuplicate(of: key, from: base) {
+            frame.irregular = frame.irregular || key.irregular
+            if frame.irregular || frame.seen & bit != 0, let duplicate = try skippedDuplicate(of: key, from: base) {
                 throw fail("duplicate key \"\(duplicate)\"", at: key.start)
             }
             frame.seen |= bit
@@ -138,9 +139,10 @@ extension JSONParser {
     }
 
     /// The string whose opening quote is at `quote`, checked as `parseString` would: the index after its
-    /// closing quote, and whether it held escapes (then it was decoded, which is how they are checked).
+    /// closing quote, and whether it is plain, ASCII without escapes (with escapes it was decoded, which
+    /// is how they are checked).
     @inline(__always)
-    private mutating func skipStringAt(_ b: UnsafePointer<UInt8>, _ quote: Int, _ n: Int) throws(JSONParseError) -> (end: Int, escaped: Bool) {
+    private mutating func skipStringAt(_ b: UnsafePointer<UInt8>, _ quote: Int, _ n: Int) throws(JSONParseError) -> (end: Int, plain: Bool) {
         var (i, bits) = Self.plainWords(b, from: quote + 1, n)
         while i < n {
             let c = b[i]
@@ -148,7 +150,7 @@ extension JSONParser {
                 if bits >= 0x80, !UTF8Validation.isValid(UnsafeBufferPointer(start: b + quote + 1, count: i - quote - 1)) {
                     throw fail("invalid UTF-8 in string", at: quote + 1)
                 }
-                return (i + 1, false)
+                return (i + 1, bits < 0x80)
             }
             if c == 0x5C { break }
             if c < 0x20 { throw fail("control character in string", at: i) }
@@ -158,7 +160,7 @@ extension JSONParser {
         // Escapes (or the end of input): decoded, which is how they are checked.
         index = quote
         _ = try parseString()
-        return (index, true)
+        return (index, false)
     }
 
     private mutating func skipLiteral(_ word: StaticString, at i: Int) throws(JSONParseError) -> Int {
