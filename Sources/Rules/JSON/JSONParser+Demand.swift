@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 extension JSONValue {
     /// Parses as strictly as `parse(_:maxDepth:)` — the same errors for the same bytes — but builds only
     /// what `demand` asks for and checks the rest without allocating. nil builds everything.
@@ -12,6 +6,7 @@ extension JSONValue {
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(JSONParseError) -> JSONValue in
                 var parser = JSONParser(bytes: raw.bindMemory(to: UInt8.self), maxDepth: maxDepth)
+                defer { parser.deallocateSkipStacks() }
                 parser.skipWhitespace()
                 let value = try parser.parseValue(depth: 0, demand: demand)
                 parser.skipWhitespace()
@@ -121,32 +116,6 @@ extension JSONParser {
         let items = Array(openValues[base...])
         openValues.removeSubrange(base...)
         return .array(items)
-    }
-
-    /// The text of a key among `skippedKeys[base...]` equal to `key`, if any: equal as `DuplicateKeys`
-    /// finds keys equal below its scan limit, of the same UTF-8 length and `==`.
-    mutating func skippedDuplicate(of key: RawKey, from base: Int) throws(JSONParseError) -> String? {
-        for i in base..<skippedKeys.count {
-            let other = skippedKeys[i]
-            if !key.irregular, !other.irregular {
-                guard other.end - other.start == key.end - key.start else { continue }
-                if memcmp(bytes.baseAddress! + other.start + 1, bytes.baseAddress! + key.start + 1, key.end - key.start - 1) == 0 {
-                    return try text(of: key)
-                }
-            } else {
-                let a = try text(of: other), b = try text(of: key)
-                if a.utf8.count == b.utf8.count, a == b { return b }
-            }
-        }
-        return nil
-    }
-
-    /// A raw key decoded (already checked once, so this cannot fail in practice).
-    mutating func text(of key: RawKey) throws(JSONParseError) -> String {
-        let saved = index
-        defer { index = saved }
-        index = key.start
-        return try parseString()
     }
 }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Checking a value nobody asked for, building nothing: `skipValue` answers as `parseValue` would —
 /// the same errors at the same offsets (fuzz/json holds the two against each other) — in one loop
 /// over a local cursor, with the containers open on a stack instead of a call per value, and most
@@ -5,15 +11,16 @@
 /// the ingest loop's largest cost after the HMAC (the workload's 1.3 KB body: 33.4k instructions with
 /// a call per value, 29.3k with this loop).
 extension JSONParser {
-    /// An open container of `skipValue`: an object's keys start at `keys` in `skippedKeys` (and, past
-    /// `DuplicateKeys.scanLimit` of them, its key set is `skippedKeySets[set]`); an array has `keys` -1.
+    /// An open object or array of `skipValue`. An object's keys so far are `skipKeys[keys...]`, up to
+    /// `DuplicateKeys.scanLimit` of them; past that its key texts are the last of `skippedKeySets`
+    /// (`hasSet`) instead. An array has `keys` -1.
     /// `seen` has a bit per (length, first byte, last byte) of the object's plain keys: most keys differ
     /// in those, and a key whose bit is clear needs no comparison. A key with escapes or non-ASCII text
     /// (`irregular`) compares always, and so does every later key of its object.
     struct SkipFrame {
-        let keys: Int
-        var set = -1
+        var keys: Int
         var seen: UInt64 = 0
+        var hasSet = false
         var irregular = false
 
         init(keys: Int) {
@@ -25,19 +32,34 @@ extension JSONParser {
         guard let b = bytes.baseAddress, index < bytes.count else { throw fail(index == 0 ? "empty body" : "unexpected end of input") }
         let n = bytes.count
         var i = index
-        defer { index = i }
-        Self.prepare(&skipFrames)
-        Self.prepare(&skippedKeys)
-        // The innermost open container is `frame`; those around it are on `skipFrames` from `bottom`.
-        let bottom = skipFrames.count
-        defer { skipFrames.removeSubrange(bottom...) }
+        // The stacks in locals, so their cursors live in registers; a call returns with both empty.
+        var frames = skipFrames, keys = skipKeys
+        frames.count = 0
+        keys.count = 0
+        defer { index = i; skipFrames = frames; skipKeys = keys }
+        // The innermost open container is `frame`; those around it are on `frames`.
         var open = 0
         var frame = SkipFrame(keys: -1)
+        var atKey = false  // at an object's key (after its '{' or a ','), not at a value
 
         value: while true {
+            if atKey {
+                atKey = false
+                i = Self.afterWhitespace(b, i, n)
+                guard i < n, b[i] == 0x22 else { throw fail("expected a string key", at: i) }
+                let quote = i
+                let plain: Bool
+                (i, plain) = try skipString(b, i, n)
+                try record(RawKey(start: quote, end: i - 1, irregular: !plain), in: &frame, keys: &keys)
+                i = Self.afterWhitespace(b, i, n)
+                guard i < n, b[i] == 0x3A else { throw fail("expected ':' after object key", at: i) }
+                i = Self.afterWhitespace(b, i + 1, n)
+            }
             // A value starts at `i`, whitespace before it skipped.
             guard i < n else { throw fail(i == 0 ? "empty body" : "unexpected end of input", at: i) }
             switch b[i] {
+            case 0x22:
+                i = try skipString(b, i, n).end
             case 0x7B, 0x5B:
                 guard depth + open + 1 <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels", at: i) }
                 let isObject = b[i] == 0x7B
@@ -46,20 +68,20 @@ extension JSONParser {
                     i += 1
                     break
                 }
-                if open > 0 { skipFrames.append(frame) }
+                if open > 0 { frames.push(frame) }
                 open += 1
-                frame = SkipFrame(keys: isObject ? skippedKeys.count : -1)
-                if isObject { i = try skipKey(b, i, n, in: &frame) }
+                frame = SkipFrame(keys: isObject ? keys.count : -1)
+                atKey = isObject
                 continue value
-            case 0x22:
-                i = try skipStringAt(b, i, n).end
-            case 0x74: i = try skipLiteral("true", at: i)
-            case 0x66: i = try skipLiteral("false", at: i)
-            case 0x6E: i = try skipLiteral("null", at: i)
             case 0x2D, 0x30...0x39:
-                let start = i
-                while i < n, Self.isNumberByte(b[i]) { i += 1 }
-                guard JSONNumber.isValid(UnsafeBufferPointer(start: b + start, count: i - start)) else { throw fail("invalid number", at: start) }
+                // The longest valid number here must be the whole run of number bytes `parseNumber` takes.
+                guard let end = JSONNumber.validPrefixEnd(b, from: i, to: n), end == n || !Self.isNumberByte(b[end]) else {
+                    throw fail("invalid number", at: i)
+                }
+                i = end
+            case 0x74: i = try skipLiteral("true", b, i, n)
+            case 0x66: i = try skipLiteral("false", b, i, n)
+            case 0x6E: i = try skipLiteral("null", b, i, n)
             default:
                 throw fail("unexpected character '\(Self.printable(b[i]))'", at: i)
             }
@@ -69,12 +91,13 @@ extension JSONParser {
                 if frame.keys >= 0 {
                     guard i < n else { throw fail("unexpected end of input in object", at: i) }
                     if b[i] == 0x2C {
-                        i = try skipKey(b, i + 1, n, in: &frame)
+                        i += 1
+                        atKey = true
                         continue value
                     }
                     guard b[i] == 0x7D else { throw fail("expected ',' or '}' after object member", at: i) }
-                    skippedKeys.removeSubrange(frame.keys...)
-                    if frame.set >= 0 { skippedKeySets.removeLast() }
+                    keys.count = frame.keys
+                    if frame.hasSet { skippedKeySets.removeLast() }
                 } else {
                     guard i < n else { throw fail("unexpected end of input in array", at: i) }
                     if b[i] == 0x2C {
@@ -85,7 +108,7 @@ extension JSONParser {
                 }
                 i += 1
                 open -= 1
-                if open > 0 { frame = skipFrames.removeLast() }
+                if open > 0 { frame = frames.pop() }
             }
             return
         }
@@ -102,47 +125,76 @@ extension JSONParser {
         return i
     }
 
-    /// The key of the open object `frame`, from `from` (after its '{' or a ','): checked against the
-    /// object's keys so far, then its ':'. Returns where the member's value starts.
+    /// A key of the open object `frame`: checked against the object's keys so far, as `DuplicateKeys`
+    /// checks a built object's, then kept for the keys after it.
     @inline(__always)
-    private mutating func skipKey(_ b: UnsafePointer<UInt8>, _ from: Int, _ n: Int, in frame: inout SkipFrame) throws(JSONParseError) -> Int {
-        var i = Self.afterWhitespace(b, from, n)
-        guard i < n, b[i] == 0x22 else { throw fail("expected a string key", at: i) }
-        let start = i
-        let plain: Bool
-        (i, plain) = try skipStringAt(b, i, n)
-        let key = RawKey(start: start, end: i - 1, irregular: !plain)
-        let base = frame.keys
-        if frame.set < 0, skippedKeys.count - base >= DuplicateKeys.scanLimit {
-            // Past a few keys, a set of their text (as a built object has): a scan would be quadratic.
-            var set = Set<String>()
-            for k in skippedKeys[base...] { set.insert(try text(of: k)) }
-            skippedKeySets.append(set)
-            frame.set = skippedKeySets.count - 1
-        }
-        if frame.set >= 0 {
-            let text = try text(of: key)
-            if skippedKeySets[frame.set].insert(text).inserted == false { throw fail("duplicate key \"\(text)\"", at: key.start) }
-        } else {
-            let length = key.end - key.start - 1
-            let bit: UInt64 = length == 0 ? 1 : 1 &<< ((UInt64(length) &* 7 &+ UInt64(b[key.start + 1]) &* 3 &+ UInt64(b[key.end - 1])) & 63)
-            frame.irregular = frame.irregular || key.irregular
-            if frame.irregular || frame.seen & bit != 0, let duplicate = try skippedDuplicate(of: key, from: base) {
-                throw fail("duplicate key \"\(duplicate)\"", at: key.start)
+    private mutating func record(_ key: RawKey, in frame: inout SkipFrame, keys: inout SkipStack<RawKey>) throws(JSONParseError) {
+        if !frame.hasSet, keys.count - frame.keys < DuplicateKeys.scanLimit {
+            if key.irregular || frame.irregular {
+                frame.irregular = true
+                if let duplicate = try skippedDuplicate(of: key, among: keys, from: frame.keys) {
+                    throw fail("duplicate key \"\(duplicate)\"", at: key.start)
+                }
+            } else {
+                let b = bytes.baseAddress.unsafelyUnwrapped
+                let length = key.end - key.start - 1
+                let bit: UInt64 = length == 0 ? 1 : 1 &<< ((UInt64(length) &* 7 &+ UInt64(b[key.start + 1]) &* 3 &+ UInt64(b[key.end - 1])) & 63)
+                if frame.seen & bit != 0, let duplicate = try skippedDuplicate(of: key, among: keys, from: frame.keys) {
+                    throw fail("duplicate key \"\(duplicate)\"", at: key.start)
+                }
+                frame.seen |= bit
             }
-            frame.seen |= bit
+            keys.push(key)
+        } else {
+            try recordInSet(key, in: &frame, keys: &keys)
         }
-        skippedKeys.append(key)
-        i = Self.afterWhitespace(b, i, n)
-        guard i < n, b[i] == 0x3A else { throw fail("expected ':' after object key", at: i) }
-        return Self.afterWhitespace(b, i + 1, n)
+    }
+
+    /// Past `DuplicateKeys.scanLimit` keys, a set of their texts (as a built object has): a scan would be
+    /// quadratic. The keys leave the stack for the set.
+    @inline(never)
+    private mutating func recordInSet(_ key: RawKey, in frame: inout SkipFrame, keys: inout SkipStack<RawKey>) throws(JSONParseError) {
+        if !frame.hasSet {
+            var set = Set<String>()
+            for k in frame.keys..<keys.count { set.insert(try text(of: keys[k])) }
+            skippedKeySets.append(set)
+            frame.hasSet = true
+            keys.count = frame.keys
+        }
+        let text = try text(of: key)
+        if skippedKeySets[skippedKeySets.count - 1].insert(text).inserted == false { throw fail("duplicate key \"\(text)\"", at: key.start) }
+    }
+
+    /// The text of a key among `keys[base...]` equal to `key`, if any: equal as `DuplicateKeys` finds keys
+    /// equal below its scan limit, of the same UTF-8 length and `==`.
+    @inline(never)
+    private mutating func skippedDuplicate(of key: RawKey, among keys: SkipStack<RawKey>, from base: Int) throws(JSONParseError) -> String? {
+        let b = bytes.baseAddress.unsafelyUnwrapped
+        for k in base..<keys.count {
+            let other = keys[k]
+            if !key.irregular, !other.irregular {
+                guard other.end - other.start == key.end - key.start else { continue }
+                if memcmp(b + other.start + 1, b + key.start + 1, key.end - key.start - 1) == 0 { return try text(of: key) }
+            } else {
+                let a = try text(of: other), t = try text(of: key)
+                if a.utf8.count == t.utf8.count, a == t { return t }
+            }
+        }
+        return nil
+    }
+
+    /// A raw key decoded (already checked once, so this cannot fail in practice).
+    mutating func text(of key: RawKey) throws(JSONParseError) -> String {
+        let saved = index
+        defer { index = saved }
+        index = key.start
+        return try parseString()
     }
 
     /// The string whose opening quote is at `quote`, checked as `parseString` would: the index after its
-    /// closing quote, and whether it is plain, ASCII without escapes (with escapes it was decoded, which
-    /// is how they are checked).
+    /// closing quote, and whether it is plain, ASCII without escapes.
     @inline(__always)
-    private mutating func skipStringAt(_ b: UnsafePointer<UInt8>, _ quote: Int, _ n: Int) throws(JSONParseError) -> (end: Int, plain: Bool) {
+    private func skipString(_ b: UnsafePointer<UInt8>, _ quote: Int, _ n: Int) throws(JSONParseError) -> (end: Int, plain: Bool) {
         var (i, bits) = Self.plainWords(b, from: quote + 1, n)
         while i < n {
             let c = b[i]
@@ -157,15 +209,126 @@ extension JSONParser {
             bits |= c
             i += 1
         }
-        // Escapes (or the end of input): decoded, which is how they are checked.
-        index = quote
-        _ = try parseString()
-        return (index, false)
+        return (try skipEscapes(b, quote, from: i, n), false)
     }
 
-    private mutating func skipLiteral(_ word: StaticString, at i: Int) throws(JSONParseError) -> Int {
-        index = i
-        try literal(word)
-        return index
+    /// The rest of a string from its first backslash (or the end of input), checked as `parseString`
+    /// decodes it, without decoding: the errors in the order it meets them, and invalid UTF-8 at the
+    /// closing quote. The text is valid exactly when each run of bytes between escapes is, because an
+    /// escape decodes to whole characters, which cannot complete or break a neighbouring sequence.
+    @inline(never)
+    private func skipEscapes(_ b: UnsafePointer<UInt8>, _ quote: Int, from: Int, _ n: Int) throws(JSONParseError) -> Int {
+        var valid = true  // the runs before `run`
+        var run = quote + 1
+        var i = from
+        while i < n {
+            let c = b[i]
+            if c == 0x22 || c == 0x5C, valid {
+                valid = UTF8Validation.isValid(UnsafeBufferPointer(start: b + run, count: i - run))
+            }
+            if c == 0x22 {
+                guard valid else { throw fail("invalid UTF-8 in string", at: quote + 1) }
+                return i + 1
+            }
+            if c < 0x20 { throw fail("control character in string", at: i) }
+            guard c == 0x5C else {
+                i += 1
+                continue
+            }
+            i += 1
+            guard i < n else { break }
+            let e = b[i]
+            i += 1
+            switch e {
+            case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
+                break
+            case 0x75:
+                var scalar = try Self.hex4(b, &i, n)
+                if scalar >= 0xD800, scalar <= 0xDBFF {
+                    guard i + 1 < n, b[i] == 0x5C, b[i + 1] == 0x75 else { throw fail("lone surrogate in \\u escape", at: i) }
+                    i += 2
+                    let low = try Self.hex4(b, &i, n)
+                    guard low >= 0xDC00, low <= 0xDFFF else { throw fail("invalid surrogate pair in \\u escape", at: i) }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if scalar >= 0xDC00, scalar <= 0xDFFF {
+                    throw fail("lone surrogate in \\u escape", at: i)
+                }
+                guard Unicode.Scalar(scalar) != nil else { throw fail("invalid \\u escape", at: i) }
+            default:
+                throw fail("invalid escape '\\\(Self.printable(e))'", at: i - 2)
+            }
+            run = i
+            i = Self.plainWords(b, from: i, n).end  // the next run's plain bytes
+        }
+        throw fail("unterminated string", at: quote)
+    }
+
+    /// `hex4` on a cursor of the caller's: the same errors at the same offsets.
+    static func hex4(_ b: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int) throws(JSONParseError) -> UInt32 {
+        guard i + 4 <= n else { throw JSONParseError(offset: i, message: "truncated \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = b[i]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+            default: throw JSONParseError(offset: i, message: "invalid hex digit in \\u escape")
+            }
+            v = v << 4 | d
+            i += 1
+        }
+        return v
+    }
+
+    @inline(__always)
+    private func skipLiteral(_ word: StaticString, _ b: UnsafePointer<UInt8>, _ i: Int, _ n: Int) throws(JSONParseError) -> Int {
+        let count = word.utf8CodeUnitCount
+        guard i + count <= n else { throw fail("unexpected end of input", at: i) }
+        for k in 1..<count where b[i + k] != word.utf8Start[k] {  // the first byte chose the word
+            throw fail("invalid literal; expected \(word)", at: i)
+        }
+        return i + count
+    }
+}
+
+/// A stack in memory of its own, for `skipValue`'s containers and keys: a push is a compare and a
+/// store, where an Array in the parser paid a uniqueness check and a capacity check through memory.
+/// Allocated on the first push, freed by `deallocate` (the demand parse's entry point does it).
+struct SkipStack<Element: BitwiseCopyable> {
+    private var base: UnsafeMutablePointer<Element>?
+    private var capacity = 0
+    /// Truncating it pops; it is never raised past what was pushed.
+    var count = 0
+
+    @inline(__always) mutating func push(_ element: Element) {
+        if count == capacity { grow() }
+        base.unsafelyUnwrapped[count] = element
+        count += 1
+    }
+
+    @inline(__always) mutating func pop() -> Element {
+        count -= 1
+        return base.unsafelyUnwrapped[count]
+    }
+
+    @inline(__always) subscript(position: Int) -> Element { base.unsafelyUnwrapped[position] }
+
+    @inline(never) private mutating func grow() {
+        let bigger = UnsafeMutablePointer<Element>.allocate(capacity: Swift.max(32, capacity * 2))
+        if let base {
+            bigger.initialize(from: base, count: count)
+            base.deallocate()
+        }
+        base = bigger
+        capacity = Swift.max(32, capacity * 2)
+    }
+
+    mutating func deallocate() {
+        base?.deallocate()
+        base = nil
+        capacity = 0
+        count = 0
     }
 }
