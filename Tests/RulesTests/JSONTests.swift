@@ -154,6 +154,17 @@ struct JSONStringWordTests {
                 #expect(outcome([0xC3, 0xA3]) == (kept("ã"), "ok \(empty)"), "\(place)")
                 // A quote: the string ends early, and what follows is not a member's end.
                 #expect(outcome([0x22]).whole == "\(7 + at): expected ',' or '}' after object member", "\(place)")
+                // Bytes at the edges of what the word scans flag, and whole and broken sequences of every
+                // length: the same verdict built or skipped.
+                let edges: [[UInt8]] = [[0x1F], [0x20], [0x21], [0x23], [0x5B], [0x5D], [0x7F], [0x80], [0x9F], [0xA0], [0xBF],
+                                        [0xC0, 0x80], [0xC2, 0x80], [0xDF, 0xBF], [0xE2, 0x82, 0xAC], [0xE2, 0x82], [0xE0, 0x9F, 0x80],
+                                        [0xED, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xF0, 0x9F, 0x98, 0x80], [0xF0, 0x8F, 0xBF, 0xBF],
+                                        [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xF0, 0x9F, 0x98], [0xC3, 0x5C, 0x6E],
+                                        [0xC3, 0x01], [0x5C, 0x75, 0x30, 0x30, 0x65, 0x33, 0xC3, 0xA3], [0xFF, 0x5C, 0x71]]
+                for inserted in edges {
+                    let (whole, skipped) = outcome(inserted)
+                    #expect(whole.hasPrefix("ok") ? skipped == "ok \(empty)" : skipped == whole, "\(place) \(inserted): \(whole) / \(skipped)")
+                }
             }
         }
     }

@@ -192,75 +192,94 @@ extension JSONParser {
     }
 
     /// The string whose opening quote is at `quote`, checked as `parseString` would: the index after its
-    /// closing quote, and whether it is plain, ASCII without escapes.
+    /// closing quote, and whether it is plain, ASCII without escapes (its bytes are its text). One pass:
+    /// ASCII that cannot end the string is skipped a word at a time, and each other character is checked
+    /// where it stands. Invalid UTF-8 is reported at the closing quote, as decoding reports it, so an
+    /// error met before that (a control character, a bad escape, no closing quote) wins, as it does there.
     @inline(__always)
     private func skipString(_ b: UnsafePointer<UInt8>, _ quote: Int, _ n: Int) throws(JSONParseError) -> (end: Int, plain: Bool) {
-        var (i, bits) = Self.plainWords(b, from: quote + 1, n)
-        while i < n {
-            let c = b[i]
-            if c == 0x22 {
-                if bits >= 0x80, !UTF8Validation.isValid(UnsafeBufferPointer(start: b + quote + 1, count: i - quote - 1)) {
-                    throw fail("invalid UTF-8 in string", at: quote + 1)
-                }
-                return (i + 1, bits < 0x80)
-            }
-            if c == 0x5C { break }
-            if c < 0x20 { throw fail("control character in string", at: i) }
-            bits |= c
-            i += 1
-        }
-        return (try skipEscapes(b, quote, from: i, n), false)
+        let i = Self.afterPlainASCII(b, from: quote + 1, n)
+        if i < n, b[i] == 0x22 { return (i + 1, true) }  // most strings: plain ASCII, in place of a call
+        return try skipString(b, quote, from: i, n)
     }
 
-    /// The rest of a string from its first backslash (or the end of input), checked as `parseString`
-    /// decodes it, without decoding: the errors in the order it meets them, and invalid UTF-8 at the
-    /// closing quote. The text is valid exactly when each run of bytes between escapes is, because an
-    /// escape decodes to whole characters, which cannot complete or break a neighbouring sequence.
+    /// The rest of `skipString`, from the first byte of the string that is not plain ASCII.
     @inline(never)
-    private func skipEscapes(_ b: UnsafePointer<UInt8>, _ quote: Int, from: Int, _ n: Int) throws(JSONParseError) -> Int {
-        var valid = true  // the runs before `run`
-        var run = quote + 1
+    private func skipString(_ b: UnsafePointer<UInt8>, _ quote: Int, from: Int, _ n: Int) throws(JSONParseError) -> (end: Int, plain: Bool) {
         var i = from
+        var plain = true, valid = true
         while i < n {
             let c = b[i]
-            if c == 0x22 || c == 0x5C, valid {
-                valid = UTF8Validation.isValid(UnsafeBufferPointer(start: b + run, count: i - run))
-            }
             if c == 0x22 {
                 guard valid else { throw fail("invalid UTF-8 in string", at: quote + 1) }
-                return i + 1
+                return (i + 1, plain)
             }
-            if c < 0x20 { throw fail("control character in string", at: i) }
-            guard c == 0x5C else {
-                i += 1
-                continue
+            if c >= 0x80 {
+                // A sequence ends neither at the quote nor at an escape (not continuation bytes), so checking
+                // it against the input's end is checking it against the string's, or the decoded text's.
+                plain = false
+                let length = UTF8Validation.sequenceLength(b, i, n)
+                if length == 0 { valid = false }
+                i += Swift.max(length, 1)
+            } else if c == 0x5C {
+                plain = false
+                i = try skipEscape(b, i, n)
+            } else if c < 0x20 {
+                throw fail("control character in string", at: i)
+            } else {
+                i += 1  // in the input's last word
             }
-            i += 1
-            guard i < n else { break }
-            let e = b[i]
-            i += 1
-            switch e {
-            case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
-                break
-            case 0x75:
-                var scalar = try Self.hex4(b, &i, n)
-                if scalar >= 0xD800, scalar <= 0xDBFF {
-                    guard i + 1 < n, b[i] == 0x5C, b[i + 1] == 0x75 else { throw fail("lone surrogate in \\u escape", at: i) }
-                    i += 2
-                    let low = try Self.hex4(b, &i, n)
-                    guard low >= 0xDC00, low <= 0xDFFF else { throw fail("invalid surrogate pair in \\u escape", at: i) }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if scalar >= 0xDC00, scalar <= 0xDFFF {
-                    throw fail("lone surrogate in \\u escape", at: i)
-                }
-                guard Unicode.Scalar(scalar) != nil else { throw fail("invalid \\u escape", at: i) }
-            default:
-                throw fail("invalid escape '\\\(Self.printable(e))'", at: i - 2)
-            }
-            run = i
-            i = Self.plainWords(b, from: i, n).end  // the next run's plain bytes
+            i = Self.afterPlainASCII(b, from: i, n)
         }
         throw fail("unterminated string", at: quote)
+    }
+
+    /// From `from`, the first byte that is '"', '\\', a control character or not ASCII, a word at a time
+    /// while whole words remain (then it may stop short, on a plain byte).
+    @inline(__always)
+    static func afterPlainASCII(_ b: UnsafePointer<UInt8>, from: Int, _ n: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+        var i = from
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self).littleEndian  // first byte lowest
+            // A byte's top bit is set by a borrow from a byte that is '"' or '\\' (after the XOR: zero) or
+            // below 0x20, or by the byte's own when it is not ASCII (the last term; it also covers what the
+            // usual `& ~x` would have masked). Borrows only run upwards from a byte that stops the run, so
+            // the lowest flag (the first of them in memory) is exact.
+            let stop = (((w ^ (ones &* 0x22)) &- ones) | ((w ^ (ones &* 0x5C)) &- ones) | (w &- ones &* 0x20) | w) & tops
+            if stop != 0 { return i + stop.trailingZeroBitCount &>> 3 }
+            i += 8
+        }
+        return i
+    }
+
+    /// The escape whose backslash is at `backslash`, checked as `parseString` decodes it: the index after
+    /// it, or `n` when the input ends after the backslash (the string is then unterminated).
+    @inline(never)
+    private func skipEscape(_ b: UnsafePointer<UInt8>, _ backslash: Int, _ n: Int) throws(JSONParseError) -> Int {
+        var i = backslash + 1
+        guard i < n else { return n }
+        let e = b[i]
+        i += 1
+        switch e {
+        case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
+            return i
+        case 0x75:
+            var scalar = try Self.hex4(b, &i, n)
+            if scalar >= 0xD800, scalar <= 0xDBFF {
+                guard i + 1 < n, b[i] == 0x5C, b[i + 1] == 0x75 else { throw fail("lone surrogate in \\u escape", at: i) }
+                i += 2
+                let low = try Self.hex4(b, &i, n)
+                guard low >= 0xDC00, low <= 0xDFFF else { throw fail("invalid surrogate pair in \\u escape", at: i) }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            } else if scalar >= 0xDC00, scalar <= 0xDFFF {
+                throw fail("lone surrogate in \\u escape", at: i)
+            }
+            guard Unicode.Scalar(scalar) != nil else { throw fail("invalid \\u escape", at: i) }
+            return i
+        default:
+            throw fail("invalid escape '\\\(Self.printable(e))'", at: i - 2)
+        }
     }
 
     /// `hex4` on a cursor of the caller's: the same errors at the same offsets.
