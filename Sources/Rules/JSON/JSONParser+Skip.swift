@@ -11,17 +11,16 @@ import Darwin
 /// the ingest loop's largest cost after the HMAC (the workload's 1.3 KB body: 33.4k instructions with
 /// a call per value, 29.3k with this loop).
 extension JSONParser {
-    /// An open object or array of `skipValue`. An object's keys so far are `skipKeys[keys...]`, up to
-    /// `DuplicateKeys.scanLimit` of them; past that its key texts are the last of `skippedKeySets`
-    /// (`hasSet`) instead. An array has `keys` -1.
+    /// An open object or array of `skipValue`, two words (it is copied at every nesting). An object's
+    /// keys so far are `skipKeys[keys...]`; at `DuplicateKeys.scanLimit` of them their texts go into a
+    /// set, the last of `skippedKeySets`, and one more key is kept to mark it (more than the limit kept:
+    /// the object has a set). An array has `keys` -1.
     /// `seen` has a bit per (length, first byte, last byte) of the object's plain keys: most keys differ
     /// in those, and a key whose bit is clear needs no comparison. A key with escapes or non-ASCII text
-    /// (`irregular`) compares always, and so does every later key of its object.
+    /// compares always, and sets every bit: every later key of its object compares too.
     struct SkipFrame {
         var keys: Int
         var seen: UInt64 = 0
-        var hasSet = false
-        var irregular = false
 
         init(keys: Int) {
             self.keys = keys
@@ -96,8 +95,8 @@ extension JSONParser {
                         continue value
                     }
                     guard b[i] == 0x7D else { throw fail("expected ',' or '}' after object member", at: i) }
+                    if keys.count - frame.keys > DuplicateKeys.scanLimit { skippedKeySets.removeLast() }
                     keys.count = frame.keys
-                    if frame.hasSet { skippedKeySets.removeLast() }
                 } else {
                     guard i < n else { throw fail("unexpected end of input in array", at: i) }
                     if b[i] == 0x2C {
@@ -129,37 +128,26 @@ extension JSONParser {
     /// checks a built object's, then kept for the keys after it.
     @inline(__always)
     private mutating func record(_ key: RawKey, in frame: inout SkipFrame, keys: inout SkipStack<RawKey>) throws(JSONParseError) {
-        if !frame.hasSet, keys.count - frame.keys < DuplicateKeys.scanLimit {
-            if key.irregular || frame.irregular {
-                frame.irregular = true
-                if let duplicate = try skippedDuplicate(of: key, among: keys, from: frame.keys) {
-                    throw fail("duplicate key \"\(duplicate)\"", at: key.start)
-                }
-            } else {
-                let b = bytes.baseAddress.unsafelyUnwrapped
-                let length = key.end - key.start - 1
-                let bit: UInt64 = length == 0 ? 1 : 1 &<< ((UInt64(length) &* 7 &+ UInt64(b[key.start + 1]) &* 3 &+ UInt64(b[key.end - 1])) & 63)
-                if frame.seen & bit != 0, let duplicate = try skippedDuplicate(of: key, among: keys, from: frame.keys) {
-                    throw fail("duplicate key \"\(duplicate)\"", at: key.start)
-                }
-                frame.seen |= bit
-            }
-            keys.push(key)
-        } else {
-            try recordInSet(key, in: &frame, keys: &keys)
+        guard keys.count - frame.keys < DuplicateKeys.scanLimit else { return try recordInSet(key, in: frame, keys: &keys) }
+        let b = bytes.baseAddress.unsafelyUnwrapped
+        // An empty key's "first" and "last" bytes are its quotes: still a fixed bit for it.
+        let bit: UInt64 = 1 &<< ((UInt64(key.end &- key.start) &* 7 &+ UInt64(b[key.start + 1]) &* 3 &+ UInt64(b[key.end - 1])) & 63)
+        if key.irregular || frame.seen & bit != 0, let duplicate = try skippedDuplicate(of: key, among: keys, from: frame.keys) {
+            throw fail("duplicate key \"\(duplicate)\"", at: key.start)
         }
+        frame.seen = key.irregular ? ~0 : frame.seen | bit
+        keys.push(key)
     }
 
     /// Past `DuplicateKeys.scanLimit` keys, a set of their texts (as a built object has): a scan would be
-    /// quadratic. The keys leave the stack for the set.
+    /// quadratic. Built at the key after the limit, which is kept to mark the object as having one.
     @inline(never)
-    private mutating func recordInSet(_ key: RawKey, in frame: inout SkipFrame, keys: inout SkipStack<RawKey>) throws(JSONParseError) {
-        if !frame.hasSet {
+    private mutating func recordInSet(_ key: RawKey, in frame: SkipFrame, keys: inout SkipStack<RawKey>) throws(JSONParseError) {
+        if keys.count - frame.keys == DuplicateKeys.scanLimit {
             var set = Set<String>()
             for k in frame.keys..<keys.count { set.insert(try text(of: keys[k])) }
             skippedKeySets.append(set)
-            frame.hasSet = true
-            keys.count = frame.keys
+            keys.push(key)
         }
         let text = try text(of: key)
         if skippedKeySets[skippedKeySets.count - 1].insert(text).inserted == false { throw fail("duplicate key \"\(text)\"", at: key.start) }
