@@ -4,14 +4,22 @@ extension JSONValue {
     public static func parse(_ bytes: [UInt8], demand: JSONDemand?, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
         guard let demand, !demand.whole else { return try parse(bytes, maxDepth: maxDepth) }
         let result = bytes.withUnsafeBytes { raw in
-            Result { () throws(JSONParseError) -> JSONValue in
-                var parser = JSONParser(bytes: raw.bindMemory(to: UInt8.self), maxDepth: maxDepth)
-                defer { parser.deallocateSkipStacks() }
-                parser.skipWhitespace()
-                let value = try parser.parseValue(depth: 0, demand: demand)
-                parser.skipWhitespace()
-                guard parser.index == parser.bytes.count else { throw parser.fail("unexpected data after the JSON value") }
-                return value
+            // The skipper's stacks start here, on the stack: room for a typical body's open containers
+            // and keys (under the 1 KiB a temporary allocation may take without checking the stack).
+            withUnsafeTemporaryAllocation(of: JSONParser.SkipFrame.self, capacity: 16) { frames in
+                withUnsafeTemporaryAllocation(of: RawKey.self, capacity: 32) { keys in
+                    Result { () throws(JSONParseError) -> JSONValue in
+                        var parser = JSONParser(bytes: raw.bindMemory(to: UInt8.self), maxDepth: maxDepth)
+                        parser.skipFrames = SkipStack(lent: frames)
+                        parser.skipKeys = SkipStack(lent: keys)
+                        defer { parser.deallocateSkipStacks() }
+                        parser.skipWhitespace()
+                        let value = try parser.parseValue(depth: 0, demand: demand)
+                        parser.skipWhitespace()
+                        guard parser.index == parser.bytes.count else { throw parser.fail("unexpected data after the JSON value") }
+                        return value
+                    }
+                }
             }
         }
         return try result.get()
