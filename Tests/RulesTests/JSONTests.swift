@@ -168,4 +168,21 @@ struct JSONStringWordTests {
             }
         }
     }
+
+    /// UTF8Validation skips ASCII a word at a time and jumps to a word's first other byte: it agrees with
+    /// the standard library on text that mixes the two at every alignment, well-formed or not.
+    @Test func utf8ValidationAgreesWithTheStandardLibrary() {
+        var rng = SplitMix(seed: 11)
+        let pieces: [[UInt8]] = [[0x61], [0x20], [0x7F], [0xC3, 0xA3], [0xE2, 0x82, 0xAC], [0xF0, 0x9F, 0x98, 0x80], [0x80], [0xC3],
+                                 [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xE0, 0x80, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0xAF], [0xFF]]
+        for _ in 0..<5000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(rng.next() % 24) {
+                // Mostly ASCII, as text is; sometimes one of the other pieces.
+                bytes += rng.next() % 4 == 0 ? pieces[Int(rng.next() % UInt64(pieces.count))] : [UInt8(0x21 + rng.next() % 90)]
+            }
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            #expect(bytes.withUnsafeBufferPointer { UTF8Validation.isValid($0) } == expected, "\(bytes)")
+        }
+    }
 }

@@ -14,12 +14,16 @@ enum UTF8Validation {
         var i = 0
         let n = b.count
         while i < n {
-            // ASCII a word at a time: text is mostly ASCII around its other characters.
-            if i + 8 <= n, UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                i += 8
-                continue
-            }
-            if p[i] < 0x80 {
+            // ASCII a word at a time (text is mostly ASCII around its other characters), then straight to
+            // the word's first byte that is not.
+            if i + 8 <= n {
+                let high = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self).littleEndian & 0x8080_8080_8080_8080
+                if high == 0 {
+                    i += 8
+                    continue
+                }
+                i += high.trailingZeroBitCount &>> 3
+            } else if p[i] < 0x80 {
                 i += 1
                 continue
             }
