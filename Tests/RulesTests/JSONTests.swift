@@ -185,4 +185,14 @@ struct JSONStringWordTests {
             #expect(bytes.withUnsafeBufferPointer { UTF8Validation.isValid($0) } == expected, "\(bytes)")
         }
     }
+
+    /// Two keys the parser keeps apart (canonically equivalent, of different UTF-8 lengths): the object
+    /// equals itself and a copy, and not one with the values swapped.
+    @Test func anObjectWithEquivalentKeysEqualsItself() throws {
+        let v = try JSONValue.parse(Array("{\"\u{e9}\":1,\"e\u{301}\":2}".utf8))
+        #expect(v == (try JSONValue.parse(Array("{\"\u{e9}\":1,\"e\u{301}\":2}".utf8))))
+        #expect(v == (try JSONValue.parse(Array("{\"e\u{301}\":2,\"\u{e9}\":1}".utf8))))
+        #expect(v != (try JSONValue.parse(Array("{\"\u{e9}\":2,\"e\u{301}\":1}".utf8))))
+        #expect(JSONValue.object(JSONObject([("\u{e9}", 1)])) == (try JSONValue.parse(Array("{\"e\u{301}\":1}".utf8))))
+    }
 }
