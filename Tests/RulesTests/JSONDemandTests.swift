@@ -54,6 +54,107 @@ struct JSONDemandTests {
         #expect(Self.outcome(distinct, nil) == "ok")
     }
 
+    /// Keys are equal as Strings are (canonical equivalence), and below the scan limit only at the same
+    /// UTF-8 length (`DuplicateKeys`): a skipped object's keys compare the same way, however written.
+    @Test func canonicallyEquivalentKeysAreDuplicatesAsAFullParseSays() {
+        let fillers = (0..<16).map { "\"f\($0)\":0" }.joined(separator: ",")
+        let cases: [(String, Bool)] = [
+            ("\"a\u{301}\u{316}\":1,\"a\u{316}\u{301}\":2", true),    // raw, same length, marks reordered
+            ("\"\\u00e9\":1,\"e\\u0301\":2", false),                  // escaped, 2 and 3 bytes: not below the limit
+            ("\"\u{e9}\":1,\"e\u{301}\":2", false),                      // raw, 2 and 3 bytes
+            ("\(fillers),\"\u{e9}\":1,\"e\u{301}\":2", true),           // past the limit: a set, canonical
+            ("\(fillers),\"\\u00e9\":1,\"e\\u0301\":2", true),
+            ("\(fillers),\"K\":1,\"\u{212A}\":2", true),                  // KELVIN SIGN is K
+            ("\"K\":1,\"\\u212A\":2", false),
+            ("\"ab\u{e9}\":1,\"a\\u0062\u{e9}\":2", true),
+        ]
+        for (members, duplicate) in cases {
+            for text in ["{\(members)}", "{\"z\":{\(members)}}", "[{\"z\":[{\(members)}]}]"] {
+                let full = Self.outcome(text, nil)
+                #expect(full.contains("duplicate key") == duplicate, "\(text): \(full)")
+                for demand in Self.demands { #expect(Self.outcome(text, demand) == full, "\(text)") }
+            }
+        }
+    }
+
+    /// Edges of the skipper's own checks (numbers read in one pass, escapes checked without decoding,
+    /// literals, keys on its stack, the depth limit), each skipped and built with the same verdict.
+    @Test func skippedEdgesGetTheFullParsesVerdict() {
+        var values = [
+            "-0", "0", "1e5", "1E+5", "1e-05", "-0.0e0", "12.50", "01", "-01", "00", "1.", ".5", "-", "--1", "1e", "1e+",
+            "2-", "1.2.3", "1e5e", "0x1", "+1", "1-2", "123456789012345678901234567890", "tru", "true", "truex", "nul",
+            "null", "fals", "false", "t", "nulL",
+            "\"\\u12\"", "\"\\u12G4\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\\ud800\\ud800\"", "\"\\ud83d\\ude00\"",
+            "\"\\ud800\\\"", "\"\\ud800\"", "\"\\\"", "\"a\\\\\"", "\"\\q\"", "\"\\u00e3\\n\u{1}\"", "\"\\u00e3", "\"\\n",
+            "\"ok\\n\\t\\r\\b\\f\\/\\\\\\\"\"", "\"\\u0000\"",
+        ]
+        // Invalid UTF-8 before, between and after escapes, and against a later error (which wins).
+        let bad = "\u{FFFD}"  // stands for the byte 0xC3 followed by '(' below
+        values += ["\"\(bad)\\n\"", "\"\\n\(bad)\"", "\"\\u00e3\(bad)x\\t\"", "\"\(bad)\\q\"", "\"\(bad)\\n\u{1}\"", "\"\(bad)\\n"]
+        var texts: [[UInt8]] = []
+        for v in values {
+            for wrap in ["{\"z\":\(v)}", "{\"z\":[\(v)]}", "{\"z\":{\"k\":\(v),\"m\":1}}", "[\(v),1]", "{\"z\":\(v)"] {
+                var bytes: [UInt8] = []
+                for unit in wrap.utf8 { bytes.append(unit) }
+                texts.append(Self.replacingBad(bytes))
+            }
+        }
+        // Keys: duplicates before and after the 16-key limit, escaped or not, and an inner object's keys
+        // (on the stack above its parent's) gone when it closes.
+        let keys = (0..<20).map { "\"k\($0)\":\($0)" }
+        for count in [15, 16, 17, 18] {
+            let head = keys.prefix(count).joined(separator: ",")
+            for last in ["\"k0\":1", "\"k\(count - 1)\":1", "\"\\u006b0\":1", "\"k\(count)\":1", "\"k\\u0030\":1"] {
+                texts.append(Array("{\"z\":{\(head),\(last)}}".utf8))
+                texts.append(Array("{\"z\":{\"o\":{\(head),\"in\":{\(head)}},\(head),\(last)}}".utf8))
+            }
+        }
+        texts.append(Array(#"{"z":{"x":1,"b":{"x":2},"x":3}}"#.utf8))
+        texts.append(Array(#"{"z":{"x":1,"b":{"y":2},"y":3}}"#.utf8))
+        texts.append(Array(#"{"z":[{"x":1},{"x":2}],"y":{"":1,"":2}}"#.utf8))
+        // Past the stacks' first capacity: 40 open objects with 15 keys each, then a duplicate at the bottom.
+        let wide = keys.prefix(15).joined(separator: ",")
+        let deep = String(repeating: "{\(wide),\"d\":", count: 40) + "1" + String(repeating: "}", count: 40)
+        texts.append(Array("{\"z\":\(deep)}".utf8))
+        texts.append(Array("{\"z\":{\(wide),\"d\":\(deep),\"k3\":0}}".utf8))
+        // The depth limit: at it and one past it, in arrays and objects.
+        for depth in [63, 64] {
+            texts.append(Array(("{\"z\":" + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}").utf8))
+            texts.append(Array(("{\"z\":" + String(repeating: "{\"a\":", count: depth) + "1" + String(repeating: "}", count: depth) + "}").utf8))
+        }
+        for text in texts {
+            let full = Self.outcome(text, nil)
+            for demand in Self.demands { #expect(Self.outcome(text, demand) == full, "\(String(decoding: text, as: UTF8.self))") }
+        }
+        #expect(Self.outcome(Array("{\"z\":-0}".utf8), JSONDemand(paths: [])) == "ok")
+        #expect(Self.outcome(Array("{\"z\":01}".utf8), JSONDemand(paths: [])) == "5: invalid number")
+        #expect(Self.outcome(Array(("{\"z\":" + String(repeating: "[", count: 64) + String(repeating: "]", count: 64) + "}").utf8), JSONDemand(paths: [])) == "68: nesting deeper than 64 levels")
+    }
+
+    static func outcome(_ bytes: [UInt8], _ demand: JSONDemand?) -> String {
+        do throws(JSONParseError) {
+            _ = try JSONValue.parse(bytes, demand: demand)
+            return "ok"
+        } catch {
+            return "\(error.offset): \(error.message)"
+        }
+    }
+
+    /// U+FFFD's UTF-8 (EF BF BD) replaced by an invalid pair, C3 28.
+    static func replacingBad(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [], i = 0
+        while i < bytes.count {
+            if i + 2 < bytes.count, bytes[i] == 0xEF, bytes[i + 1] == 0xBF, bytes[i + 2] == 0xBD {
+                out += [0xC3, 0x28]
+                i += 3
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return out
+    }
+
     /// A quote, escape, control byte, non-ASCII character or invalid byte at each offset of a long string
     /// gives the same result built or skipped, and the error names that byte (a guard for scanning
     /// strings a machine word at a time, tried once and worth trying again).

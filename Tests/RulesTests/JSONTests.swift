@@ -154,7 +154,45 @@ struct JSONStringWordTests {
                 #expect(outcome([0xC3, 0xA3]) == (kept("ã"), "ok \(empty)"), "\(place)")
                 // A quote: the string ends early, and what follows is not a member's end.
                 #expect(outcome([0x22]).whole == "\(7 + at): expected ',' or '}' after object member", "\(place)")
+                // Bytes at the edges of what the word scans flag, and whole and broken sequences of every
+                // length: the same verdict built or skipped.
+                let edges: [[UInt8]] = [[0x1F], [0x20], [0x21], [0x23], [0x5B], [0x5D], [0x7F], [0x80], [0x9F], [0xA0], [0xBF],
+                                        [0xC0, 0x80], [0xC2, 0x80], [0xDF, 0xBF], [0xE2, 0x82, 0xAC], [0xE2, 0x82], [0xE0, 0x9F, 0x80],
+                                        [0xED, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xF0, 0x9F, 0x98, 0x80], [0xF0, 0x8F, 0xBF, 0xBF],
+                                        [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xF0, 0x9F, 0x98], [0xC3, 0x5C, 0x6E],
+                                        [0xC3, 0x01], [0x5C, 0x75, 0x30, 0x30, 0x65, 0x33, 0xC3, 0xA3], [0xFF, 0x5C, 0x71]]
+                for inserted in edges {
+                    let (whole, skipped) = outcome(inserted)
+                    #expect(whole.hasPrefix("ok") ? skipped == "ok \(empty)" : skipped == whole, "\(place) \(inserted): \(whole) / \(skipped)")
+                }
             }
         }
+    }
+
+    /// UTF8Validation skips ASCII a word at a time and jumps to a word's first other byte: it agrees with
+    /// the standard library on text that mixes the two at every alignment, well-formed or not.
+    @Test func utf8ValidationAgreesWithTheStandardLibrary() {
+        var rng = SplitMix(seed: 11)
+        let pieces: [[UInt8]] = [[0x61], [0x20], [0x7F], [0xC3, 0xA3], [0xE2, 0x82, 0xAC], [0xF0, 0x9F, 0x98, 0x80], [0x80], [0xC3],
+                                 [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xE0, 0x80, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0xAF], [0xFF]]
+        for _ in 0..<5000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(rng.next() % 24) {
+                // Mostly ASCII, as text is; sometimes one of the other pieces.
+                bytes += rng.next() % 4 == 0 ? pieces[Int(rng.next() % UInt64(pieces.count))] : [UInt8(0x21 + rng.next() % 90)]
+            }
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            #expect(bytes.withUnsafeBufferPointer { UTF8Validation.isValid($0) } == expected, "\(bytes)")
+        }
+    }
+
+    /// Two keys the parser keeps apart (canonically equivalent, of different UTF-8 lengths): the object
+    /// equals itself and a copy, and not one with the values swapped.
+    @Test func anObjectWithEquivalentKeysEqualsItself() throws {
+        let v = try JSONValue.parse(Array("{\"\u{e9}\":1,\"e\u{301}\":2}".utf8))
+        #expect(v == (try JSONValue.parse(Array("{\"\u{e9}\":1,\"e\u{301}\":2}".utf8))))
+        #expect(v == (try JSONValue.parse(Array("{\"e\u{301}\":2,\"\u{e9}\":1}".utf8))))
+        #expect(v != (try JSONValue.parse(Array("{\"\u{e9}\":2,\"e\u{301}\":1}".utf8))))
+        #expect(JSONValue.object(JSONObject([("\u{e9}", 1)])) == (try JSONValue.parse(Array("{\"e\u{301}\":1}".utf8))))
     }
 }

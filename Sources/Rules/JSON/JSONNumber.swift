@@ -25,31 +25,38 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func isValid(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        var i = 0
-        let end = b.count
+        guard let base = b.baseAddress else { return false }
+        return validPrefixEnd(base, from: 0, to: b.count) == b.count
+    }
+
+    /// Where the longest number of the RFC 8259 grammar starting at `from` ends (before `end`), or nil
+    /// when none does: the grammar read greedily, so a text is valid exactly when this is its end.
+    @inline(__always)
+    static func validPrefixEnd(_ b: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int? {
+        var i = from
         if i < end, b[i] == 0x2D { i += 1 }
-        guard i < end else { return false }
+        guard i < end else { return nil }
         if b[i] == 0x30 {
             i += 1
         } else if b[i] >= 0x31, b[i] <= 0x39 {
             while i < end, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
         } else {
-            return false
+            return nil
         }
         if i < end, b[i] == 0x2E {
             i += 1
             let start = i
             while i < end, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
-            guard i > start else { return false }
+            guard i > start else { return nil }
         }
         if i < end, b[i] == 0x65 || b[i] == 0x45 {
             i += 1
             if i < end, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
             let start = i
             while i < end, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
-            guard i > start else { return false }
+            guard i > start else { return nil }
         }
-        return i == end
+        return i
     }
 
     /// -1, 0 or 1, exactly, for numbers of any length and exponent; allocates nothing.

@@ -79,10 +79,16 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         }
     }
 
-    /// Objects are equal when they hold the same members, whatever the order.
+    /// Objects are equal when they hold the same members, whatever the order. A key is looked up as the
+    /// parser tells keys apart (same UTF-8 length and ==) before String == alone: a parsed object may hold
+    /// two canonically equivalent keys of different lengths ("\u00e9" and "e\u0301"), and each must find
+    /// its own member, or the object is not equal to itself (fuzz/json found one).
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
         guard a.count == b.count else { return false }
-        for (i, k) in a.keysInOrder.enumerated() where b[k] != a.values[i] { return false }
+        for (i, k) in a.keysInOrder.enumerated() {
+            let other = b.index(forKey: k).map { b.values[$0] } ?? b[k]
+            if other != a.values[i] { return false }
+        }
         return true
     }
 

@@ -1,34 +1,40 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 extension JSONValue {
     /// Parses as strictly as `parse(_:maxDepth:)` — the same errors for the same bytes — but builds only
     /// what `demand` asks for and checks the rest without allocating. nil builds everything.
     public static func parse(_ bytes: [UInt8], demand: JSONDemand?, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
         guard let demand, !demand.whole else { return try parse(bytes, maxDepth: maxDepth) }
         let result = bytes.withUnsafeBytes { raw in
-            Result { () throws(JSONParseError) -> JSONValue in
-                var parser = JSONParser(bytes: raw.bindMemory(to: UInt8.self), maxDepth: maxDepth)
-                parser.skipWhitespace()
-                let value = try parser.parseValue(depth: 0, demand: demand)
-                parser.skipWhitespace()
-                guard parser.index == parser.bytes.count else { throw parser.fail("unexpected data after the JSON value") }
-                return value
+            // The skipper's stacks start here, on the stack: room for a typical body's open containers
+            // and keys (under the 1 KiB a temporary allocation may take without checking the stack).
+            withUnsafeTemporaryAllocation(of: JSONParser.SkipFrame.self, capacity: 16) { frames in
+                withUnsafeTemporaryAllocation(of: RawKey.self, capacity: 32) { keys in
+                    Result { () throws(JSONParseError) -> JSONValue in
+                        var parser = JSONParser(bytes: raw.bindMemory(to: UInt8.self), maxDepth: maxDepth)
+                        parser.skipFrames = SkipStack(lent: frames)
+                        parser.skipKeys = SkipStack(lent: keys)
+                        defer { parser.deallocateSkipStacks() }
+                        parser.skipWhitespace()
+                        let value = try parser.parseValue(depth: 0, demand: demand)
+                        parser.skipWhitespace()
+                        guard parser.index == parser.bytes.count else { throw parser.fail("unexpected data after the JSON value") }
+                        return value
+                    }
+                }
             }
         }
         return try result.get()
     }
 }
 
-/// A key of a skipped object, by position: compared as bytes, decoded only when escapes are involved.
+/// A key of a skipped object, by position: compared as bytes, decoded only when escapes or non-ASCII
+/// text are involved.
 struct RawKey {
     /// The opening quote's offset; the text runs from `start + 1` to `end`.
     let start: Int
     let end: Int
-    let escaped: Bool
+    /// With escapes or non-ASCII bytes: its text is not its bytes, or String equality (canonical
+    /// equivalence, "e\u0301" == "\u00e9") is not byte equality.
+    let irregular: Bool
 }
 
 extension JSONParser {
@@ -118,30 +124,6 @@ extension JSONParser {
         let items = Array(openValues[base...])
         openValues.removeSubrange(base...)
         return .array(items)
-    }
-
-    /// The text of a key among `skippedKeys[base...]` equal to `key`, if any.
-    mutating func skippedDuplicate(of key: RawKey, from base: Int) throws(JSONParseError) -> String? {
-        for i in base..<skippedKeys.count {
-            let other = skippedKeys[i]
-            if !key.escaped, !other.escaped {
-                guard other.end - other.start == key.end - key.start else { continue }
-                if memcmp(bytes.baseAddress! + other.start + 1, bytes.baseAddress! + key.start + 1, key.end - key.start - 1) == 0 {
-                    return try text(of: key)
-                }
-            } else if try text(of: other) == text(of: key) {
-                return try text(of: key)
-            }
-        }
-        return nil
-    }
-
-    /// A raw key decoded (already checked once, so this cannot fail in practice).
-    mutating func text(of key: RawKey) throws(JSONParseError) -> String {
-        let saved = index
-        defer { index = saved }
-        index = key.start
-        return try parseString()
     }
 }
 

@@ -39,12 +39,13 @@ struct JSONParser {
     /// The decoded bytes of a string with escapes, reused from string to string.
     var unescaped: [UInt8] = []
     /// With a demand: the members kept of the objects still open (`openKeys` holds all their keys,
-    /// for the duplicate check), and the raw keys of skipped objects still open.
+    /// for the duplicate check).
     var keptKeys: [String] = []
-    var skippedKeys: [RawKey] = []
-    /// The containers `skipValue` has open around the innermost, and the key sets of its objects with
-    /// many keys.
-    var skipFrames: [SkipFrame] = []
+    /// `skipValue`'s containers open around the innermost, the raw keys of its objects still open, and
+    /// the key sets of those with many keys. The stacks are the parser's, so their memory serves every
+    /// skipped value of a parse; whoever skips frees them (`deallocateSkipStacks`).
+    var skipFrames = SkipStack<SkipFrame>()
+    var skipKeys = SkipStack<RawKey>()
     var skippedKeySets: [Set<String>] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
@@ -58,6 +59,11 @@ struct JSONParser {
 
     @inline(__always) static func prepare<T>(_ stack: inout [T]) {
         if stack.capacity == 0 { stack.reserveCapacity(stackCapacity) }
+    }
+
+    mutating func deallocateSkipStacks() {
+        skipFrames.deallocate()
+        skipKeys.deallocate()
     }
 
     func fail(_ message: String, at offset: Int? = nil) -> JSONParseError {
