@@ -30,6 +30,9 @@ public final class HTTPServer: @unchecked Sendable {
     private var drainStarted: Int64 = 0
     private var scratch = [UInt8](repeating: 0, count: 1 << 16)
     private var lastSweep: Int64 = 0
+    /// The monotonic clock when this loop turn's events came: a connection's phase timers (seconds
+    /// long) start from it rather than reading the clock three times per request.
+    private var turnStarted = MonotonicClock.milliseconds()
     /// Set from any thread by `requestDrain()`; the loop starts draining on its next turn.
     private let drainRequested = Atomic<Bool>(false)
     /// Called once per loop turn, after the events of that turn (for work the owner batches).
@@ -112,6 +115,7 @@ public final class HTTPServer: @unchecked Sendable {
                 if errno == EINTR { continue }
                 break
             }
+            turnStarted = MonotonicClock.milliseconds()
             for i in 0..<Int(n) {
                 let token = events[i].data.u64
                 let flags = events[i].events
@@ -301,7 +305,7 @@ public final class HTTPServer: @unchecked Sendable {
             closeConnection(c)
             return false
         case .done(let n):
-            if wasEmpty, case .head = c.phase { c.phaseStarted = MonotonicClock.milliseconds() }
+            if wasEmpty, case .head = c.phase { c.phaseStarted = turnStarted }
             c.input.append(contentsOf: scratch[0..<n])
             // A short read drained the socket; edge-triggered epoll reports the next bytes, so the
             // read that would only say EAGAIN is skipped.
@@ -394,7 +398,7 @@ public final class HTTPServer: @unchecked Sendable {
             answer(c, awaited, response)
             return .progressed
         case .readBody(let maxBody):
-            c.phaseStarted = MonotonicClock.milliseconds()
+            c.phaseStarted = turnStarted
             switch head.framing {
             case .none:
                 dispatch(c, head: head, body: [])
@@ -465,7 +469,7 @@ public final class HTTPServer: @unchecked Sendable {
         let keepAlive = awaited.keepAlive && !response.close && !draining && !c.peerClosed
         response.serialized(keepAlive: keepAlive, headOnly: awaited.headOnly, into: &c.output)
         c.phase = .head
-        c.phaseStarted = MonotonicClock.milliseconds()
+        c.phaseStarted = turnStarted
         if !keepAlive { c.closeAfterWrite = true }
         guard flush(c) else { return }
         if keepAlive { drive(c) }

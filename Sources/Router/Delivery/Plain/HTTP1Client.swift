@@ -186,7 +186,7 @@ final class HTTP1Client<Tag> {
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
             if error == EINPROGRESS || error == EALREADY { return }
             if error != 0 {
-                end(e, .failed(connectFailure(e.connection.endpoint, error: error, after: now - e.started)), keep: false)
+                end(e, .failed(connectFailure(e.connection.endpoint, error: error, after: now - e.started)), keep: false, now: now)
                 return
             }
             // Writable means connected; an unconnected socket's send fails below with ENOTCONN.
@@ -212,25 +212,25 @@ final class HTTP1Client<Tag> {
         let readOutcome = readAll(e)
         switch readOutcome {
         case .complete:
-            end(e, answered(e.response), keep: e.response.keepAlive && sendError == 0 && sentAll)
+            end(e, answered(e.response), keep: e.response.keepAlive && sendError == 0 && sentAll, now: now)
         case .wouldBlock:
             if sendError != 0 { failOrSendAgain(e, "Send failure: \(Self.errorText(sendError))", now: now) }
         case .closed:
             if e.response.closed() {
-                end(e, answered(e.response), keep: false)
+                end(e, answered(e.response), keep: false, now: now)
             } else if e.response.received == 0 {
                 failOrSendAgain(e, sendError != 0 ? "Send failure: \(Self.errorText(sendError))" : "Empty reply from server", now: now)
             } else {
-                end(e, .failed("Transfer closed with the response incomplete (\(e.response.received) bytes received)"), keep: false)
+                end(e, .failed("Transfer closed with the response incomplete (\(e.response.received) bytes received)"), keep: false, now: now)
             }
         case .failed(let code):
             if e.response.received == 0 {
                 failOrSendAgain(e, "Recv failure: \(Self.errorText(code))", now: now)
             } else {
-                end(e, .failed("Recv failure: \(Self.errorText(code))"), keep: false)
+                end(e, .failed("Recv failure: \(Self.errorText(code))"), keep: false, now: now)
             }
         case .malformed(let error):
-            end(e, .failed(error.description), keep: false)
+            end(e, .failed(error.description), keep: false, now: now)
         }
     }
 
@@ -265,7 +265,7 @@ final class HTTP1Client<Tag> {
     /// the request goes again, once, on a new connection (as libcurl does). Otherwise it failed.
     private func failOrSendAgain(_ e: Exchange, _ why: String, now: Int64) {
         guard e.connection.reused, !e.sentAgain else {
-            end(e, .failed(why), keep: false)
+            end(e, .failed(why), keep: false, now: now)
             return
         }
         exchanges[e.connection.token] = nil
@@ -290,7 +290,7 @@ final class HTTP1Client<Tag> {
     }
 
     /// Records the outcome; the connection goes back to the idle pool when it can carry another request.
-    private func end(_ e: Exchange, _ result: AttemptResult, keep: Bool) {
+    private func end(_ e: Exchange, _ result: AttemptResult, keep: Bool, now: Int64) {
         let c = e.connection
         exchanges[c.token] = nil
         finished.append(Finished(tag: e.tag, result: result, response: e.response.body))
@@ -299,7 +299,7 @@ final class HTTP1Client<Tag> {
             return
         }
         c.reused = true
-        c.idleSince = MonotonicClock.milliseconds()
+        c.idleSince = now
         idle[c.endpoint].append(c)
         idleByToken[c.token] = c
         nextExpiry = min(nextExpiry, c.idleSince + Self.idleMilliseconds)
@@ -319,7 +319,7 @@ final class HTTP1Client<Tag> {
             let why = e.connecting
                 ? "Connection timed out after \(waited) milliseconds"
                 : "Operation timed out after \(waited) milliseconds with \(e.response.received) bytes received"
-            end(e, .failed(why), keep: false)
+            end(e, .failed(why), keep: false, now: now)
         }
         for c in Array(idleByToken.values) {
             let due = c.idleSince + Self.idleMilliseconds
