@@ -82,7 +82,10 @@ struct HTTP1RequestTests {
                 let endpoint = try #require(PlainEndpoint(url: target.url))
                 let prefix = HTTP1Request.prefix(method: target.method, endpoint: endpoint, targetHeaders: target.headers)
                 let part = try #require(HTTP1Request.TargetPart(target))
-                let direct = try HTTP1Request.encodeRaw(stored, target: target, part: part, deliveryId: 1_200_000, attempt: 3, now: now, prefix: prefix)
+                // Into a recycled buffer: what an earlier request left in it must not reach the wire.
+                var direct = Array("POST /earlier HTTP/1.1\r\n".utf8)
+                try HTTP1Request.encodeRaw(stored, target: target, part: part, deliveryId: 1_200_000, attempt: 3, now: now, prefix: prefix,
+                                           into: &direct)
                 let built = try HTTP1Request.encode(OutboundRequest(event: stored.event(parsingData: false), route: route, target: target,
                                                                     deliveryId: "1200000", attempt: 3, now: now), prefix: prefix)
                 #expect(String(decoding: direct, as: UTF8.self) == String(decoding: built, as: UTF8.self), "target \(target.name)")
@@ -95,7 +98,8 @@ struct HTTP1RequestTests {
         let prefix = HTTP1Request.prefix(method: "POST", endpoint: try #require(PlainEndpoint(url: target.url)), targetHeaders: [])
         let part = try #require(HTTP1Request.TargetPart(target))
         let error = #expect(throws: HTTP1Request.Unwritable.self) {
-            try HTTP1Request.encodeRaw(bad, target: target, part: part, deliveryId: 1, attempt: 1, now: now, prefix: prefix)
+            var out: [UInt8] = []
+            try HTTP1Request.encodeRaw(bad, target: target, part: part, deliveryId: 1, attempt: 1, now: now, prefix: prefix, into: &out)
         }
         #expect(error?.description == "header 'X-Hookrouter-Event-Id' holds a line break; the request was not sent")
     }

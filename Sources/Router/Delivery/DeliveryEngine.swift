@@ -326,10 +326,11 @@ final class DeliveryEngine: @unchecked Sendable {
             let monotonic = MonotonicClock.milliseconds()
             let tag = AttemptInFlight(delivery: d, lane: lane, attempt: attempt, startedAt: startedAt, startedMonotonic: monotonic)
             do {
-                let bytes: [UInt8]
+                var bytes: [UInt8]
                 if case .raw = route.body, let part = plainRoute.targetPart {
-                    bytes = try HTTP1Request.encodeRaw(stored, target: target, part: part, deliveryId: d.id, attempt: attempt, now: startedAt,
-                                                       prefix: plainRoute.prefix)
+                    bytes = plain.requestBuffer()
+                    try HTTP1Request.encodeRaw(stored, target: target, part: part, deliveryId: d.id, attempt: attempt, now: startedAt,
+                                               prefix: plainRoute.prefix, into: &bytes)
                 } else {
                     bytes = try HTTP1Request.encode(request(), prefix: plainRoute.prefix)
                 }

@@ -40,7 +40,7 @@ final class HTTP1Client<Tag> {
 
     private final class Exchange {
         let tag: Tag
-        let request: [UInt8]
+        var request: [UInt8]
         let started: Int64
         let timeout: Int64
         var connection: Connection
@@ -75,6 +75,11 @@ final class HTTP1Client<Tag> {
     private var idle: [[Connection]] = []
     private var nextToken: UInt64 = 1
     private var finished: [Finished] = []
+    /// Buffers of finished requests, emptied, for the next ones (`requestBuffer`): a request is larger
+    /// than malloc's per-thread cache takes, so a new one per attempt was a trip into its arena.
+    private var spareRequests: [[UInt8]] = []
+    static var maxSpareRequests: Int { 64 }
+    static var maxSpareCapacity: Int { 64 << 10 }
     /// Nothing expires before this (monotonic ms): the scan for timeouts runs only then.
     private var nextExpiry = Int64.max
     private var events = [epoll_event](repeating: epoll_event(), count: 256)
@@ -107,6 +112,11 @@ final class HTTP1Client<Tag> {
         idle.append([])
         endpointIDs[endpoint] = endpoints.count - 1
         return endpoints.count - 1
+    }
+
+    /// An empty buffer to write the next request into (one of a finished request's, when there is one).
+    func requestBuffer() -> [UInt8] {
+        spareRequests.popLast() ?? []
     }
 
     /// Starts sending `request` (head and body, complete) to endpoint `endpoint` (an `endpointID`);
@@ -285,6 +295,15 @@ final class HTTP1Client<Tag> {
         }
     }
 
+    /// Keeps a finished request's buffer for `requestBuffer`, unless the pool is full or it is large.
+    private func recycle(_ request: inout [UInt8]) {
+        var buffer: [UInt8] = []
+        swap(&buffer, &request)  // the exchange's reference goes, so the buffer is ours alone and not copied
+        guard spareRequests.count < Self.maxSpareRequests, buffer.capacity <= Self.maxSpareCapacity else { return }
+        buffer.removeAll(keepingCapacity: true)
+        spareRequests.append(buffer)
+    }
+
     private func answered(_ r: HTTP1Response) -> AttemptResult {
         .answered(status: r.status, retryAfterMilliseconds: r.retryAfter.flatMap(RetryDecision.parseRetryAfter))
     }
@@ -294,6 +313,7 @@ final class HTTP1Client<Tag> {
         let c = e.connection
         exchanges[c.token] = nil
         finished.append(Finished(tag: e.tag, result: result, response: e.response.body))
+        recycle(&e.request)
         guard keep, idle[c.endpoint].count < Self.maxIdlePerEndpoint else {
             close(c.fd)
             return

@@ -68,11 +68,12 @@ enum HTTP1Request {
     /// The bytes `encode(OutboundRequest(event:route:target:…), prefix:)` makes for a route with a raw
     /// body, written straight from the stored event: no `Event`, no array of header fields, one buffer.
     /// The engine's hot path; a test holds the two to the same bytes.
+    /// Written into `out` (emptied first), a buffer the client recycles from earlier requests.
     static func encodeRaw(_ event: StoredEvent, target: Target, part: TargetPart, deliveryId: Int64, attempt: Int, now: Timestamp,
-                          prefix: [UInt8]) throws(Unwritable) -> [UInt8] {
+                          prefix: [UInt8], into out: inout [UInt8]) throws(Unwritable) {
         let body = event.body
         let id = String(deliveryId)
-        var out: [UInt8] = []
+        out.removeAll(keepingCapacity: true)
         out.reserveCapacity(prefix.count + part.headers.count + 384 + body.count)
         out.append(contentsOf: prefix)
         func line(_ name: StaticString, _ value: String) throws(Unwritable) {
@@ -96,7 +97,6 @@ enum HTTP1Request {
         out.append(13)
         out.append(10)
         out.append(contentsOf: body)
-        return out
     }
 
     /// Appends the line `name: value` unless the name holds a colon or either a line break; false when
