@@ -1,5 +1,4 @@
 import CLinux
-import Rules
 
 /// One event in the body log: everything its SQLite rows say (so a lost commit can be rebuilt from
 /// the log) and its headers, attributes and body, sealed when a store key is set.
@@ -145,11 +144,14 @@ final class LogRecord: Equatable {
         put(UInt32(truncatingIfNeeded: v >> 32), &out)
     }
 
+    /// The text's bytes read in place (native strings are contiguous): through `s.utf8` each field was
+    /// a retain and the generic sequence path. Self-contained: fuzz/body-log compiles this file alone.
     private static func put(_ s: String, _ out: inout [UInt8]) {
-        s.withUTF8Bytes { bytes in
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { bytes in
             put(UInt32(bytes.count), &out)
             out.append(contentsOf: bytes)
         }
+        if done == nil { put(Array(s.utf8), &out) }
     }
 
     private static func put(_ b: [UInt8], _ out: inout [UInt8]) {
