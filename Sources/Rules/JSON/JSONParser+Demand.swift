@@ -26,7 +26,7 @@ extension JSONValue {
     }
 }
 
-/// A key of a skipped object, by position: compared as bytes, decoded only when escapes or non-ASCII
+/// A key of a skipped or demanded object, by position: compared as bytes, decoded only when escapes or non-ASCII
 /// text are involved.
 struct RawKey {
     /// The opening quote's offset; the text runs from `start + 1` to `end`.
@@ -48,48 +48,74 @@ extension JSONParser {
         }
     }
 
+    /// Keys are checked as the skipper checks a skipped object's: as byte ranges on its key stack (the
+    /// duplicate check compares them as `DuplicateKeys` compares Strings), found among the demand's names
+    /// by their bytes when plain. Only a kept member's key becomes a String, so most keys never do.
     mutating func parseObject(depth: Int, demand: JSONDemand) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == 0x7D {
+        let b = bytes.baseAddress.unsafelyUnwrapped, n = bytes.count
+        index = Self.afterWhitespace(b, index + 1, n)
+        if index < n, b[index] == 0x7D {
             index += 1
             return .object(JSONObject(uniqueKeys: [], values: []))
         }
-        Self.prepare(&openKeys)
-        Self.prepare(&keptKeys)
-        Self.prepare(&openValues)
-        let base = openKeys.count, keptBase = keptKeys.count, valueBase = openValues.count
-        var duplicates = DuplicateKeys()
+        var frame = SkipFrame(keys: skipKeys.count)
+        var kept: [String] = [], values: [JSONValue] = []
         while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == 0x22 else { throw fail("expected a string key") }
-            let keyOffset = index
-            let key = try parseString()
-            if duplicates.insert(key, among: openKeys[base...]) { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
-            openKeys.append(key)
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == 0x3A else { throw fail("expected ':' after object key") }
-            index += 1
-            skipWhitespace()
-            if let wanted = demand.member(key) {
-                let value = try parseValue(depth: depth, demand: wanted)
-                keptKeys.append(key)
-                openValues.append(value)
+            index = Self.afterWhitespace(b, index, n)
+            guard index < n, b[index] == 0x22 else { throw fail("expected a string key") }
+            let quote = index
+            let (end, plain) = try skipString(b, quote, n)
+            let key = RawKey(start: quote, end: end - 1, irregular: !plain)
+            try recordKey(key, in: &frame)
+            index = Self.afterWhitespace(b, end, n)
+            guard index < n, b[index] == 0x3A else { throw fail("expected ':' after object key") }
+            index = Self.afterWhitespace(b, index + 1, n)
+            if let (name, wanted) = try member(key, of: demand) {
+                // Without `[*]` a demand keeps at most one member per name (two would be duplicates).
+                if kept.isEmpty, demand.members == nil {
+                    kept.reserveCapacity(demand.keys.count)
+                    values.reserveCapacity(demand.keys.count)
+                }
+                values.append(try parseValue(depth: depth, demand: wanted))
+                kept.append(name)
             } else {
                 try skipValue(depth: depth)
             }
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unexpected end of input in object") }
-            if bytes[index] == 0x2C { index += 1; continue }
-            if bytes[index] == 0x7D { index += 1; break }
+            index = Self.afterWhitespace(b, index, n)
+            guard index < n else { throw fail("unexpected end of input in object") }
+            if b[index] == 0x2C { index += 1; continue }
+            if b[index] == 0x7D { index += 1; break }
             throw fail("expected ',' or '}' after object member")
         }
-        let object = JSONObject(uniqueKeys: Array(keptKeys[keptBase...]), values: Array(openValues[valueBase...]))
-        openKeys.removeSubrange(base...)
-        keptKeys.removeSubrange(keptBase...)
-        openValues.removeSubrange(valueBase...)
-        return .object(object)
+        if skipKeys.count - frame.keys > DuplicateKeys.scanLimit { skippedKeySets.removeLast() }
+        skipKeys.count = frame.keys
+        return .object(JSONObject(uniqueKeys: kept, values: values))
+    }
+
+    /// `record` on the parser's own key stack (a copy while it runs: `record` mutates the parser too).
+    @inline(__always)
+    private mutating func recordKey(_ key: RawKey, in frame: inout SkipFrame) throws(JSONParseError) {
+        var keys = skipKeys
+        defer { skipKeys = keys }
+        try record(key, in: &frame, keys: &keys)
+    }
+
+    /// The member `key` is, if `demand` wants it: the key's text and what is wanted of its value. A plain
+    /// key's text is a demanded name's when their bytes are equal, so it takes that name's String.
+    @inline(__always)
+    private mutating func member(_ key: RawKey, of demand: JSONDemand) throws(JSONParseError) -> (String, JSONDemand)? {
+        if !key.irregular {
+            let b = bytes.baseAddress.unsafelyUnwrapped
+            if let i = demand.entry(plain: UnsafeBufferPointer(start: b + key.start + 1, count: key.end - key.start - 1)) {
+                return (demand.keys[i].key, demand.keys[i].demand)
+            }
+            guard let members = demand.members else { return nil }
+            return (String(decoding: UnsafeBufferPointer(start: b + key.start + 1, count: key.end - key.start - 1), as: UTF8.self), members)
+        }
+        let text = try text(of: key)
+        guard let wanted = demand.member(text) else { return nil }
+        return (text, wanted)
     }
 
     /// Elements outside the demand are `null`, so demanded positions keep their index; an array none
