@@ -48,17 +48,17 @@ public final class JSONDemand: Sendable {
         self.init(whole: frozen.whole, keys: frozen.keys, indices: frozen.indices, members: frozen.members)
     }
 
-    /// What is wanted of member `key`, or nil to skip it.
+    /// Where in `keys` the member `key` is, or nil (then `members` says what is wanted of it): the same
+    /// UTF-8 length and ==, as `DuplicateKeys` tells keys apart below its scan limit.
     @inline(__always)
-    func member(_ key: String) -> JSONDemand? {
+    func entry(named key: String) -> Int? {
         let length = key.utf8.count
-        for entry in keys where entry.key.utf8.count == length && entry.key == key { return entry.demand }
-        return members
+        return keys.firstIndex { $0.key.utf8.count == length && $0.key == key }
     }
 
-    /// Where in `keys` the member with the plain key `text` (ASCII without escapes) is, or nil. Equal
-    /// bytes are what `member` finds for it: a String of the same UTF-8 length as an ASCII one is == to
-    /// it only with the same bytes (no canonical decomposition is all ASCII and as short as its scalar).
+    /// `entry(named:)` for the plain key `text` (ASCII without escapes), by its bytes: a String of the
+    /// same UTF-8 length as an ASCII one is == to it only with the same bytes (no canonical decomposition
+    /// is all ASCII and as short as its scalar).
     @inline(__always)
     func entry(plain text: UnsafeBufferPointer<UInt8>) -> Int? {
         names.withUnsafeBufferPointer { names in
