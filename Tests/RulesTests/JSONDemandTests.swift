@@ -207,6 +207,68 @@ struct JSONDemandTests {
         }
     }
 
+    /// A demanded object's keys are checked as byte ranges and matched against the demand's names by
+    /// their bytes when plain (`parseObject(depth:demand:)`): the same verdicts and the same kept values
+    /// as a full parse, however a key is written and whichever keys are wanted.
+    @Test func demandedObjectsCheckAndMatchKeysAsAFullParse() throws {
+        let key = { (text: String) in FieldPath(segments: [.key(text)]) }
+        let demands: [[FieldPath]] = [
+            [Self.path("evento"), Self.path("event"), Self.path("type"), Self.path("timestamp")],
+            [Self.path("dados.chave_acesso"), Self.path("evento")],
+            [Self.path("a[1].b"), Self.path("c")],
+            [Self.path("items[*].sku"), Self.path("z.q")],
+            [key("a\u{e7}\u{e3}o"), key("\u{e9}"), key("a\u{301}\u{316}"), key(""), key("K")],
+            [FieldPath(segments: [.wildcard, .key("x")])],
+        ]
+        let fillers = (0..<16).map { "\"f\($0)\":0" }.joined(separator: ",")
+        let others = (0..<16).map { "\"g\($0)\":0" }.joined(separator: ",")
+        var members = [
+            #""evento":1,"evento":2"#, #""x":1,"x":2"#, #""evento":1,"ev\u0065nto":2"#, #""ev\u0065nto":"a","z":1"#,
+            #""evento":"a","event":"b","type":"c","timestamp":"d""#, #""evento":{"evento":1},"z":{"evento":2,"evento":3}"#,
+            #""z":{"q":1},"q":2"#, #""z":{"q":1,"r":{"q":2}},"q":3,"r":4"#, #""a":[{"b":1},{"b":2,"b":3}],"c":0"#,
+            #""a":[{"b":1},{"b":2,"c":3,"\u0062":4}]"#, #""a":[0,{"b":{"b":1,"b":2}}]"#, #""dados":{"chave_acesso":"k","x":1,"x":2}"#,
+            #""dados":{"chave_acesso":"k","chave_acess\u006f":1},"evento":0"#, #""dados":[1],"dados":2"#,
+            #""items":[{"sku":1,"sku":2}]"#, #""items":{"p":{"sku":"a"},"q":{"sku":"b","s\u006bu":"c"}}"#,
+            #""a\u00e7\u00e3o":1"#, "\"a\u{e7}\u{e3}o\":1,\"a\\u00e7\\u00e3o\":2", #""e\u0301":1,"\u00e9":2"#,
+            "\"\u{e9}\":1,\"e\u{301}\":2", "\"a\u{316}\u{301}\":1", "\"a\u{301}\u{316}\":1,\"a\u{316}\u{301}\":2",
+            #""":1,"":2"#, #""":1,"\u0000":2"#, #""\u212A":1,"K":2"#, "\"\u{212A}\":1",
+            #""x":{"x":1},"y":{"x":2,"x":3}"#, #""x":[{"x":1}],"x":0"#,
+            // Past the 16-key scan limit: a set, with canonical equivalence, in the demanded object and in
+            // a skipped one after it (each pops its own set).
+            "\(fillers),\"evento\":1,\"ev\\u0065nto\":2", "\(fillers),\"\u{e9}\":1,\"e\u{301}\":2", "\(fillers),\"K\":1,\"\u{212A}\":2",
+            "\(fillers),\"evento\":1,\"z\":{\(fillers),\"q\":1},\"f3\":2", "\"z\":{\(fillers)},\(fillers),\"evento\":1,\"f15\":1",
+            "\"dados\":{\(fillers),\"chave_acesso\":1},\(fillers),\"z\":{\(fillers),\"f0\":1}",
+            "\"dados\":{\(fillers),\"chave_acesso\":1,\"f0\":2},\"evento\":1",
+            // A demanded object past the limit inside another: the outer one goes on with its own set.
+            "\(fillers),\"dados\":{\(others),\"chave_acesso\":1,\"q\":1},\"q\":2", "\(fillers),\"dados\":{\(others),\"chave_acesso\":1},\"f1\":2",
+        ]
+        members += members.map { $0 + #","tail":{"q":1,"q":2}"# }
+        var texts: [String] = []
+        for m in members { texts += ["{\(m)}", "[{\(m)}]", "{\"a\":[0,{\(m)}]}", "{\"items\":[{\(m)}]}", "{\"z\":{\(m)}}", "{\(m)"] }
+        for text in texts {
+            let full = Self.outcome(text, nil)
+            for paths in demands {
+                let demand = JSONDemand(paths: paths)
+                #expect(Self.outcome(text, demand) == full, "\(text)")
+                guard full == "ok" else { continue }
+                let whole = try JSONValue.parse(text), kept = try JSONValue.parse(Array(text.utf8), demand: demand)
+                for p in paths {
+                    var a: [JSONValue] = [], b: [JSONValue] = []
+                    p.forEachValue(in: whole) { a.append($0); return true }
+                    p.forEachValue(in: kept) { b.append($0); return true }
+                    #expect(a == b, "\(p) in \(text)")
+                }
+            }
+        }
+        // A key written with escapes is kept under its text, and only what is demanded is kept.
+        let ingest = JSONDemand(paths: demands[0])
+        #expect(try JSONValue.parse(Array(#"{"ev\u0065nto":"a","dados":{"evento":1},"type":2}"#.utf8), demand: ingest) == ["evento": "a", "type": 2])
+        #expect(try JSONValue.parse(Array(#"{"z":1}"#.utf8), demand: ingest) == [:])
+        #expect(Self.outcome(#"{"evento":1,"ev\u0065nto":2}"#, ingest) == #"12: duplicate key "evento""#)
+        let nonASCII = JSONDemand(paths: demands[4])
+        #expect(try JSONValue.parse(Array(#"{"a\u00e7\u00e3o":1,"K":2,"\u212A":3}"#.utf8), demand: nonASCII) == ["ação": 1, "K": 2])
+    }
+
     @Test func unwantedArrayElementsKeepPositions() throws {
         let v = try JSONValue.parse(Array(#"{"a":[{"b":1},{"b":2,"c":3}],"d":4}"#.utf8), demand: JSONDemand(paths: [Self.path("a[1].b")]))
         #expect(v == ["a": [nil, ["b": 2]]])

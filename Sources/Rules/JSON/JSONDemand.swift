@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The parts of a JSON body that something reads: a source's adapter fields, its `require` paths and
 /// the paths its routes test. Parsed with a demand, a body builds only those parts of the tree and
 /// validates the rest without allocating: the body goes to the targets byte for byte, so a router
@@ -15,6 +21,10 @@ public final class JSONDemand: Sendable {
     let indices: [(index: Int, demand: JSONDemand)]
     /// What `[*]` asks of every member or element.
     let members: JSONDemand?
+    /// The names of `keys` as UTF-8, end to end, and where each ends: a plain key is found among them by
+    /// its bytes, without a String (`entry(plain:)`).
+    private let names: [UInt8]
+    private let nameEnds: [Int]
 
     /// Everything: the tree a parse without a demand builds.
     public static let everything = JSONDemand(whole: true, keys: [], indices: [], members: nil)
@@ -24,6 +34,9 @@ public final class JSONDemand: Sendable {
         self.keys = keys
         self.indices = indices
         self.members = members
+        names = keys.flatMap { Array($0.key.utf8) }
+        var end = 0
+        nameEnds = keys.map { end += $0.key.utf8.count; return end }
     }
 
     /// The union of `paths`, each from the body's root (`evento`, `dados.itens[*].valor`). The empty
@@ -35,12 +48,31 @@ public final class JSONDemand: Sendable {
         self.init(whole: frozen.whole, keys: frozen.keys, indices: frozen.indices, members: frozen.members)
     }
 
-    /// What is wanted of member `key`, or nil to skip it.
+    /// Where in `keys` the member `key` is, or nil (then `members` says what is wanted of it): the same
+    /// UTF-8 length and ==, as `DuplicateKeys` tells keys apart below its scan limit.
     @inline(__always)
-    func member(_ key: String) -> JSONDemand? {
+    func entry(named key: String) -> Int? {
         let length = key.utf8.count
-        for entry in keys where entry.key.utf8.count == length && entry.key == key { return entry.demand }
-        return members
+        return keys.firstIndex { $0.key.utf8.count == length && $0.key == key }
+    }
+
+    /// `entry(named:)` for the plain key `text` (ASCII without escapes), by its bytes: a String of the
+    /// same UTF-8 length as an ASCII one is == to it only with the same bytes (no canonical decomposition
+    /// is all ASCII and as short as its scalar).
+    @inline(__always)
+    func entry(plain text: UnsafeBufferPointer<UInt8>) -> Int? {
+        names.withUnsafeBufferPointer { names in
+            nameEnds.withUnsafeBufferPointer { ends in
+                var start = 0
+                for i in 0..<ends.count {
+                    let end = ends[i]
+                    // An empty name may have no bytes to point at (`names` empty).
+                    if end - start == text.count, text.isEmpty || memcmp(names.baseAddress! + start, text.baseAddress!, text.count) == 0 { return i }
+                    start = end
+                }
+                return nil
+            }
+        }
     }
 
     /// What is wanted of element `index`, or nil to skip it.

@@ -2,7 +2,8 @@ extension JSONValue {
     /// Parses as strictly as `parse(_:maxDepth:)` — the same errors for the same bytes — but builds only
     /// what `demand` asks for and checks the rest without allocating. nil builds everything.
     public static func parse(_ bytes: [UInt8], demand: JSONDemand?, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
-        guard let demand, !demand.whole else { return try parse(bytes, maxDepth: maxDepth) }
+        // Not `guard let`: a copy of the demand would be retained and released around the parse.
+        guard demand?.whole == false else { return try parse(bytes, maxDepth: maxDepth) }
         let result = bytes.withUnsafeBytes { raw in
             // The skipper's stacks start here, on the stack: room for a typical body's open containers
             // and keys (under the 1 KiB a temporary allocation may take without checking the stack).
@@ -14,7 +15,7 @@ extension JSONValue {
                         parser.skipKeys = SkipStack(lent: keys)
                         defer { parser.deallocateSkipStacks() }
                         parser.skipWhitespace()
-                        let value = try parser.parseValue(depth: 0, demand: demand)
+                        let value = try parser.parseValue(depth: 0, demand: demand.unsafelyUnwrapped)
                         parser.skipWhitespace()
                         guard parser.index == parser.bytes.count else { throw parser.fail("unexpected data after the JSON value") }
                         return value
@@ -26,7 +27,7 @@ extension JSONValue {
     }
 }
 
-/// A key of a skipped object, by position: compared as bytes, decoded only when escapes or non-ASCII
+/// A key of a skipped or demanded object, by position: compared as bytes, decoded only when escapes or non-ASCII
 /// text are involved.
 struct RawKey {
     /// The opening quote's offset; the text runs from `start + 1` to `end`.
@@ -48,48 +49,87 @@ extension JSONParser {
         }
     }
 
+    /// Keys are checked as the skipper checks a skipped object's: as byte ranges on its key stack (the
+    /// duplicate check compares them as `DuplicateKeys` compares Strings), found among the demand's names
+    /// by their bytes when plain. Only a kept member's key becomes a String, so most keys never do.
     mutating func parseObject(depth: Int, demand: JSONDemand) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == 0x7D {
-            index += 1
+        // A cursor of its own, kept in a register, and `index` set around the calls that read it.
+        let b = bytes.baseAddress.unsafelyUnwrapped, n = bytes.count
+        var i = Self.afterWhitespace(b, index + 1, n)
+        if i < n, b[i] == 0x7D {
+            index = i + 1
             return .object(JSONObject(uniqueKeys: [], values: []))
         }
-        Self.prepare(&openKeys)
-        Self.prepare(&keptKeys)
-        Self.prepare(&openValues)
-        let base = openKeys.count, keptBase = keptKeys.count, valueBase = openValues.count
-        var duplicates = DuplicateKeys()
+        var frame = SkipFrame(keys: skipKeys.count)
+        var kept: [String] = [], values: [JSONValue] = []
         while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == 0x22 else { throw fail("expected a string key") }
-            let keyOffset = index
-            let key = try parseString()
-            if duplicates.insert(key, among: openKeys[base...]) { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
-            openKeys.append(key)
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == 0x3A else { throw fail("expected ':' after object key") }
-            index += 1
-            skipWhitespace()
-            if let wanted = demand.member(key) {
-                let value = try parseValue(depth: depth, demand: wanted)
-                keptKeys.append(key)
-                openValues.append(value)
+            i = Self.afterWhitespace(b, i, n)
+            guard i < n, b[i] == 0x22 else { throw fail("expected a string key", at: i) }
+            let quote = i, plain: Bool
+            (i, plain) = try skipString(b, quote, n)
+            let key = RawKey(start: quote, end: i - 1, irregular: !plain)
+            try recordKey(key, in: &frame)
+            i = Self.afterWhitespace(b, i, n)
+            guard i < n, b[i] == 0x3A else { throw fail("expected ':' after object key", at: i) }
+            i = Self.afterWhitespace(b, i + 1, n)
+            if let (name, entry) = try member(key, of: demand) {
+                // Without `[*]` a demand keeps at most one member per name (two would be duplicates).
+                if kept.isEmpty, demand.members == nil {
+                    kept.reserveCapacity(demand.keys.count)
+                    values.reserveCapacity(demand.keys.count)
+                }
+                index = i
+                if entry >= 0, demand.keys[entry].demand.whole {
+                    values.append(try parseValue(depth: depth))  // the usual member, built whole: its demand is not retained for the call
+                } else {
+                    values.append(try parseValue(depth: depth, demand: entry < 0 ? demand.members.unsafelyUnwrapped : demand.keys[entry].demand))
+                }
+                i = index
+                kept.append(name)
+            } else if i < n, b[i] == 0x22 {
+                i = try skipString(b, i, n).end  // what skipValue does with it, without its setup
             } else {
+                index = i
                 try skipValue(depth: depth)
+                i = index
             }
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unexpected end of input in object") }
-            if bytes[index] == 0x2C { index += 1; continue }
-            if bytes[index] == 0x7D { index += 1; break }
-            throw fail("expected ',' or '}' after object member")
+            i = Self.afterWhitespace(b, i, n)
+            guard i < n else { throw fail("unexpected end of input in object", at: i) }
+            if b[i] == 0x2C {
+                i += 1
+                continue
+            }
+            guard b[i] == 0x7D else { throw fail("expected ',' or '}' after object member", at: i) }
+            index = i + 1
+            break
         }
-        let object = JSONObject(uniqueKeys: Array(keptKeys[keptBase...]), values: Array(openValues[valueBase...]))
-        openKeys.removeSubrange(base...)
-        keptKeys.removeSubrange(keptBase...)
-        openValues.removeSubrange(valueBase...)
-        return .object(object)
+        if skipKeys.count - frame.keys > DuplicateKeys.scanLimit { skippedKeySets.removeLast() }
+        skipKeys.count = frame.keys
+        return .object(JSONObject(uniqueKeys: kept, values: values))
+    }
+
+    /// `record` on the parser's own key stack (a copy while it runs: `record` mutates the parser too).
+    @inline(__always)
+    private mutating func recordKey(_ key: RawKey, in frame: inout SkipFrame) throws(JSONParseError) {
+        var keys = skipKeys
+        defer { skipKeys = keys }
+        try record(key, in: &frame, keys: &keys)
+    }
+
+    /// The member `key` is, if `demand` wants it: the key's text and its entry in `demand.keys`, or -1 for
+    /// `demand.members`. A plain key's text is a demanded name's when their bytes are equal, so it takes
+    /// that name's String. (An index, not the entry's demand: returning that would retain it.)
+    @inline(__always)
+    private mutating func member(_ key: RawKey, of demand: JSONDemand) throws(JSONParseError) -> (name: String, entry: Int)? {
+        if !key.irregular {
+            let text = UnsafeBufferPointer(start: bytes.baseAddress.unsafelyUnwrapped + key.start + 1, count: key.end - key.start - 1)
+            if let i = demand.entry(plain: text) { return (demand.keys[i].key, i) }
+            return demand.members == nil ? nil : (String(decoding: text, as: UTF8.self), -1)
+        }
+        let text = try text(of: key)
+        if let i = demand.entry(named: text) { return (text, i) }
+        return demand.members == nil ? nil : (text, -1)
     }
 
     /// Elements outside the demand are `null`, so demanded positions keep their index; an array none

@@ -32,10 +32,9 @@ extension JSONParser {
         guard let b = bytes.baseAddress, index < bytes.count else { throw fail(index == 0 ? "empty body" : "unexpected end of input") }
         let n = bytes.count
         var i = index
-        // The stacks in locals, so their cursors live in registers; a call returns with both empty.
+        // The stacks in locals, so their cursors live in registers; a call returns them as it found them
+        // (the keys below are a demanded object's, `parseObject(depth:demand:)`).
         var frames = skipFrames, keys = skipKeys
-        frames.count = 0
-        keys.count = 0
         defer { index = i; skipFrames = frames; skipKeys = keys }
         // The innermost open container is `frame`; those around it are on `frames`.
         var open = 0
@@ -128,7 +127,7 @@ extension JSONParser {
     /// A key of the open object `frame`: checked against the object's keys so far, as `DuplicateKeys`
     /// checks a built object's, then kept for the keys after it.
     @inline(__always)
-    private mutating func record(_ key: RawKey, in frame: inout SkipFrame, keys: inout SkipStack<RawKey>) throws(JSONParseError) {
+    mutating func record(_ key: RawKey, in frame: inout SkipFrame, keys: inout SkipStack<RawKey>) throws(JSONParseError) {
         guard keys.count - frame.keys < DuplicateKeys.scanLimit else { return try recordInSet(key, in: frame, keys: &keys) }
         let b = bytes.baseAddress.unsafelyUnwrapped
         // An empty key's "first" and "last" bytes are its quotes: still a fixed bit for it.
@@ -186,7 +185,7 @@ extension JSONParser {
     /// where it stands. Invalid UTF-8 is reported at the closing quote, as decoding reports it, so an
     /// error met before that (a control character, a bad escape, no closing quote) wins, as it does there.
     @inline(__always)
-    private func skipString(_ b: UnsafePointer<UInt8>, _ quote: Int, _ n: Int) throws(JSONParseError) -> (end: Int, plain: Bool) {
+    func skipString(_ b: UnsafePointer<UInt8>, _ quote: Int, _ n: Int) throws(JSONParseError) -> (end: Int, plain: Bool) {
         let i = Self.afterPlainASCII(b, from: quote + 1, n)
         if i < n, b[i] == 0x22 { return (i + 1, true) }  // most strings: plain ASCII, in place of a call
         return try skipString(b, quote, from: i, n)

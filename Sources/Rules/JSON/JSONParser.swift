@@ -38,9 +38,6 @@ struct JSONParser {
     var openValues: [JSONValue] = []
     /// The decoded bytes of a string with escapes, reused from string to string.
     var unescaped: [UInt8] = []
-    /// With a demand: the members kept of the objects still open (`openKeys` holds all their keys,
-    /// for the duplicate check).
-    var keptKeys: [String] = []
     /// `skipValue`'s containers open around the innermost, the raw keys of its objects still open, and
     /// the key sets of those with many keys. The stacks are the parser's, so their memory serves every
     /// skipped value of a parse; whoever skips frees them (`deallocateSkipStacks`).
