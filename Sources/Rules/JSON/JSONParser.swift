@@ -281,22 +281,10 @@ struct JSONParser {
         throw fail("unterminated string", at: start - 1)
     }
 
+    /// Four hex digits of a `\u` escape at `index` (the skipper's `hex4`, on the parser's cursor).
     mutating func hex4() throws(JSONParseError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw fail("truncated \\u escape") }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = bytes[index]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            default: throw fail("invalid hex digit in \\u escape")
-            }
-            v = v << 4 | d
-            index += 1
-        }
-        return v
+        guard let base = bytes.baseAddress else { throw fail("truncated \\u escape") }
+        return try Self.hex4(base, &index, bytes.count)
     }
 
     static func printable(_ c: UInt8) -> String {
