@@ -143,8 +143,9 @@ public enum HTTPHeadParser {
     @inline(__always)
     static func field(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ known: KnownNames,
                       _ fields: inout [HTTPHeader], _ semantics: inout Semantics) -> HTTPParseError? {
-        var i = start
-        while i < end, isTokenChar(b[i]) { i += 1 }
+        // The line's CRLF follows `end`: the word scan may load it, and stops there (neither is a name byte).
+        var i = nameBytes(b, from: start, limit: end + 2)
+        while i < end, isTokenChar(b[i]) { i += 1 }  // a name byte of another kind, then the rest one by one
         guard i > start, i < end, b[i] == colon else {
             return .badRequest("malformed header field; expected 'Name: value' with no space before ':'")
         }
@@ -158,6 +159,30 @@ public enum HTTPHeadParser {
         if kind != .other { semantics.note(kind, value, UnsafeBufferPointer(rebasing: b[vs..<ve])) }
         fields.append(HTTPHeader(name, value))
         return nil
+    }
+
+    /// The end of the run of letters, digits and '-' at `from` (every common header name is one):
+    /// eight bytes at a time, each byte's class found with in-range tests that carry into no other byte
+    /// (bytes are masked to 7 bits first; a byte with the top bit set is in no class). Returns the index
+    /// of the first other byte or, with none in whole words, the index where words stop (within eight
+    /// bytes of `limit`): the caller looks at the rest one by one.
+    @inline(__always)
+    static func nameBytes(_ b: UnsafeBufferPointer<UInt8>, from: Int, limit: Int) -> Int {
+        var j = from
+        guard let base = b.baseAddress else { return j }
+        let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+        while j + 8 <= limit {
+            let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self).littleEndian
+            let low = w & ~tops, folded = low | ones &* 0x20
+            // Per byte, `x + (0x80 - lo)` has its top bit set when x >= lo: ranges are two such tests.
+            let letter = (folded &+ ones &* 0x1F) & ~(folded &+ ones &* 0x05)  // a-z, A-Z
+            let digit = (low &+ ones &* 0x50) & ~(low &+ ones &* 0x46)         // 0-9
+            let dash = ~((low ^ ones &* 0x2D) &+ ones &* 0x7F)                  // '-'
+            let other = ~((letter | digit | dash) & ~w) & tops
+            if other != 0 { return j + other.trailingZeroBitCount &>> 3 }
+            j += 8
+        }
+        return j
     }
 
     /// What a header name means to the parser, found with the name's shared string: the semantics

@@ -249,6 +249,31 @@ struct HTTPHeadParserTests {
         for c in 0...255 { #expect(HTTPHeadParser.isTokenChar(UInt8(c)) == tchar.contains(UInt8(c)), "byte \(c)") }
     }
 
+    /// Name bytes are passed eight at a time while they are letters, digits or '-': any other byte,
+    /// at any position of a word, stops the scan right there.
+    @Test func nameScanStopsAtEveryOtherByte() {
+        let simple = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-".utf8)
+        for filler in "aZ5-".utf8 {
+            for at in 0..<20 {
+                for c in 0...255 {
+                    var bytes = [UInt8](repeating: filler, count: 24)
+                    bytes[at] = UInt8(c)
+                    let end = bytes.withUnsafeBufferPointer { HTTPHeadParser.nameBytes($0, from: 0, limit: 20) }
+                    #expect(end == (at < 16 && !simple.contains(UInt8(c)) ? at : 16), "byte \(c) at \(at) among \(filler)")
+                }
+            }
+        }
+        // Names of every other tchar, wherever they fall, come out whole and lower-cased.
+        for name in ["X_Custom.Name!#$%&'*+^`|~", "~X-Y", "Accept-Encoding_", "a.b", "X-Shopify-Hmac-Sha256.", "CONTENT_LENGTH"] {
+            guard case .complete(let h, _) = parse("GET / HTTP/1.1\r\nHost: a\r\n\(name): v\r\n\r\n") else { Issue.record("\(name)"); continue }
+            #expect(h.headers.last?.name == name.lowercased())
+            #expect(h.framing == .none)
+        }
+        for name in ["X-A\u{7F}", "X-A\u{1}B", "Accept-Encodin\u{80}g", "Content-Length\u{0}", "Host\t", "Hos\u{C3}\u{A9}"] {
+            #expect(status("GET / HTTP/1.1\r\nHost: a\r\n\(name): v\r\n\r\n") == 400, "\(name)")
+        }
+    }
+
     @Test func limits() {
         let longLine = "GET /" + String(repeating: "a", count: HTTPLimits.maxStartLine + 10) + " HTTP/1.1\r\nHost: a\r\n\r\n"
         #expect(status(longLine) == 414)
