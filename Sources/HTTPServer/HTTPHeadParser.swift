@@ -22,7 +22,7 @@ public enum HTTPHeadParser {
             return n - lineStart > HTTPLimits.maxStartLine + 1 ? .invalid(.startLineTooLong) : .incomplete
         }
         if case .invalid(let e) = startEnd { return .invalid(e) }
-        guard case .line(let startLineEnd, let next) = startEnd else { return .incomplete }
+        guard case .line(let startLineEnd, let next, _) = startEnd else { return .incomplete }
         if startLineEnd - lineStart > HTTPLimits.maxStartLine { return .invalid(.startLineTooLong) }
 
         let line: StartLine
@@ -42,7 +42,7 @@ public enum HTTPHeadParser {
             guard let end = lineEnd(bytes, from: cursor, limit: budget) else {
                 return n - headerStart > HTTPLimits.maxHeaderBytes ? .invalid(.headersTooLarge("header section is larger than \(HTTPLimits.maxHeaderBytes) bytes")) : .incomplete
             }
-            guard case .line(let e, let after) = end else {
+            guard case .line(let e, let after, let clean) = end else {
                 if case .invalid(let err) = end { return .invalid(err) }
                 return .incomplete
             }
@@ -56,7 +56,7 @@ public enum HTTPHeadParser {
             if fields.count == HTTPLimits.maxHeaderFields {
                 return .invalid(.headersTooLarge("more than \(HTTPLimits.maxHeaderFields) header fields"))
             }
-            if let err = field(bytes, cursor, e, known, &fields, &semantics) { return .invalid(err) }
+            if let err = field(bytes, cursor, e, clean, known, &fields, &semantics) { return .invalid(err) }
             cursor = after
         }
         // A malformed line anywhere is reported before a refused combination of well-formed ones.
@@ -69,42 +69,48 @@ public enum HTTPHeadParser {
     }
 
     enum LineEnd {
-        /// `end` is the index of the CR; `next` the index after the LF.
-        case line(end: Int, next: Int)
+        /// `end` is the index of the CR; `next` the index after the LF. `clean`: no other control
+        /// character (nor HTAB, nor DEL) before `end`, so a field value needs no second look for one.
+        case line(end: Int, next: Int, clean: Bool)
         case invalid(HTTPParseError)
     }
 
     /// Finds the CRLF ending the line at `from`, looking at most `limit` bytes ahead; nil when not there yet.
     /// A bare LF or a bare CR is an error: they are how requests get smuggled past lenient proxies.
+    /// Notes on the way whether any other control character comes first: the one pass over the line
+    /// then spares a field value a second one.
     static func lineEnd(_ b: UnsafeBufferPointer<UInt8>, from: Int, limit: Int) -> LineEnd? {
         let stop = min(b.count, from + max(limit, 0) + 2)
         var j = from
-        if let base = b.baseAddress {
-            // Eight bytes at a time to the first CR or LF: a byte equal to either is a zero byte of an
-            // XOR, and the lowest flag of a word is exact (a borrow only runs upwards).
-            let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
-            while j + 8 <= stop {
-                let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self).littleEndian
-                let xcr = w ^ (ones &* 13), xlf = w ^ (ones &* 10)
-                let found = (((xcr &- ones) & ~xcr) | ((xlf &- ones) & ~xlf)) & tops
-                if found != 0 {
-                    j += found.trailingZeroBitCount &>> 3
-                    break
+        var clean = true
+        while true {
+            if let base = b.baseAddress {
+                // Eight bytes at a time to the first control character or DEL (CR and LF among them):
+                // `x - 0x20` borrows for a byte below 0x20, `(x ^ 0x7F) - 1` for DEL, and the lowest
+                // flag of a word is exact (a borrow only runs upwards).
+                let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+                while j + 8 <= stop {
+                    let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self).littleEndian
+                    let del = w ^ (ones &* 0x7F)
+                    let found = (((w &- ones &* 0x20) & ~w) | ((del &- ones) & ~del)) & tops
+                    if found != 0 {
+                        j += found.trailingZeroBitCount &>> 3
+                        break
+                    }
+                    j += 8
                 }
-                j += 8
             }
-        }
-        while j < stop {
+            guard j < stop else { return nil }
             let c = b[j]
             if c == lf { return .invalid(.badRequest("bare LF in the request head; lines end with CRLF")) }
             if c == cr {
                 guard j + 1 < b.count else { return nil }
                 guard b[j + 1] == lf else { return .invalid(.badRequest("bare CR in the request head")) }
-                return .line(end: j, next: j + 2)
+                return .line(end: j, next: j + 2, clean: clean)
             }
+            if c < sp || c == 127 { clean = false }
             j += 1
         }
-        return nil
     }
 
     struct StartLine {
@@ -141,7 +147,7 @@ public enum HTTPHeadParser {
 
     /// One header line: appended to `fields`, and noted in `semantics` when its name has a meaning here.
     @inline(__always)
-    static func field(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ known: KnownNames,
+    static func field(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ clean: Bool, _ known: KnownNames,
                       _ fields: inout [HTTPHeader], _ semantics: inout Semantics) -> HTTPParseError? {
         // The line's CRLF follows `end`: the word scan may load it, and stops there (neither is a name byte).
         var i = nameBytes(b, from: start, limit: end + 2)
@@ -154,7 +160,7 @@ public enum HTTPHeadParser {
         var vs = i, ve = end
         while vs < ve, b[vs] == sp || b[vs] == htab { vs += 1 }
         while ve > vs, b[ve - 1] == sp || b[ve - 1] == htab { ve -= 1 }
-        if firstControl(b, vs, ve) != nil { return .badRequest("control character in header '\(name)'") }
+        if !clean, firstControl(b, vs, ve) != nil { return .badRequest("control character in header '\(name)'") }
         let value = string(b, vs, ve)
         if kind != .other { semantics.note(kind, value, UnsafeBufferPointer(rebasing: b[vs..<ve])) }
         fields.append(HTTPHeader(name, value))

@@ -274,6 +274,26 @@ struct HTTPHeadParserTests {
         }
     }
 
+    /// A line with a control character anywhere (a tab in a value, which is allowed, among them) has
+    /// its value looked at byte by byte; other lines are not looked at again.
+    @Test func controlCharactersAnywhereInALine() {
+        for (line, expected) in [("X-A: a\tb", 0), ("X-A: a\tb\u{1}", 400), ("X-A: \u{1}", 400), ("X-A:\t\u{7F}", 400),
+                                 ("X\u{1}: a", 400), ("X-A: \t\t", 0), ("X-A: \u{1}\tb", 400), ("X-A: é\tü", 0),
+                                 ("X-A: " + String(repeating: "v", count: 40) + "\t", 0),
+                                 ("X-A: " + String(repeating: "v", count: 40) + "\t\u{1B}", 400)] {
+            let result = parse("POST / HTTP/1.1\r\nHost: a\r\n\(line)\r\nContent-Length: 0\r\n\r\n")
+            switch result {
+            case .complete: #expect(expected == 0, "\(line)")
+            case .invalid(let e): #expect(e.status == expected, "\(line)")
+            case .incomplete: Issue.record("\(line): incomplete")
+            }
+        }
+        // A control character on the request line is the request line's error.
+        #expect(status("GET /a\u{1} HTTP/1.1\r\nHost: a\r\n\r\n") == 400)
+        // Before the line's end arrives, a control character does not decide anything.
+        guard case .incomplete = parse("POST / HTTP/1.1\r\nHost: a\r\nX-A: \u{1}") else { Issue.record("expected incomplete"); return }
+    }
+
     @Test func limits() {
         let longLine = "GET /" + String(repeating: "a", count: HTTPLimits.maxStartLine + 10) + " HTTP/1.1\r\nHost: a\r\n\r\n"
         #expect(status(longLine) == 414)
