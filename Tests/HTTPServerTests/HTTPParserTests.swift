@@ -294,6 +294,21 @@ struct HTTPHeadParserTests {
         guard case .incomplete = parse("POST / HTTP/1.1\r\nHost: a\r\nX-A: \u{1}") else { Issue.record("expected incomplete"); return }
     }
 
+    /// Content-Type `application/json` is a shared string; its neighbours keep their own bytes.
+    @Test func contentTypeValues() {
+        for value in ["application/json", "application/JSON", "Application/json", "application/jsonx", "application/jso",
+                      "application/json; charset=utf-8", "application/xml", "applicationXjson"] {
+            guard case .complete(let h, _) = parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Type: \(value)\r\n\r\n") else {
+                Issue.record("\(value)"); continue
+            }
+            #expect(h.header("content-type") == value)
+            #expect(h.header("content-type")?.utf8.elementsEqual(value.utf8) == true)
+        }
+        // The same bytes under another name are that header's, as before.
+        guard case .complete(let h, _) = parse("POST / HTTP/1.1\r\nHost: a\r\nAccept: application/json\r\n\r\n") else { Issue.record("accept"); return }
+        #expect(h.header("accept") == "application/json")
+    }
+
     @Test func limits() {
         let longLine = "GET /" + String(repeating: "a", count: HTTPLimits.maxStartLine + 10) + " HTTP/1.1\r\nHost: a\r\n\r\n"
         #expect(status(longLine) == 414)
