@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "hookrouter", targets: ["hookrouter"]),
         .executable(name: "hookrouter-bench-adapters", targets: ["hookrouter-bench-adapters"]),
         .executable(name: "hookrouter-bench-json", targets: ["hookrouter-bench-json"]),
+        .executable(name: "hookrouter-bench-http", targets: ["hookrouter-bench-http"]),
     ],
     targets: [
         .systemLibrary(name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
@@ -30,6 +31,7 @@ let package = Package(
         .executableTarget(name: "hookrouter-bench-match", dependencies: ["Rules"], path: "bench/match"),
         .executableTarget(name: "hookrouter-bench-adapters", dependencies: ["Adapters", "Rules"], path: "bench/adapters"),
         .executableTarget(name: "hookrouter-bench-json", dependencies: ["Rules"], path: "bench/json"),
+        .executableTarget(name: "hookrouter-bench-http", dependencies: ["HTTPServer"], path: "bench/http"),
 
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Adapters"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "Rules"]),

@@ -10,7 +10,7 @@ public enum HTTPHeadParser {
     }
 
     static let cr: UInt8 = 13, lf: UInt8 = 10, sp: UInt8 = 32, htab: UInt8 = 9, colon: UInt8 = 58
-    static let slash: UInt8 = 47, asterisk: UInt8 = 42, question: UInt8 = 63
+    static let slash: UInt8 = 47, asterisk: UInt8 = 42, question: UInt8 = 63, comma: UInt8 = 44
 
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result {
         let n = bytes.count
@@ -22,17 +22,19 @@ public enum HTTPHeadParser {
             return n - lineStart > HTTPLimits.maxStartLine + 1 ? .invalid(.startLineTooLong) : .incomplete
         }
         if case .invalid(let e) = startEnd { return .invalid(e) }
-        guard case .line(let startLineEnd, let next) = startEnd else { return .incomplete }
+        guard case .line(let startLineEnd, let next, _) = startEnd else { return .incomplete }
         if startLineEnd - lineStart > HTTPLimits.maxStartLine { return .invalid(.startLineTooLong) }
 
-        var head: HTTPRequestHead
+        let line: StartLine
         switch startLine(bytes, lineStart, startLineEnd) {
-        case .success(let h): head = h
+        case .success(let l): line = l
         case .failure(let e): return .invalid(e)
         }
 
+        let known = knownNames  // once per head: each read of a lazy global is a call
         var fields: [HTTPHeader] = []
         fields.reserveCapacity(16)  // most requests carry fewer: one allocation, not one per doubling
+        var semantics = Semantics(versionMinor: line.versionMinor)
         var cursor = next
         let headerStart = next
         while true {
@@ -40,7 +42,7 @@ public enum HTTPHeadParser {
             guard let end = lineEnd(bytes, from: cursor, limit: budget) else {
                 return n - headerStart > HTTPLimits.maxHeaderBytes ? .invalid(.headersTooLarge("header section is larger than \(HTTPLimits.maxHeaderBytes) bytes")) : .incomplete
             }
-            guard case .line(let e, let after) = end else {
+            guard case .line(let e, let after, let clean) = end else {
                 if case .invalid(let err) = end { return .invalid(err) }
                 return .incomplete
             }
@@ -54,57 +56,68 @@ public enum HTTPHeadParser {
             if fields.count == HTTPLimits.maxHeaderFields {
                 return .invalid(.headersTooLarge("more than \(HTTPLimits.maxHeaderFields) header fields"))
             }
-            switch field(bytes, cursor, e) {
-            case .success(let f): fields.append(f)
-            case .failure(let err): return .invalid(err)
-            }
+            if let err = field(bytes, cursor, e, clean, known, &fields, &semantics) { return .invalid(err) }
             cursor = after
         }
-        head.headers = fields
-        if let error = applySemantics(&head) { return .invalid(error) }
-        return .complete(head, length: cursor)
+        // A malformed line anywhere is reported before a refused combination of well-formed ones.
+        if let error = semantics.finish() { return .invalid(error) }
+        // Built once, in place: every copy of a head retains its strings and its array.
+        return .complete(HTTPRequestHead(method: line.method, target: line.target, path: line.path,
+                                         versionMinor: line.versionMinor, headers: fields, framing: semantics.framing,
+                                         keepAlive: semantics.keepAlive, expectsContinue: semantics.expectsContinue),
+                         length: cursor)
     }
 
     enum LineEnd {
-        /// `end` is the index of the CR; `next` the index after the LF.
-        case line(end: Int, next: Int)
+        /// `end` is the index of the CR; `next` the index after the LF. `clean`: no other control
+        /// character (nor HTAB, nor DEL) before `end`, so a field value needs no second look for one.
+        case line(end: Int, next: Int, clean: Bool)
         case invalid(HTTPParseError)
     }
 
     /// Finds the CRLF ending the line at `from`, looking at most `limit` bytes ahead; nil when not there yet.
     /// A bare LF or a bare CR is an error: they are how requests get smuggled past lenient proxies.
+    /// Notes on the way whether any other control character comes first: the one pass over the line
+    /// then spares a field value a second one.
     static func lineEnd(_ b: UnsafeBufferPointer<UInt8>, from: Int, limit: Int) -> LineEnd? {
         let stop = min(b.count, from + max(limit, 0) + 2)
         var j = from
-        if let base = b.baseAddress {
-            // Eight bytes at a time to the first CR or LF: a byte equal to either is a zero byte of an
-            // XOR, and the lowest flag of a word is exact (a borrow only runs upwards).
-            let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
-            while j + 8 <= stop {
-                let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self).littleEndian
-                let xcr = w ^ (ones &* 13), xlf = w ^ (ones &* 10)
-                let found = (((xcr &- ones) & ~xcr) | ((xlf &- ones) & ~xlf)) & tops
-                if found != 0 {
-                    j += found.trailingZeroBitCount &>> 3
-                    break
+        var clean = true
+        while true {
+            if let base = b.baseAddress {
+                // Eight bytes at a time to the first control character or DEL (CR and LF among them):
+                // `x - 0x20` borrows for a byte below 0x20, `(x ^ 0x7F) - 1` for DEL, and the lowest
+                // flag of a word is exact (a borrow only runs upwards).
+                let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+                while j + 8 <= stop {
+                    let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self).littleEndian
+                    let del = w ^ (ones &* 0x7F)
+                    let found = (((w &- ones &* 0x20) & ~w) | ((del &- ones) & ~del)) & tops
+                    if found != 0 {
+                        j += found.trailingZeroBitCount &>> 3
+                        break
+                    }
+                    j += 8
                 }
-                j += 8
             }
-        }
-        while j < stop {
+            guard j < stop else { return nil }
             let c = b[j]
             if c == lf { return .invalid(.badRequest("bare LF in the request head; lines end with CRLF")) }
             if c == cr {
                 guard j + 1 < b.count else { return nil }
                 guard b[j + 1] == lf else { return .invalid(.badRequest("bare CR in the request head")) }
-                return .line(end: j, next: j + 2)
+                return .line(end: j, next: j + 2, clean: clean)
             }
+            if c < sp || c == 127 { clean = false }
             j += 1
         }
-        return nil
     }
 
-    static func startLine(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Swift.Result<HTTPRequestHead, HTTPParseError> {
+    struct StartLine {
+        let method: String, target: String, path: String, versionMinor: Int
+    }
+
+    static func startLine(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Swift.Result<StartLine, HTTPParseError> {
         var i = start
         while i < end, isTokenChar(b[i]) { i += 1 }
         guard i > start, i < end, b[i] == sp else { return .failure(.badRequest("malformed request line; expected METHOD SP TARGET SP HTTP/1.1")) }
@@ -129,77 +142,181 @@ public enum HTTPHeadParser {
         var query = targetStart
         while query < targetEnd, b[query] != question { query += 1 }
         let path = query == targetEnd ? target : string(b, targetStart, query)
-        return .success(HTTPRequestHead(method: method, target: target, path: path, versionMinor: minor, headers: [],
-                                        framing: .none, keepAlive: minor == 1, expectsContinue: false))
+        return .success(StartLine(method: method, target: target, path: path, versionMinor: minor))
     }
 
-    static func field(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Swift.Result<HTTPHeader, HTTPParseError> {
-        var i = start
-        while i < end, isTokenChar(b[i]) { i += 1 }
+    /// One header line: appended to `fields`, and noted in `semantics` when its name has a meaning here.
+    @inline(__always)
+    static func field(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ clean: Bool, _ known: KnownNames,
+                      _ fields: inout [HTTPHeader], _ semantics: inout Semantics) -> HTTPParseError? {
+        // The line's CRLF follows `end`: the word scan may load it, and stops there (neither is a name byte).
+        var i = nameBytes(b, from: start, limit: end + 2)
+        while i < end, isTokenChar(b[i]) { i += 1 }  // a name byte of another kind, then the rest one by one
         guard i > start, i < end, b[i] == colon else {
-            return .failure(.badRequest("malformed header field; expected 'Name: value' with no space before ':'"))
+            return .badRequest("malformed header field; expected 'Name: value' with no space before ':'")
         }
-        let name = lowercasedToken(b, start, i)
+        let (name, kind) = lowercasedToken(b, start, i, known)
         i += 1
         var vs = i, ve = end
         while vs < ve, b[vs] == sp || b[vs] == htab { vs += 1 }
         while ve > vs, b[ve - 1] == sp || b[ve - 1] == htab { ve -= 1 }
-        if firstControl(b, vs, ve) != nil { return .failure(.badRequest("control character in header '\(name)'")) }
-        return .success(HTTPHeader(name, string(b, vs, ve)))
-    }
-
-    /// Framing and connection semantics; refuses every ambiguous combination. The names are the
-    /// parser's, lower-case: compared as they are.
-    static func applySemantics(_ head: inout HTTPRequestHead) -> HTTPParseError? {
-        var contentLength: Int?
-        var transferEncoding: String?
-        var hosts = 0
-        for h in head.headers {
-            if h.name == "content-length" {
-                guard contentLength == nil else { return .badRequest("duplicate Content-Length") }
-                guard !h.value.isEmpty, h.value.utf8.count <= 15, h.value.utf8.allSatisfy(isDigit), let v = Int(h.value) else {
-                    return .badRequest("invalid Content-Length '\(h.value.prefix(32))'")
-                }
-                contentLength = v
-            } else if h.name == "transfer-encoding" {
-                guard transferEncoding == nil else { return .badRequest("more than one Transfer-Encoding header") }
-                transferEncoding = h.value
-            } else if h.name == "host" {
-                hosts += 1
-            } else if h.name == "connection" {
-                for token in h.value.split(separator: ",") {
-                    let t = token.trimmingSpaces
-                    if asciiCaseInsensitiveEquals(t, "close") { head.keepAlive = false }
-                    if asciiCaseInsensitiveEquals(t, "keep-alive"), head.versionMinor == 0 { head.keepAlive = true }
-                }
-            } else if h.name == "expect" {
-                if asciiCaseInsensitiveEquals(h.value, "100-continue"), head.versionMinor == 1 { head.expectsContinue = true }
-            }
-        }
-        if hosts > 1 || (hosts == 0 && head.versionMinor == 1) {
-            return .badRequest("an HTTP/1.1 request needs exactly one Host header")
-        }
-        if let te = transferEncoding {
-            guard contentLength == nil else { return .badRequest("both Content-Length and Transfer-Encoding") }
-            guard head.versionMinor == 1 else { return .badRequest("Transfer-Encoding in an HTTP/1.0 request") }
-            guard asciiCaseInsensitiveEquals(te, "chunked") else {
-                // RFC 9112 §6.3: chunked present but not the final coding is a framing error (a smuggling
-                // shape some proxies read as chunked): 400, then close. Other codings are 501.
-                let codings = te.split(separator: ",").map { $0.trimmingSpaces }
-                if codings.dropLast().contains(where: { asciiCaseInsensitiveEquals($0, "chunked") }),
-                   let last = codings.last, !asciiCaseInsensitiveEquals(last, "chunked") {
-                    return .badRequest("chunked is not the final transfer coding in '\(te.prefix(32))'")
-                }
-                return .notImplemented("transfer coding '\(te.prefix(32))' is not supported; send chunked or Content-Length")
-            }
-            head.framing = .chunked
-        } else if let cl = contentLength {
-            head.framing = cl > 0 ? .contentLength(cl) : .none
-        }
+        if !clean, firstControl(b, vs, ve) != nil { return .badRequest("control character in header '\(name)'") }
+        let value = kind == .contentType ? sharedContentType(b, vs, ve) ?? string(b, vs, ve) : string(b, vs, ve)
+        if kind != .other { semantics.note(kind, value, UnsafeBufferPointer(rebasing: b[vs..<ve])) }
+        fields.append(HTTPHeader(name, value))
         return nil
     }
 
+    /// `application/json`, the Content-Type of nearly every webhook, shared as the names are: it is
+    /// one byte longer than a string Swift keeps inline, so it would cost an allocation per request.
+    static func sharedContentType(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String? {
+        guard end - start == 16, let base = b.baseAddress else { return nil }
+        let p = UnsafeRawPointer(base + start)
+        // "applicat", "ion/json" as little-endian words.
+        guard p.loadUnaligned(as: UInt64.self).littleEndian == 0x7461_6369_6C70_7061,
+              p.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian == 0x6E6F_736A_2F6E_6F69 else { return nil }
+        return "application/json"
+    }
+
+    /// The end of the run of letters, digits and '-' at `from` (every common header name is one):
+    /// eight bytes at a time, each byte's class found with in-range tests that carry into no other byte
+    /// (bytes are masked to 7 bits first; a byte with the top bit set is in no class). Returns the index
+    /// of the first other byte or, with none in whole words, the index where words stop (within eight
+    /// bytes of `limit`): the caller looks at the rest one by one.
+    @inline(__always)
+    static func nameBytes(_ b: UnsafeBufferPointer<UInt8>, from: Int, limit: Int) -> Int {
+        var j = from
+        guard let base = b.baseAddress else { return j }
+        let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+        while j + 8 <= limit {
+            let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self).littleEndian
+            let low = w & ~tops, folded = low | ones &* 0x20
+            // Per byte, `x + (0x80 - lo)` has its top bit set when x >= lo: ranges are two such tests.
+            let letter = (folded &+ ones &* 0x1F) & ~(folded &+ ones &* 0x05)  // a-z, A-Z
+            let digit = (low &+ ones &* 0x50) & ~(low &+ ones &* 0x46)         // 0-9
+            let dash = ~((low ^ ones &* 0x2D) &+ ones &* 0x7F)                  // '-'
+            let other = ~((letter | digit | dash) & ~w) & tops
+            if other != 0 { return j + other.trailingZeroBitCount &>> 3 }
+            j += 8
+        }
+        return j
+    }
+
+    /// What a header name means to the parser, found with the name's shared string: the semantics
+    /// switch on it instead of comparing every name with each literal.
+    enum FieldKind: UInt8 {
+        case other, contentLength, transferEncoding, host, connection, expect
+        /// No semantics: its common values are shared strings (`sharedContentType`).
+        case contentType
+    }
+
+    /// Framing and connection semantics, noted line by line; `finish` refuses every ambiguous combination.
+    struct Semantics {
+        let versionMinor: Int
+        var contentLength: Int?
+        var transferEncoding: String?
+        var hosts = 0
+        var keepAlive: Bool
+        var expectsContinue = false
+        var framing = BodyFraming.none
+        /// The first refusal among the lines, held until every line has parsed.
+        var error: HTTPParseError?
+
+        init(versionMinor: Int) {
+            self.versionMinor = versionMinor
+            keepAlive = versionMinor == 1
+        }
+
+        /// `bytes` are the value's, as `value` was made from them.
+        mutating func note(_ kind: FieldKind, _ value: String, _ bytes: UnsafeBufferPointer<UInt8>) {
+            guard error == nil else { return }
+            switch kind {
+            case .contentLength:
+                guard contentLength == nil else { error = .badRequest("duplicate Content-Length"); return }
+                // Read from the bytes: all digits is the same test on the value, and Int(String) is a slow path.
+                guard !bytes.isEmpty, bytes.count <= 15, bytes.allSatisfy(isDigit) else {
+                    error = .badRequest("invalid Content-Length '\(value.prefix(32))'")
+                    return
+                }
+                contentLength = bytes.reduce(0) { $0 * 10 + Int($1 - 48) }
+            case .transferEncoding:
+                guard transferEncoding == nil else { error = .badRequest("more than one Transfer-Encoding header"); return }
+                transferEncoding = value
+            case .host:
+                hosts += 1
+            case .connection:
+                if bytes.allSatisfy({ $0 < 0x80 }) {
+                    // ASCII: a byte is a Character, so the tokens are split and trimmed on the bytes.
+                    var ts = 0
+                    while ts < bytes.count {
+                        var te = ts
+                        while te < bytes.count, bytes[te] != comma { te += 1 }
+                        var s = ts, e = te
+                        while s < e, bytes[s] == sp || bytes[s] == htab { s += 1 }
+                        while e > s, bytes[e - 1] == sp || bytes[e - 1] == htab { e -= 1 }
+                        let t = UnsafeBufferPointer(rebasing: bytes[s..<e])
+                        connectionToken(equalsIgnoringCase(t, "close"), equalsIgnoringCase(t, "keep-alive"))
+                        ts = te + 1
+                    }
+                } else {
+                    // Beyond ASCII a comma or a space may start a grapheme with what follows: split as Characters.
+                    for token in value.split(separator: ",") {
+                        let t = token.trimmingSpaces
+                        connectionToken(asciiCaseInsensitiveEquals(t, "close"), asciiCaseInsensitiveEquals(t, "keep-alive"))
+                    }
+                }
+            case .expect:
+                if asciiCaseInsensitiveEquals(value, "100-continue"), versionMinor == 1 { expectsContinue = true }
+            case .contentType, .other:
+                break
+            }
+        }
+
+        private mutating func connectionToken(_ close: Bool, _ keepAliveToken: Bool) {
+            if close { keepAlive = false }
+            if keepAliveToken, versionMinor == 0 { keepAlive = true }
+        }
+
+        /// The first refusal, or nil with `framing` set.
+        mutating func finish() -> HTTPParseError? {
+            if let error { return error }
+            if hosts > 1 || (hosts == 0 && versionMinor == 1) {
+                return .badRequest("an HTTP/1.1 request needs exactly one Host header")
+            }
+            if let te = transferEncoding {
+                guard contentLength == nil else { return .badRequest("both Content-Length and Transfer-Encoding") }
+                guard versionMinor == 1 else { return .badRequest("Transfer-Encoding in an HTTP/1.0 request") }
+                guard asciiCaseInsensitiveEquals(te, "chunked") else {
+                    // RFC 9112 §6.3: chunked present but not the final coding is a framing error (a smuggling
+                    // shape some proxies read as chunked): 400, then close. Other codings are 501.
+                    let codings = te.split(separator: ",").map { $0.trimmingSpaces }
+                    if codings.dropLast().contains(where: { asciiCaseInsensitiveEquals($0, "chunked") }),
+                       let last = codings.last, !asciiCaseInsensitiveEquals(last, "chunked") {
+                        return .badRequest("chunked is not the final transfer coding in '\(te.prefix(32))'")
+                    }
+                    return .notImplemented("transfer coding '\(te.prefix(32))' is not supported; send chunked or Content-Length")
+                }
+                framing = .chunked
+            } else if let cl = contentLength {
+                framing = cl > 0 ? .contentLength(cl) : .none
+            }
+            return nil
+        }
+    }
+
     @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+
+    /// `asciiCaseInsensitiveEquals(String, String)` on bytes (`b` lower-case ASCII).
+    static func equalsIgnoringCase(_ a: UnsafeBufferPointer<UInt8>, _ b: StaticString) -> Bool {
+        guard a.count == b.utf8CodeUnitCount else { return false }
+        for k in 0..<a.count {
+            let x = a[k], y = b.utf8Start[k]
+            if x == y { continue }
+            let l = x | 0x20
+            if l != y | 0x20 || l < UInt8(ascii: "a") || l > UInt8(ascii: "z") { return false }
+        }
+        return true
+    }
 
     /// The first control character in `b[start..<end]` a field value may not hold (all but HTAB, and
     /// DEL). Words without a byte below 0x20 or equal to 0x7F are passed eight bytes at a time.
@@ -234,47 +351,92 @@ public enum HTTPHeadParser {
 
     /// A header name, lower-cased as it is copied: names are case-insensitive ASCII tokens, and
     /// everything downstream (adapters, the store, outbound requests) wants them lower-case, which would
-    /// otherwise cost an allocation per name and request. A name of `knownNames` is that table's string:
-    /// a comparison instead of making (and validating) a new one, for the few names most requests carry.
-    static func lowercasedToken(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+    /// otherwise cost an allocation per name and request. A name of `knownNames` is that table's string
+    /// (and kind): a comparison instead of making (and validating) a new one, for the names most requests carry.
+    @inline(__always)
+    static func lowercasedToken(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ known: KnownNames) -> (String, FieldKind) {
         let length = end - start
-        if length < knownNames.count {
-            for name in knownNames[length] where equalsLowercased(b, start, name) { return name.text }
-        }
-        return String(unsafeUninitializedCapacity: length) { out in
+        if let entry = known.find(b, start, length) { return (entry.text, entry.kind) }
+        let name = String(unsafeUninitializedCapacity: length) { out in
             for k in 0..<length {
                 let c = b[start + k]
                 out[k] = c >= 65 && c <= 90 ? c | 0x20 : c
             }
             return length
         }
+        return (name, .other)
     }
 
-    struct KnownName {
-        let text: String
-        let bytes: [UInt8]
-    }
+    /// Header names webhook senders and the benchmarks send, with what the parser makes of each.
+    static let knownNames = KnownNames([
+        ("host", .host), ("content-type", .contentType), ("content-length", .contentLength), ("user-agent", .other),
+        ("accept", .other), ("accept-encoding", .other), ("connection", .connection),
+        ("transfer-encoding", .transferEncoding), ("expect", .expect), ("authorization", .other), ("date", .other),
+        ("x-request-id", .other), ("x-forwarded-for", .other), ("x-real-ip", .other), ("x-webhook-signature", .other),
+        ("x-signature", .other), ("x-api-key", .other), ("apikey", .other), ("webhook-id", .other),
+        ("webhook-timestamp", .other), ("webhook-signature", .other), ("x-shopify-topic", .other),
+        ("x-shopify-hmac-sha256", .other), ("x-shopify-shop-domain", .other), ("x-shopify-webhook-id", .other),
+        ("x-shopify-api-version", .other), ("x-shopify-triggered-at", .other), ("x-shopify-event-id", .other),
+    ])
 
-    /// Header names webhook senders and the benchmarks send, by length.
-    static let knownNames: [[KnownName]] = {
-        let names = ["host", "content-type", "content-length", "user-agent", "accept", "accept-encoding", "connection",
-                     "transfer-encoding", "expect", "authorization", "date", "x-request-id", "x-forwarded-for",
-                     "x-real-ip", "x-webhook-signature", "x-signature", "x-api-key", "apikey", "webhook-id",
-                     "webhook-timestamp", "webhook-signature", "x-shopify-topic", "x-shopify-hmac-sha256",
-                     "x-shopify-shop-domain", "x-shopify-webhook-id", "x-shopify-api-version",
-                     "x-shopify-triggered-at", "x-shopify-event-id"]
-        var table = [[KnownName]](repeating: [], count: 32)
-        for name in names { table[name.utf8.count].append(KnownName(text: name, bytes: Array(name.utf8))) }
-        return table
-    }()
-
-    @inline(__always)
-    private static func equalsLowercased(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ name: KnownName) -> Bool {
-        for k in 0..<name.bytes.count {
-            let c = b[start + k]
-            if (c >= 65 && c <= 90 ? c | 0x20 : c) != name.bytes[k] { return false }
+    /// The known names by length, each with its bytes as up to three words (`key`): a name is found
+    /// with three loads and a few compares per candidate of its length.
+    struct KnownNames {
+        struct Entry {
+            let text: String
+            let kind: FieldKind
+            let key: Key
         }
-        return true
+        typealias Key = (UInt64, UInt64, UInt64)
+        static let minLength = 4, maxLength = 24
+        let entries: [Entry]
+        /// `entries[first[l]..<first[l + 1]]` have length `l`.
+        let first: [Int]
+
+        init(_ names: [(String, FieldKind)]) {
+            var entries: [Entry] = []
+            var first: [Int] = []
+            // `key` folds case exactly for names of these bytes and lengths.
+            precondition(names.allSatisfy { (Self.minLength...Self.maxLength).contains($0.0.utf8.count)
+                && $0.0.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 45 } })
+            for length in 0...Self.maxLength + 1 {
+                first.append(entries.count)
+                for (name, kind) in names where name.utf8.count == length {
+                    let key = Array(name.utf8).withUnsafeBufferPointer { Self.key($0, 0, length) }
+                    entries.append(Entry(text: name, kind: kind, key: key))
+                }
+            }
+            self.entries = entries
+            self.first = first
+        }
+
+        @inline(__always)
+        func find(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) -> Entry? {
+            guard length >= Self.minLength, length <= Self.maxLength else { return nil }
+            let key = Self.key(b, start, length)
+            for k in first[length]..<first[length + 1] {
+                let e = entries[k]
+                if e.key.0 == key.0, e.key.1 == key.1, e.key.2 == key.2 { return e }
+            }
+            return nil
+        }
+
+        /// The bytes `b[start..<start + length]` (4...24 of them) as overlapping words, each byte ORed
+        /// with 0x20. That folds A-Z onto a-z and maps no other token character onto a letter, digit or
+        /// '-' (only 0x0D and 0x10-0x19 would, which are not tchars): a token's key is a known name's
+        /// exactly when the token is that name in some case. Loads stay inside the name.
+        @inline(__always)
+        static func key(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) -> Key {
+            let p = UnsafeRawPointer(b.baseAddress! + start)
+            let fold: UInt64 = 0x2020_2020_2020_2020
+            if length < 8 {
+                let a = UInt64(p.loadUnaligned(as: UInt32.self)), z = UInt64(p.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self))
+                return ((a | z << 32) | fold, 0, 0)
+            }
+            return (p.loadUnaligned(as: UInt64.self) | fold,
+                    p.loadUnaligned(fromByteOffset: min(8, length - 8), as: UInt64.self) | fold,
+                    p.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) | fold)
+        }
     }
 
     @inline(__always) static func string(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
