@@ -9,6 +9,6 @@ extension Array where Element == UInt8 {
     /// Appends a string's UTF-8 bytes, read in place when the string is contiguous (native strings are).
     @inline(__always)
     public mutating func append(utf8 text: String) {
-        if text.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil { append(contentsOf: Array(text.utf8)) }
+        if text.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil { append(contentsOf: text.utf8) }
     }
 }

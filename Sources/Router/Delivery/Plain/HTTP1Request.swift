@@ -1,3 +1,4 @@
+import HTTPServer
 import Rules
 
 /// The bytes of one outbound request on the wire, head and body together so one `send` writes both.
@@ -77,7 +78,7 @@ enum HTTP1Request {
         out.reserveCapacity(prefix.count + part.headers.count + 384 + body.count)
         out.append(contentsOf: prefix)
         func line(_ name: StaticString, _ value: String) throws(Unwritable) {
-            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(literal: name)
             guard append(value, to: &out, before: ": ") else { throw .lineBreak(in: "\(name)") }
             out.append(13)
             out.append(10)
@@ -113,7 +114,7 @@ enum HTTP1Request {
     private static func append(_ text: String, to out: inout [UInt8], refusing: UInt8? = nil, before: StaticString = "") -> Bool {
         text.withUTF8Bytes { bytes in
             for c in bytes where c == 13 || c == 10 || c == refusing { return false }
-            out.append(contentsOf: UnsafeBufferPointer(start: before.utf8Start, count: before.utf8CodeUnitCount))
+            out.append(literal: before)
             out.append(contentsOf: bytes)
             return true
         }
