@@ -328,8 +328,8 @@ def statuses(raw):
 def post(port, path, body, headers=None):
     import http.client
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    c.request("POST", path, body=body, headers=headers or {})
     try:
+        c.request("POST", path, body=body, headers=headers or {})
         r = c.getresponse()
         data = r.read()
     finally:

@@ -105,11 +105,12 @@ routes:
         threads = [threading.Thread(target=poster, args=(w,)) for w in range(8)]
         for t in threads:
             t.start()
-        target = int(os.environ.get("PG_E2E_EVENTS", "10000"))
-        deadline = time.time() + 120
+        # Bounded by kills, not by a count of events: how many events fit between two kills depends on
+        # the machine and on what else runs on it (CI's is shared), which this test is not about.
+        wanted = int(os.environ.get("PG_E2E_KILLS", "10"))
         next_kill = time.time() + 2
-        while len(acked) < target and time.time() < deadline:
-            if time.time() >= next_kill:
+        while len(kills) < wanted or time.time() < next_kill:
+            if len(kills) < wanted and time.time() >= next_kill:
                 victim = routers[len(kills) % 3]
                 victim.stop(sig=signal.SIGKILL)
                 kills.append(len(acked))
@@ -119,8 +120,9 @@ routes:
         stop.set()
         for t in threads:
             t.join()
-        self.assertGreaterEqual(len(acked), target, "only %d acked in time" % len(acked))
-        self.assertGreaterEqual(len(kills), 2)
+        # Load was taken before, between and after the kills: the survivors kept acknowledging.
+        marks = [0] + kills + [len(acked)]
+        self.assertTrue(all(b > a for a, b in zip(marks, marks[1:])), "a stretch without acks: %s" % marks)
 
         # Every acked event stored once and delivered (deliveries a dead router held wait out their lease).
         stored = set(self.cluster.sql("SELECT event_id FROM events"))
