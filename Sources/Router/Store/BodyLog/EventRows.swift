@@ -62,15 +62,21 @@ final class EventRows {
         try insert(count: 1) { _ in Row(record: r, position: position, length: length) }
     }
 
+    /// One statement's rows, asked of the caller once each (kept for reuse between statements).
+    private var chunk: [Row] = []
+
     /// Writes the rows `row(0)`, … `row(count - 1)` of `count` events.
     func insert(count: Int, row: (Int) -> Row) throws(SQLiteError) {
         var first = 0
+        defer { chunk.removeAll(keepingCapacity: true) }
         while first < count {
             let n = min(Self.rowsPerStatement, count - first)
             let (insertEvent, insertKey) = try statements(rows: n)
+            chunk.removeAll(keepingCapacity: true)
             var needed = 0
             for j in 0..<n {
-                let r = row(first + j).record
+                let row = row(first + j), r = row.record
+                chunk.append(row)
                 needed += r.source.utf8.count + r.eventID.utf8.count + r.type.utf8.count + r.contentType.utf8.count + r.plan.utf8.count
             }
             if needed > texts.count {
@@ -88,7 +94,7 @@ final class EventRows {
                 return (UnsafeRawPointer(texts.baseAddress! + at), used - at)
             }
             for j in 0..<n {
-                let row = row(first + j), r = row.record
+                let row = chunk[j], r = row.record
                 let source = place(r.source), eventID = place(r.eventID), type = place(r.type), contentType = place(r.contentType), plan = place(r.plan)
                 let e = Int32(j * Self.eventParameters)
                 insertEvent.bind(e + 1, r.seq)
