@@ -62,13 +62,12 @@ final class EventRows {
         try insert(count: 1) { _ in Row(record: r, position: position, length: length) }
     }
 
-    /// One statement's rows, asked of the caller once each (kept for reuse between statements).
-    private var chunk: [Row] = []
-
-    /// Writes the rows `row(0)`, … `row(count - 1)` of `count` events.
+    /// Writes the rows `row(0)`, … `row(count - 1)` of `count` events, asking for each once.
     func insert(count: Int, row: (Int) -> Row) throws(SQLiteError) {
         var first = 0
-        defer { chunk.removeAll(keepingCapacity: true) }
+        // One statement's rows, for its two passes (texts measured, then bound).
+        var chunk: [Row] = []
+        chunk.reserveCapacity(min(count, Self.rowsPerStatement))
         while first < count {
             let n = min(Self.rowsPerStatement, count - first)
             let (insertEvent, insertKey) = try statements(rows: n)
